@@ -1,0 +1,466 @@
+"""The driver: batched gradient methods with Armijo line searches and baselines.
+
+:func:`minimize` advances ``B`` starts in lockstep.  All starts that are still
+running share the iteration counter ``k``; each has its own step size, its own
+backtracking and its own stopping.  The state of the running starts is kept in
+compact arrays; when starts stop, their rows are written to the result and
+dropped, so a finished start costs nothing more.
+
+One trajectory serves a whole grid of thresholds: for every start, the first
+iteration with ``||grad f(x_k)|| <= eps_j`` is recorded for each ``eps_j``
+(SCIENCE.md section 1); the start converges when the smallest threshold is
+reached.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from armijo.linesearch import (
+    ACCEPTED,
+    PRECISION_FLOOR,
+    STEP_UNDERFLOW,
+    backtrack,
+    dichotomy_refine,
+    dichotomy_rounds,
+)
+from armijo.oracle import CountingOracle
+from armijo.params import get_spec, resolve_params
+from armijo.result import RunResult, Trace
+
+#: Largest first trial step of the increasing variants: ``f2 * eta_{k-1}`` is
+#: capped here so that repeated growth cannot overflow to ``inf``.
+MAX_FIRST_TRIAL = 1e300
+
+_INCREASING = ("armijo-increase", "armijo-dichotomy", "armijo-normalized")
+
+
+def _as_starts(x0):
+    X = np.array(x0, dtype=np.float64, copy=True)
+    if X.ndim == 1:
+        X = X[None, :]
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(
+            f"x0 must have shape (n,) or (B, n) with B, n >= 1, got shape {np.shape(x0)}"
+        )
+    if not np.isfinite(X).all():
+        raise ValueError("x0 must be finite")
+    return X
+
+
+def _as_thresholds(eps):
+    thresholds = np.atleast_1d(np.asarray(eps, dtype=np.float64))
+    if thresholds.ndim != 1 or thresholds.size == 0:
+        raise ValueError("eps must be a non-empty sequence of thresholds")
+    if not (np.isfinite(thresholds).all() and (thresholds > 0).all()):
+        raise ValueError("every eps threshold must be finite and > 0")
+    if thresholds.size > 1 and not (np.diff(thresholds) < 0).all():
+        raise ValueError("eps thresholds must be strictly decreasing")
+    return thresholds
+
+
+def trace_iterations(max_iter, per_decade):
+    """Log-spaced iteration indices recorded by a trace: 0 .. max_iter, ``per_decade`` per decade.
+
+    Every iteration below ``per_decade`` is kept; above it the indices are
+    rounded geometric points, so a trace of ``10^6`` iterations holds about
+    ``6 * per_decade`` points.
+    """
+    if per_decade < 1:
+        raise ValueError(f"trace_per_decade must be >= 1, got {per_decade}")
+    if max_iter < 1:
+        return np.zeros(1, dtype=np.int64)
+    count = int(math.ceil(math.log10(max_iter + 1) * per_decade)) + 1
+    points = np.unique(np.round(np.logspace(0, math.log10(max_iter + 1), count) - 1).astype(np.int64))
+    return np.union1d(points, np.arange(min(per_decade, max_iter + 1)))
+
+
+class _TraceRecorder:
+    def __init__(self, iterations, starts):
+        self.iterations = iterations
+        shape = (iterations.size, starts)
+        self.step = np.full(shape, np.nan)
+        self.f = np.full(shape, np.nan)
+        self.grad_norm = np.full(shape, np.nan)
+        self.x_norm = np.full(shape, np.nan)
+        self.f_evals = np.full(shape, -1, dtype=np.int64)
+        self.position = 0
+
+    @property
+    def next_iteration(self):
+        if self.position < self.iterations.size:
+            return int(self.iterations[self.position])
+        return -1
+
+    def record(self, ids, step, f, grad_norm, X, f_evals):
+        row = self.position
+        self.step[row, ids] = step
+        self.f[row, ids] = f
+        self.grad_norm[row, ids] = grad_norm
+        self.x_norm[row, ids] = np.sqrt(np.einsum("ij,ij->i", X, X))
+        self.f_evals[row, ids] = f_evals
+        self.position += 1
+
+    def finish(self):
+        used = slice(0, self.position)
+        return Trace(
+            iteration=self.iterations[used].copy(),
+            step=self.step[used],
+            f=self.f[used],
+            grad_norm=self.grad_norm[used],
+            x_norm=self.x_norm[used],
+            f_evals=self.f_evals[used],
+        )
+
+
+def minimize(
+    f,
+    grad,
+    x0,
+    algorithm="armijo",
+    *,
+    eps=(1e-6,),
+    max_iter=10_000,
+    trace=False,
+    trace_per_decade=20,
+    max_norm=1e15,
+    min_f=-1e100,
+    eta_min=0.0,
+    precision_floor_ulps=4.0,
+    **params,
+):
+    """Run ``algorithm`` from every start of ``x0`` until each start stops.
+
+    Parameters
+    ----------
+    f : callable
+        Batched objective, ``f(X) -> (B,)`` for ``X`` of shape ``(B, n)``.
+    grad : callable
+        Batched gradient, ``grad(X) -> (B, n)``.
+    x0 : array_like, shape (n,) or (B, n)
+        Starts (a 1-D array is one start).
+    algorithm : str
+        ``armijo``, ``armijo-memory``, ``armijo-increase``, ``armijo-dichotomy``,
+        ``armijo-normalized``, ``gd``, ``clipped-gd``, ``normalized-gd`` or ``adam``.
+    eps : sequence of float
+        Strictly decreasing thresholds on ``||grad f||``; a start converges at
+        the smallest one, and the first hitting iteration of each is recorded.
+    max_iter : int
+        Iteration budget per start.
+    trace : bool
+        Record a thinned history (:class:`armijo.result.Trace`).
+    trace_per_decade : int
+        Trace points per decade of iterations.
+    max_norm : float
+        A start whose ``||x_k||`` exceeds this has ``diverged``.
+    min_f : float
+        A start whose ``f(x_k)`` falls below this (or to ``-inf``) has ``diverged``.
+    eta_min : float
+        Optional floor on trial steps; below it a start stops with ``step_underflow``
+        (a trial point equal to ``x_k`` in floating point always does).
+    precision_floor_ulps : float
+        A trial whose first-order decrease ``eta * <g, d>`` is at most this many
+        ulps of ``|f(x_k)|`` stops the start with ``precision_floor``.
+    **params
+        Algorithm parameters (``eta0, lam, f1, f2`` for the Armijo variants,
+        ``eta``, ``gamma``, ``beta1``, ``beta2``, ``adam_eps`` for the baselines),
+        validated up front.
+
+    Returns
+    -------
+    RunResult
+        Per-start statuses, counts, first hitting iterations and final state.
+
+    Raises
+    ------
+    ValueError
+        For a bad algorithm name, parameter, start, threshold or budget.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> result = minimize(lambda X: np.sum(X**4, axis=1), lambda X: 4 * X**3,
+    ...                   np.array([[0.5], [1.7]]), "armijo", eps=[1e-2, 1e-4])
+    >>> result.status.tolist()
+    ['converged', 'converged']
+    """
+    spec = get_spec(algorithm)
+    resolved = resolve_params(algorithm, **params)
+    X = _as_starts(x0)
+    thresholds = _as_thresholds(eps)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
+    for name, value in (("max_norm", max_norm), ("precision_floor_ulps", precision_floor_ulps)):
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
+    if not eta_min >= 0:
+        raise ValueError(f"eta_min must be >= 0, got {eta_min!r}")
+    run = _Run(f, grad, X, spec, resolved, thresholds, int(max_iter), trace, trace_per_decade,
+               float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps))
+    return run.execute()
+
+
+class _Run:
+    """State and loop of one call of :func:`minimize` (private)."""
+
+    def __init__(self, f, grad, X, spec, params, thresholds, max_iter, trace, trace_per_decade,
+                 max_norm, min_f, eta_min, precision_floor_ulps):
+        self.spec = spec
+        self.params = params
+        self.thresholds = thresholds
+        self.max_iter = max_iter
+        self.max_norm = max_norm
+        self.min_f = min_f
+        self.eta_min = eta_min
+        self.precision_floor_ulps = precision_floor_ulps
+        starts, dimension = X.shape
+        m = thresholds.size
+        self.oracle = CountingOracle(f, grad, starts)
+        self.recorder = _TraceRecorder(trace_iterations(max_iter, trace_per_decade), starts) if trace else None
+        # Thresholds padded with -inf: the next threshold of a start that hit all of them.
+        self.padded_thresholds = np.append(thresholds, -np.inf)
+        self.ascending_thresholds = thresholds[::-1].copy()
+
+        # Results, indexed by start.
+        self.status = np.full(starts, "", dtype="<U16")
+        self.iterations = np.zeros(starts, dtype=np.int64)
+        self.f_evals = np.zeros(starts, dtype=np.int64)
+        self.grad_evals = np.zeros(starts, dtype=np.int64)
+        self.backtracks_out = np.zeros(starts, dtype=np.int64)
+        self.eps_hits = np.full((starts, m), -1, dtype=np.int64)
+        self.eps_hit_f_evals = np.full((starts, m), -1, dtype=np.int64)
+        self.eps_hit_grad_evals = np.full((starts, m), -1, dtype=np.int64)
+        self.x_out = X.copy()
+        self.f_out = np.full(starts, np.nan)
+        self.grad_norm_out = np.full(starts, np.nan)
+        self.step_out = np.full(starts, np.nan)
+
+        # Compact state of running starts.
+        self.ids = np.arange(starts)
+        self.X = X
+        self.hits = np.zeros(starts, dtype=np.int64)
+        self.next_threshold = np.full(starts, thresholds[0])
+        self.backtracks = np.zeros(starts, dtype=np.int64)
+        self.step = np.full(starts, np.nan)
+        if spec.line_search:
+            self.previous_step = np.full(starts, params["eta0"])
+        if spec.name == "adam":
+            self.first_moment = np.zeros_like(X)
+            self.second_moment = np.zeros_like(X)
+        self.F = None
+        self.f_is_current = True
+
+    # -- bookkeeping ---------------------------------------------------------------
+
+    def _compact_arrays(self):
+        names = ["ids", "X", "G", "F", "g2", "grad_norm", "hits", "next_threshold", "backtracks", "step"]
+        if self.spec.line_search:
+            names.append("previous_step")
+        if self.spec.name == "adam":
+            names += ["first_moment", "second_moment"]
+        return names
+
+    def finish(self, mask, status, iteration):
+        """Write the rows of ``mask`` to the results with ``status`` and drop them."""
+        rows = np.flatnonzero(mask)
+        ids = self.ids[rows]
+        if not self.f_is_current:
+            # Baselines do not need f along the way: evaluate it once at the last iterate.
+            self.F[rows] = self.oracle.f(self.X[rows], rows)
+        self.status[ids] = status
+        self.iterations[ids] = iteration
+        self.x_out[ids] = self.X[rows]
+        self.f_out[ids] = self.F[rows]
+        self.grad_norm_out[ids] = self.grad_norm[rows]
+        self.step_out[ids] = self.step[rows]
+        self.f_evals[ids] = self.oracle.f_evals[rows]
+        self.grad_evals[ids] = self.oracle.grad_evals[rows]
+        self.backtracks_out[ids] = self.backtracks[rows]
+        keep = ~mask
+        for name in self._compact_arrays():
+            setattr(self, name, getattr(self, name)[keep])
+        self.oracle.keep(keep)
+
+    def evaluate_gradient(self):
+        self.G = self.oracle.grad(self.X)
+        self.g2 = np.einsum("ij,ij->i", self.G, self.G)
+        self.grad_norm = np.sqrt(self.g2)
+
+    def record_hits(self, k):
+        """Record first hitting iterations of the thresholds reached at iterate ``k``."""
+        newly = self.grad_norm <= self.next_threshold
+        if not newly.any():
+            return
+        rows = np.flatnonzero(newly)
+        before = self.hits[rows]
+        after = self.thresholds.size - np.searchsorted(self.ascending_thresholds, self.grad_norm[rows], side="left")
+        columns = np.arange(self.thresholds.size)
+        block = (columns >= before[:, None]) & (columns < after[:, None])
+        ids = self.ids[rows]
+        for target, value in ((self.eps_hits, k),
+                              (self.eps_hit_f_evals, self.oracle.f_evals[rows][:, None]),
+                              (self.eps_hit_grad_evals, self.oracle.grad_evals[rows][:, None])):
+            target[ids] = np.where(block, value, target[ids])
+        self.hits[rows] = after
+        self.next_threshold[rows] = self.padded_thresholds[after]
+
+    # -- the loop ------------------------------------------------------------------
+
+    def execute(self):
+        self.F = self.oracle.f(self.X)
+        self.f_initial = self.F.copy()
+        self.evaluate_gradient()
+        self.grad_norm_initial = self.grad_norm.copy()
+        k = 0
+        while self.ids.size:
+            unusable = ~np.isfinite(self.g2)
+            if self.f_is_current:
+                unusable |= ~np.isfinite(self.F)
+            if unusable.any():
+                self.finish(unusable, "non_finite", k)
+                if not self.ids.size:
+                    break
+            self.record_hits(k)
+            if self.recorder is not None and self.recorder.next_iteration == k:
+                self._record_trace()
+            converged = self.hits == self.thresholds.size
+            if converged.any():
+                self.finish(converged, "converged", k)
+                if not self.ids.size:
+                    break
+            if k == self.max_iter:
+                self.finish(np.ones(self.ids.size, dtype=bool), "max_iter", k)
+                break
+            if self.spec.line_search:
+                self._line_search_step(k)
+            else:
+                self._baseline_step(k)
+            if not self.ids.size:
+                break
+            k += 1
+            self.evaluate_gradient()
+        return self._result()
+
+    def _record_trace(self):
+        if not self.f_is_current:
+            F = self.oracle.f(self.X)
+        else:
+            F = self.F
+        self.recorder.record(self.ids, self.step, F, self.grad_norm, self.X, self.oracle.f_evals)
+
+    def _direction_and_slope(self):
+        if self.spec.name == "armijo-normalized":
+            return self.G / self.grad_norm[:, None], self.grad_norm
+        return self.G, self.g2
+
+    def _first_trial(self, k):
+        name, params = self.spec.name, self.params
+        if name == "armijo" or k == 0:
+            return np.full(self.ids.size, params["eta0"])
+        if name == "armijo-memory":
+            return self.previous_step.copy()
+        return np.minimum(params["f2"] * self.previous_step, MAX_FIRST_TRIAL)
+
+    def _line_search_step(self, k):
+        params = self.params
+        direction, slope = self._direction_and_slope()
+        X = self.X
+
+        def phi(eta, rows):
+            if rows is None:
+                return self.oracle.f(X - eta[:, None] * direction)
+            return self.oracle.f(X[rows] - eta[:, None] * direction[rows], rows)
+
+        def min_step(rows):
+            # Smallest step that moves at least one coordinate of x_r.
+            moving = np.abs(direction[rows])
+            per_coordinate = np.divide(0.5 * np.spacing(np.abs(X[rows])), moving,
+                                       out=np.full(moving.shape, np.inf), where=moving > 0)
+            return np.maximum(per_coordinate.min(axis=1), self.eta_min)
+
+        floor = self.precision_floor_ulps * np.spacing(np.abs(self.F))
+        step, value, outcome, rejections = backtrack(
+            phi, self.F, slope, self._first_trial(k),
+            lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step,
+        )
+        if self.spec.name == "armijo-dichotomy":
+            refine = np.flatnonzero((outcome == ACCEPTED) & (rejections > 0))
+            if refine.size:
+                rejections += dichotomy_refine(
+                    phi, refine, step, value, self.F, slope,
+                    lam=params["lam"], f1=params["f1"],
+                    rounds=dichotomy_rounds(params["f1"], params["f2"]), precision_floor=floor,
+                )
+        self.backtracks += rejections
+
+        for code, status in ((PRECISION_FLOOR, "precision_floor"), (STEP_UNDERFLOW, "step_underflow")):
+            failed = outcome == code
+            if failed.any():
+                self.finish(failed, status, k)
+                keep = ~failed
+                step, value, direction = step[keep], value[keep], direction[keep]
+                outcome = outcome[keep]
+        if not self.ids.size:
+            return
+        self.X = self.X - step[:, None] * direction
+        self.F = value
+        self.step = step
+        self.previous_step = step
+        self._check_divergence(k + 1)
+
+    def _baseline_step(self, k):
+        params = self.params
+        name = self.spec.name
+        self.f_is_current = False
+        if name == "gd":
+            self.step = np.full(self.ids.size, params["eta"])
+            self.X = self.X - params["eta"] * self.G
+        elif name == "clipped-gd":
+            with np.errstate(divide="ignore"):
+                self.step = params["eta"] * np.minimum(1.0, params["gamma"] / self.grad_norm)
+            self.X = self.X - self.step[:, None] * self.G
+        elif name == "normalized-gd":
+            self.step = np.full(self.ids.size, params["eta"])
+            self.X = self.X - (params["eta"] / self.grad_norm)[:, None] * self.G
+        else:  # adam
+            beta1, beta2 = params["beta1"], params["beta2"]
+            self.first_moment = beta1 * self.first_moment + (1 - beta1) * self.G
+            self.second_moment = beta2 * self.second_moment + (1 - beta2) * self.G**2
+            corrected_first = self.first_moment / (1 - beta1 ** (k + 1))
+            corrected_second = self.second_moment / (1 - beta2 ** (k + 1))
+            self.step = np.full(self.ids.size, params["eta"])
+            self.X = self.X - params["eta"] * corrected_first / (np.sqrt(corrected_second) + params["adam_eps"])
+        self._check_divergence(k + 1)
+
+    def _check_divergence(self, iteration):
+        too_far = np.einsum("ij,ij->i", self.X, self.X) > self.max_norm**2
+        if self.f_is_current:
+            too_far |= self.F < self.min_f
+        if too_far.any():
+            self.finish(too_far, "diverged", iteration)
+
+    def _result(self):
+        return RunResult(
+            algorithm=self.spec.name,
+            params=dict(self.params),
+            first_trial=self.spec.first_trial,
+            eps=self.thresholds.copy(),
+            max_iter=self.max_iter,
+            status=self.status,
+            iterations=self.iterations,
+            f_evals=self.f_evals,
+            grad_evals=self.grad_evals,
+            backtracks=self.backtracks_out,
+            eps_hits=self.eps_hits,
+            eps_hit_f_evals=self.eps_hit_f_evals,
+            eps_hit_grad_evals=self.eps_hit_grad_evals,
+            x=self.x_out,
+            f=self.f_out,
+            grad_norm=self.grad_norm_out,
+            f_initial=self.f_initial,
+            grad_norm_initial=self.grad_norm_initial,
+            step=self.step_out,
+            trace=self.recorder.finish() if self.recorder is not None else None,
+        )
