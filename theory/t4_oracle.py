@@ -1,0 +1,170 @@
+r"""T4: oracle counts (function evaluations) of Armijo-like line searches.
+
+Setting
+-------
+Any ``f`` on which the accepted steps are bounded below: ``eta_k >= eta_min`` and every
+trial ``eta <= etabar`` passes (T1: ``etabar = 2(1-lam)/L``; T2: ``etabar(G)`` with ``G``
+the largest gradient norm along the run).  Counting convention of the engine: ``f_evals``
+includes the initial ``f(x_0)`` and one evaluation per Armijo trial; ``b_k`` is the number
+of rejected trials (backtracks) at iteration ``k``; ``n`` iterations are ``0, ..., n-1``.
+
+Algorithms and bounds (symbols: ``eta0``, ``f1``, ``f2``, ``etabar`` = ``step_threshold``,
+``eta_min``, ``r = floor(log f2 / log f1)``)
+------------------------------------------------------------------------------------------
+``armijo`` (per iteration).  The trials are ``eta0 f1^-j``; all those ``<= etabar`` pass,
+so ``b_k <= max(0, ceil(log_{f1}(eta0/etabar)))`` (exactly ``b_k = log_{f1}(eta0/eta_k)``)
+and
+
+.. math:: \#f(n) \le 1 + n\,\big(1 + \max(0, \lceil \log_{f_1}(\eta_0/\bar\eta)\rceil)\big).
+
+``armijo-increase``, ``armijo-normalized`` (``f2 > 1``) and ``armijo-memory``
+(``f2 = 1``).  ``eta_0 = eta0 f1^-b_0`` and ``eta_k = f2 eta_{k-1} f1^-b_k``, so
+``log eta_{n-1} = log eta0 + (n-1) log f2 - (sum_k b_k) log f1``: the identity
+
+.. math::
+
+    \sum_{k<n} b_k = \frac{(n-1)\log f_2 + \log \eta_0 - \log \eta_{n-1}}{\log f_1},
+    \qquad
+    \#f(n) \le 1 + n + \Big\lfloor\frac{(n-1)\log f_2 + \log(\eta_0/\eta_{\min})}
+        {\log f_1}\Big\rfloor .
+
+On average ``1 + log f2 / log f1`` evaluations per iteration: 14.29 with the reference
+defaults ``f1 = 2, f2 = 1e4`` (SCIENCE.md says "15": the per-iteration count alternates
+between 14 and 15, the long-run mean is 14.29).  ``armijo-memory`` spends at most
+``log_{f1}(eta0/eta_min)`` backtracks over the whole run.
+
+``armijo-dichotomy``.  After ``b_k >= 1`` backtracks it spends ``r`` more evaluations on
+the bisection, whose gain ``s_k = log_{f1}(eta_k / (f2 eta_{k-1} f1^-b_k))`` lies in
+``[0, 1)``.  The identity becomes ``sum_k (b_k - s_k) = ((n-1) log f2 + log(eta0/eta_{n-1}))
+/ log f1``, so with ``n_b <= n`` backtracking iterations
+
+.. math::
+
+    \#f(n) = 1 + n + \sum_k b_k + r\,n_b
+        \le 1 + n\,(2 + r) + \frac{(n-1)\log f_2 + \log(\eta_0/\eta_{\min})}{\log f_1}.
+
+References
+----------
+Armijo (1966); Nocedal & Wright, ch. 3; B. Bensaid, arXiv:2412.14637 (2024).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from theory._common import (
+    VARIANTS,
+    bisection_rounds,
+    check_nonnegative,
+    check_positive,
+    check_variant,
+    shaped,
+)
+
+APPLIES_TO = VARIANTS
+"""Algorithm names the bound covers."""
+
+HYPOTHESES = (
+    "accepted steps bounded below by eta_min (armijo: every trial <= etabar passes); "
+    "eta_min and etabar come from T1 (L-smooth) or T2 ((L0, L1)-smooth with G)."
+)
+"""Hypotheses of T4, in words."""
+
+CONSTANTS = {
+    "armijo": ("eta0", "f1", "step_threshold"),
+    "armijo-memory": ("eta0", "f1", "eta_min"),
+    "armijo-increase": ("eta0", "f1", "f2", "eta_min"),
+    "armijo-dichotomy": ("eta0", "f1", "f2", "eta_min"),
+    "armijo-normalized": ("eta0", "f1", "f2", "eta_min"),
+}
+"""Constants each variant's bound needs."""
+
+
+def max_backtracks_per_iteration(*, eta0: float, f1: float, step_threshold: float) -> int:
+    """``armijo``: ``max(0, ceil(log_{f1}(eta0 / etabar)))`` rejected trials per iteration."""
+    check_positive(eta0=eta0, step_threshold=step_threshold)
+    ratio = math.log(eta0 / step_threshold) / math.log(f1)
+    return max(0, math.ceil(ratio))
+
+
+def telescoped_backtracks(n_iterations, last_step, *, eta0: float, f1: float,
+                          f2: float = 1.0):
+    """Exact total backtracks of iterations ``0..n-1`` (increase/memory/normalized trials).
+
+    ``((n-1) log f2 + log eta0 - log eta_{n-1}) / log f1``; ``f2 = 1`` for
+    ``armijo-memory``.  Zero for ``n = 0``.
+    """
+    n = np.asarray(n_iterations, dtype=float)
+    step = np.asarray(last_step, dtype=float)
+    value = ((n - 1.0) * math.log(f2) + np.log(eta0 / step)) / math.log(f1)
+    return shaped(np.where(n > 0, value, 0.0), n_iterations)
+
+
+def mean_f_evals_per_iteration(*, f1: float, f2: float) -> float:
+    """Long-run mean of evaluations per iteration with increase trials: ``1 + log f2/log f1``."""
+    return 1.0 + math.log(f2) / math.log(f1)
+
+
+def f_evals_bound(n_iterations, *, variant: str, eta0: float, f1: float,
+                  f2: float | None = None, eta_min: float | None = None,
+                  step_threshold: float | None = None):
+    """Upper bound on function evaluations (initial one included) after ``n`` iterations.
+
+    Parameters
+    ----------
+    n_iterations : int or array_like
+        Number of iterations done (``N(eps)`` for the evaluations spent to reach ``eps``).
+    variant : str
+        One of :data:`APPLIES_TO`.
+    eta0, f1 : float
+        First trial step and backtracking divisor.
+    f2 : float, optional
+        Increase factor (increase, dichotomy, normalized).
+    eta_min : float, optional
+        Lower bound on accepted steps (all variants but ``armijo``).
+    step_threshold : float, optional
+        ``etabar``: every trial below it passes (``armijo``).
+
+    Returns
+    -------
+    float or ndarray
+        Shaped like ``n_iterations``.
+    """
+    check_variant(variant)
+    check_positive(eta0=eta0, f1_minus_1=f1 - 1.0)
+    n = np.asarray(n_iterations, dtype=float)
+    check_nonnegative(n_iterations=n)
+    if variant == "armijo":
+        if step_threshold is None:
+            raise ValueError("armijo needs step_threshold")
+        per_iteration = 1 + max_backtracks_per_iteration(
+            eta0=eta0, f1=f1, step_threshold=step_threshold)
+        return shaped(1.0 + n * per_iteration, n_iterations)
+    if eta_min is None:
+        raise ValueError(f"{variant} needs eta_min")
+    if variant == "armijo-memory":
+        f2 = 1.0
+    elif f2 is None:
+        raise ValueError(f"{variant} needs f2")
+    telescoped = np.asarray(telescoped_backtracks(n, eta_min, eta0=eta0, f1=f1, f2=f2))
+    if variant == "armijo-dichotomy":
+        extra = n * (1.0 + bisection_rounds(f1, f2))
+        return shaped(1.0 + n + np.floor(telescoped + extra), n_iterations)
+    return shaped(1.0 + n + np.floor(telescoped), n_iterations)
+
+
+def sympy_form(variant: str = "armijo-increase") -> sp.Expr:
+    """The bound on evaluations after ``n`` iterations as a SymPy expression."""
+    check_variant(variant)
+    n, eta0, f1, f2, eta_min, etabar, r = sp.symbols(
+        "n eta_0 f_1 f_2 eta_min etabar r", positive=True)
+    if variant == "armijo":
+        return 1 + n * (1 + sp.Max(0, sp.ceiling(sp.log(eta0 / etabar) / sp.log(f1))))
+    growth = sp.Integer(1) if variant == "armijo-memory" else f2
+    telescoped = ((n - 1) * sp.log(growth) + sp.log(eta0 / eta_min)) / sp.log(f1)
+    if variant == "armijo-dichotomy":
+        return 1 + n * (2 + r) + telescoped
+    return 1 + n + sp.floor(telescoped)
