@@ -1,0 +1,170 @@
+"""Compile a SymPy expression once into batched NumPy ``f``, ``grad`` and ``hess``.
+
+Derivatives are taken symbolically and compiled with ``sympy.lambdify(..., cse=True)``
+(common-subexpression elimination, NumPy/SciPy backend, dummified argument names so that no
+variable name ever reaches the generated source). Compilation happens at the first call of
+each oracle, so building the registry catalogue costs nothing.
+
+``lambdify`` returns a Python scalar for a constant component (e.g. the ``200`` in the
+Hessian of Rosenbrock); every component is therefore written into a preallocated
+``(B, ...)`` array, which broadcasts scalars and costs one copy per component. The batch
+axis is never looped over in Python.
+"""
+
+import numpy as np
+import sympy
+
+from functions.analyticity import certify_analytic
+from functions.objective import Objective, batched
+
+
+def _almost_everywhere(derivative):
+    """Replace what SymPy cannot compile in a derivative by its almost-everywhere value.
+
+    Derivatives of step functions (``floor``, ``ceiling``, ``sign``, ``Heaviside``) come
+    out as unevaluated ``Derivative`` objects or ``DiracDelta`` terms; both vanish off the
+    (measure-zero) jump set, so they are replaced by 0. Such expressions are never
+    certified analytic.
+    """
+    derivative = derivative.replace(lambda node: isinstance(node, sympy.Derivative), lambda node: sympy.S.Zero)
+    return derivative.replace(lambda node: isinstance(node, sympy.DiracDelta), lambda node: sympy.S.Zero)
+
+
+class SymbolicOracle:
+    """Batched oracles of a SymPy expression, compiled lazily and cached.
+
+    Parameters
+    ----------
+    expression : sympy.Expr
+        A smooth expression in ``symbols`` (the one that is differentiated and compiled).
+    symbols : tuple of sympy.Symbol
+        The variables, in the order of the columns of ``X``.
+    active_region : callable, optional
+        ``active_region(X) -> bool array (B,)``. Outside it, ``f``, ``grad`` and ``hess``
+        are exactly 0 and the compiled expression is not evaluated. Used for flat regions
+        where the true values are below 1e-290 and the compiled formulas would give
+        ``0 * inf = nan`` (``exp(-1/x**2)`` at 0, the Mexican hat on the unit circle).
+    """
+
+    def __init__(self, expression, symbols, active_region=None):
+        self.expression = expression
+        self.symbols = tuple(symbols)
+        self.active_region = active_region
+        self._compiled = {}
+        n = len(self.symbols)
+        self.f = batched(n)(self._value)
+        self.grad = batched(n)(self._gradient)
+        self.hess = batched(n)(self._hessian)
+
+    @property
+    def dimension(self):
+        """Number of variables."""
+        return len(self.symbols)
+
+    def _compile(self, order):
+        if order not in self._compiled:
+            symbols = self.symbols
+            if order == 0:
+                components = [self.expression]
+            elif order == 1:
+                components = [sympy.diff(self.expression, s) for s in symbols]
+            else:
+                gradient = [sympy.diff(self.expression, s) for s in symbols]
+                components = [
+                    sympy.diff(gradient[i], symbols[j])
+                    for i in range(len(symbols))
+                    for j in range(i, len(symbols))
+                ]
+            components = [_almost_everywhere(component) for component in components]
+            self._compiled[order] = sympy.lambdify(symbols, components, modules=["scipy", "numpy"], cse=True, dummify=True)
+        return self._compiled[order]
+
+    def _evaluate(self, X, order):
+        """Components of the derivative of ``order`` at the rows of X, shape (B, n**order)."""
+        n = self.dimension
+        compiled = self._compile(order)
+        B = X.shape[0]
+        columns = [X[:, i] for i in range(n)]
+        values = compiled(*columns)
+        if order == 0:
+            out = np.empty(B)
+            out[:] = values[0]
+            return out
+        if order == 1:
+            out = np.empty((B, n))
+            for i, value in enumerate(values):
+                out[:, i] = value
+            return out
+        out = np.empty((B, n, n))
+        position = 0
+        for i in range(n):
+            for j in range(i, n):
+                out[:, i, j] = values[position]
+                if j != i:
+                    out[:, j, i] = out[:, i, j]
+                position += 1
+        return out
+
+    def _restricted(self, X, order):
+        if self.active_region is None:
+            with np.errstate(under="ignore"):
+                return self._evaluate(X, order)
+        active = np.asarray(self.active_region(X), dtype=bool)
+        out = np.zeros((X.shape[0],) + (self.dimension,) * order)
+        if active.any():
+            with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+                out[active] = self._evaluate(X[active], order)
+        return out
+
+    def _value(self, X):
+        """Objective values, shape (B,)."""
+        return self._restricted(X, 0)
+
+    def _gradient(self, X):
+        """Gradients, shape (B, n)."""
+        return self._restricted(X, 1)
+
+    def _hessian(self, X):
+        """Hessians, shape (B, n, n)."""
+        return self._restricted(X, 2)
+
+
+def symbolic_objective(name, params, expression, symbols, analytic, compiled_expression=None, active_region=None, **properties):
+    """Build an :class:`~functions.objective.Objective` from a SymPy expression.
+
+    Parameters
+    ----------
+    name, params : str, dict
+        Registry name and the parameters used.
+    expression : sympy.Expr
+        The exact objective (stored in the record, and certified).
+    symbols : tuple of sympy.Symbol
+        Variables in a fixed order.
+    analytic : bool
+        The declared tag. The record keeps it; its reason is the certificate of
+        :func:`functions.analyticity.certify_analytic`, flagged when the two disagree
+        (tests require that they agree).
+    compiled_expression : sympy.Expr, optional
+        The smooth branch actually compiled when ``expression`` is piecewise (used with
+        ``active_region``, see :class:`SymbolicOracle`). Defaults to ``expression``.
+    active_region : callable, optional
+        See :class:`SymbolicOracle`.
+    **properties
+        Remaining :class:`~functions.objective.Objective` fields.
+    """
+    certified, reason = certify_analytic(expression)
+    if certified != analytic:
+        reason = f"declared analytic={analytic} but the certificate says {certified}: {reason}"
+    oracle = SymbolicOracle(expression if compiled_expression is None else compiled_expression, symbols, active_region)
+    return Objective(
+        name=name,
+        params=dict(params),
+        variables=tuple(s.name for s in symbols),
+        expression=expression,
+        f=oracle.f,
+        grad=oracle.grad,
+        hess=oracle.hess,
+        analytic=analytic,
+        analytic_reason=reason,
+        **properties,
+    )
