@@ -1,0 +1,148 @@
+"""The ``armijo`` command line: the check report, its JSON contract, every error case."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from experiments.cli import main
+
+VERDICTS = {"consistent", "violated", "inconclusive"}
+FAST = ["--eps-max", "1e-2", "--eps-min", "1e-5", "--max-iter", "200000"]
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def check_json(capsys, *argv):
+    code, out, err = run_cli(capsys, "check", *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def assert_contract(report, variables):
+    function = report["function"]
+    for key in ("name", "expression", "variables", "analytic", "L", "L0", "L1", "lojasiewicz_theta"):
+        assert key in function
+    assert function["variables"] == variables
+    for block in report["algorithms"]:
+        for key in ("algorithm", "params", "starts", "status", "eps", "iterations_median", "f_evals_median",
+                    "exponent", "exponent_ci", "fit_window", "predicted_max_exponent", "bounds", "verdict"):
+            assert key in block, key
+        assert block["verdict"] in VERDICTS
+        assert len(block["iterations_median"]) == len(block["eps"]) == len(block["f_evals_median"])
+        assert sum(block["status"].values()) == block["starts"]
+        for bound in block["bounds"]:
+            assert set(bound) >= {"theorem", "holds", "max_ratio"}
+            assert bound["holds"] == (bound["max_ratio"] is None or bound["max_ratio"] <= 1 + 1e-12)
+
+
+def test_check_one_variable_degenerate_minimum(capsys):
+    report = check_json(capsys, "x**4", "--x0", "0.9", *FAST)
+    assert_contract(report, ["x"])
+    assert report["function"]["analytic"] is True
+    assert [b["algorithm"] for b in report["algorithms"]] == ["armijo", "armijo-increase", "gd"]
+    armijo_block = report["algorithms"][0]
+    assert armijo_block["status"]["converged"] == 1
+    assert armijo_block["predicted_max_exponent"] == 1.0
+    assert {b["theorem"] for b in armijo_block["bounds"]} >= {"T1", "T2", "T4"}
+    assert all(b["holds"] for b in armijo_block["bounds"])
+    # armijo on x^4 is asymptotically fixed-step gradient descent: N(eps) ~ eps^(-2/3)
+    assert abs(armijo_block["exponent"] - 2 / 3) < 0.05
+    assert report["function"]["lojasiewicz_theta"] == pytest.approx(0.75, abs=0.02)
+
+
+def test_check_several_variables_and_starts(capsys):
+    report = check_json(capsys, "x**4 + 3*y**2 + x*y", "--starts", "4", "--box", "-2,2", "--seed", "3",
+                        "--algorithm", "armijo", "--algorithm", "armijo-dichotomy", *FAST)
+    assert_contract(report, ["x", "y"])
+    assert [b["starts"] for b in report["algorithms"]] == [4, 4]
+    assert report["algorithms"][1]["params"]["f2"] == 1e4
+
+
+def test_check_registry_entry_with_param(capsys):
+    report = check_json(capsys, "--function", "cosh", "--param", "s=2", "--x0", "1.5", *FAST)
+    assert report["function"]["name"] == "cosh"
+    assert report["function"]["analytic"] is True
+
+
+def test_check_text_report(capsys):
+    code, out, err = run_cli(capsys, "check", "x**4 + 1e-3*x**2", "--x0", "1.2", *FAST)
+    assert code == 0, err
+    assert "analytic: yes" in out
+    assert "fitted exponent" in out and "verdict:" in out and "T1:" in out
+
+
+def test_diverging_run_is_reported_not_an_error(capsys):
+    report = check_json(capsys, "-x**2", "--x0", "0.5", *FAST)
+    for block in report["algorithms"]:
+        assert block["status"]["diverged"] == 1
+        assert block["verdict"] == "inconclusive"
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG\r\n\x1a\n"), (".pdf", b"%PDF")])
+def test_plot_file_is_written(capsys, tmp_path, suffix, magic):
+    path = tmp_path / f"n_eps{suffix}"
+    code, out, err = run_cli(capsys, "check", "x**6", "--x0", "0.9", "--plot", str(path), *FAST)
+    assert code == 0, err
+    assert path.read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x**"], "syntax"),
+    (["x +* 2"], "syntax"),
+    (["__import__('os').system('touch {marker}')"], "__import__"),
+    (["().__class__"], ""),
+    (["lambda: 0"], "lambda"),
+    (["x.real"], "attribute"),
+    (["--function", "no-such-function"], "no-such-function"),
+    (["x**2 + y**2", "--x0", "1"], "--x0 has 1 value(s) but the function has 2 variable(s)"),
+    (["log(x)", "--x0", "-1"], "not finite at the start"),
+    (["x**2", "--x0", "1", "--lam", "1.5"], "lam must be in (0, 1)"),
+    (["x**2", "--x0", "1", "--eta0", "-1"], "eta0 must be in (0, inf)"),
+    (["x**2", "--x0", "1", "--eps-min", "1", "--eps-max", "1e-3"], "--eps-min (1) must be below --eps-max"),
+    (["x**2", "--x0", "1", "--algorithm", "newton"], "unknown algorithm 'newton'"),
+    (["x**2", "--x0", "abc"], "--x0 takes comma-separated numbers"),
+    (["x**2", "--plot", "/no/such/folder/a.png"], "does not exist"),
+    (["x**2", "--frobnicate"], "unrecognized arguments"),
+    ([], "give an expression"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
+    marker = tmp_path / "pwned"
+    argv = [a.replace("{marker}", str(marker)) for a in argv]
+    code, out, err = run_cli(capsys, "check", *argv)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("armijo: error:")
+    assert message.lower() in lines[0].lower()
+    assert not marker.exists()
+
+
+def test_console_script_end_to_end(tmp_path):
+    marker = tmp_path / "created"
+    completed = subprocess.run([sys.executable, "-m", "experiments.cli", "check",
+                                f"__import__('os').system('touch {marker}')"],
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert not marker.exists()
+    completed = subprocess.run([sys.executable, "-m", "experiments.cli", "check", "x**2 + y**4",
+                                "--x0=-1,0.5", "--json", *FAST], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["function"]["variables"] == ["x", "y"]
+
+
+def test_functions_listing(capsys):
+    code, out, err = run_cli(capsys, "functions", "--json")
+    assert code == 0, err
+    names = {row["name"] for row in json.loads(out)}
+    assert {"monomial", "rosenbrock", "cosh", "escape", "poly-two", "poly-three", "poly-four", "poly-five",
+            "poly-eight", "cgt", "flat-exp", "mexican-hat", "logistic", "mlp-tanh", "mlp-relu"} <= names
+    code, out, err = run_cli(capsys, "functions")
+    assert code == 0 and "poly-two" in out

@@ -1,0 +1,408 @@
+"""From runs to verdicts: estimate the hypotheses, check every applicable bound, fit, decide.
+
+This module ties the engine's run records to the theorem modules.  It takes an
+objective (a registry entry or a user expression: anything with batched ``f``,
+``grad``, ``hess`` and the class tags of :class:`functions.Objective`) and the
+:class:`armijo.RunResult` of each algorithm, and returns
+
+* :class:`Hypotheses`: analyticity (certified or declared), ``L`` and the
+  ``(L0, L1)`` Pareto front estimated on a stated sampled set, ``f_*`` and where
+  it comes from, whether the iterates stayed bounded;
+* one :class:`Assessment` per run: every applicable bound evaluated for every
+  start and threshold, the largest measured/bound ratio per theorem, the fitted
+  exponent, the predicted largest exponent and the verdict.
+
+Estimated constants are lower estimates of suprema (SCIENCE.md section 6): a
+count above a bound computed from them is reported as a violation, with the
+note that the constants were estimated, never hidden.
+
+Which theorem applies
+---------------------
+* T1 (L-smooth) and T2 ((L0, L1)-smooth): for every Armijo variant, with ``L``
+  and ``(L0, L1)`` estimated on the sampled sublevel set (the iterates of an
+  Armijo method never leave ``{f <= f(x_0)}``), when those estimates exist.
+* T3 (Lojasiewicz): analytic objective with bounded iterates; its constants
+  ``K, f(x_K) - f_*, C, theta`` are estimated per start on the tail of the trace;
+  checked on the thresholds reached after ``K``.
+* T4 (oracle counts): every Armijo variant, with the minimal accepted step of T1.
+
+Predicted largest exponent: 1 where T3 applies, 2 where only T1/T2 apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from theory import t1_lsmooth, t2_l0l1, t3_lojasiewicz, t4_oracle
+from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, lojasiewicz_theta
+from theory.fit import fit_exponent, fit_two_regime
+from theory.theorems import theorems_for
+from theory.verdict import check_bound, decide
+
+#: Points sampled in the sublevel set to estimate L and (L0, L1).
+ESTIMATION_SAMPLES = 4000
+#: Above this dimension, Hessian norms are not sampled (too costly): T1/T2 not checked.
+MAX_ESTIMATION_DIMENSION = 64
+#: Relative padding of the sampled box around the starts and last iterates.
+BOX_PADDING = 0.1
+
+
+@dataclass(frozen=True)
+class Hypotheses:
+    """What is known or estimated about the objective, with the set it was estimated on."""
+
+    function: str
+    analytic: bool | None
+    analytic_reason: str
+    L: float | None
+    L0: float | None
+    L1: float | None
+    l0l1_front: np.ndarray | None = field(repr=False, compare=False)
+    grad_norm_max: float | None
+    f_star: float
+    f_star_source: str
+    bounded_iterates: bool | None
+    sampled_on: str
+    lower_estimates: bool = True
+
+    def as_dict(self):
+        return {
+            "analytic": self.analytic, "analytic_reason": self.analytic_reason,
+            "L": self.L, "L0": self.L0, "L1": self.L1, "grad_norm_max": self.grad_norm_max,
+            "f_star": self.f_star, "f_star_source": self.f_star_source,
+            "bounded_iterates": self.bounded_iterates, "sampled_on": self.sampled_on,
+            "lower_estimates": self.lower_estimates,
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Bounds, fit and verdict for the run of one algorithm on one objective."""
+
+    algorithm: str
+    bounds: dict = field(repr=False)          # theorem -> (B, m) bound on eps_hits (T4: on f evals)
+    checks: tuple = ()                        # BoundCheck per applicable theorem
+    fit: object = None                        # theory.fit.ExponentFit
+    two_regime: object = None                 # theory.fit.TwoRegimeFit where T2 applies
+    lojasiewicz: tuple = ()                   # per-start LojasiewiczEstimate (or None)
+    predicted_exponent: float = float("nan")
+    verdict: object = None                    # theory.verdict.Verdict
+    notes: tuple = ()
+
+
+# -- hypotheses ----------------------------------------------------------------------------------
+
+
+def _finite_rows(trace, start):
+    rows = np.isfinite(trace.f[:, start]) & np.isfinite(trace.grad_norm[:, start])
+    return np.flatnonzero(rows)
+
+
+def sample_sublevel_set(objective, starts, results, rng, count=ESTIMATION_SAMPLES):
+    """Points of the box spanned by the starts and last iterates, within ``{f <= max f(x_0)}``.
+
+    Returns the points and a description of the set.
+    """
+    corners = np.vstack([starts] + [r.x for r in results])
+    corners = corners[np.isfinite(corners).all(axis=1)]
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    pad = BOX_PADDING * np.maximum(high - low, 1e-3)
+    low, high = low - pad, high + pad
+    level = max(float(np.nanmax(r.f_initial)) for r in results)
+    candidates = rng.uniform(low, high, size=(count, corners.shape[1]))
+    with np.errstate(all="ignore"):
+        values = objective.f(candidates)
+    inside = candidates[np.isfinite(values) & (values <= level)]
+    # the segments from each start to its last iterate belong to the region of interest
+    segments = [(1 - t) * starts + t * r.x for r in results for t in np.linspace(0, 1, 9)]
+    points = np.vstack([inside, *segments])
+    points = points[np.isfinite(points).all(axis=1)]
+    description = (f"{inside.shape[0]} uniform points of the box [{_fmt(low)}, {_fmt(high)}] "
+                   f"with f <= max f(x0) = {level:.4g}, plus the segments start -> last iterate")
+    return points, description
+
+
+def _fmt(vector):
+    return "(" + ", ".join(f"{v:.3g}" for v in vector) + ")"
+
+
+def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATION_SAMPLES):
+    """Estimate the hypotheses of the theorems for ``objective`` from ``results``.
+
+    Parameters
+    ----------
+    objective : functions.Objective
+        The objective (batched ``f``, ``grad``, ``hess`` and class tags).
+    starts : ndarray, shape (B, n)
+        The starts every run began from.
+    results : sequence of armijo.RunResult
+        Runs of every algorithm on this objective from ``starts``.
+    seed : int
+        Seed of the sampling.
+    samples : int
+        Uniform samples drawn in the box.
+
+    Returns
+    -------
+    Hypotheses
+    """
+    rng = np.random.default_rng(seed)
+    f_star, source = _f_star(objective, results)
+    bounded = _bounded(results)
+    L = L0 = L1 = G = front = None
+    sampled_on = "not sampled"
+    dimension = results[0].x.shape[1]
+    if dimension <= MAX_ESTIMATION_DIMENSION and getattr(objective, "hess", None) is not None:
+        points, sampled_on = sample_sublevel_set(objective, np.atleast_2d(starts), results, rng, samples)
+        with np.errstate(all="ignore"):
+            hessians = objective.hess(points)
+            gradients = objective.grad(points)
+        finite = np.isfinite(hessians).all(axis=(1, 2)) & np.isfinite(gradients).all(axis=1)
+        hess_norms = np.linalg.norm(hessians[finite], ord=2, axis=(1, 2))
+        grad_norms = np.linalg.norm(gradients[finite], axis=1)
+        if hess_norms.size:
+            L = estimate_L(hess_norms, sampled_on).value
+            pareto = l0l1_pareto_front(grad_norms, hess_norms, sampled_on=sampled_on)
+            L0, L1, front = pareto.L0, pareto.L1, pareto.vertices
+            G = float(max(grad_norms.max(), *(np.nanmax(r.grad_norm_initial) for r in results)))
+    elif dimension > MAX_ESTIMATION_DIMENSION:
+        sampled_on = f"not sampled: dimension {dimension} > {MAX_ESTIMATION_DIMENSION}"
+    # Constants the registry knows exactly replace the sampled (lower) estimates.
+    declared = dict(getattr(objective, "constants", None) or {})
+    if "L" in declared:
+        L = float(declared["L"])
+    if "L0" in declared and "L1" in declared:
+        L0, L1 = float(declared["L0"]), float(declared["L1"])
+    lower = not {"L", "L0", "L1"} <= set(declared)  # some constant was sampled
+    if declared:
+        sampled_on = f"declared by the registry: {declared}; otherwise {sampled_on}"
+    return Hypotheses(
+        function=getattr(objective, "name", "user"),
+        analytic=getattr(objective, "analytic", None),
+        analytic_reason=getattr(objective, "analytic_reason", ""),
+        L=L, L0=L0, L1=L1, l0l1_front=front, grad_norm_max=G,
+        f_star=f_star, f_star_source=source, bounded_iterates=bounded, sampled_on=sampled_on,
+        lower_estimates=lower,
+    )
+
+
+def univariate_polynomial_facts(objective):
+    """Real critical points and the infimum of a univariate polynomial objective (SymPy, exact degree).
+
+    Returns ``(critical, f_star)``: a list of ``(x, value)`` pairs, and ``inf f`` (None when
+    the polynomial is unbounded below or the objective is not a univariate polynomial).
+    """
+    import sympy as sp
+
+    expression = getattr(objective, "expression", None)
+    if expression is None or len(getattr(objective, "variables", ())) != 1:
+        return [], None
+    symbol = sorted(expression.free_symbols, key=lambda s: s.name)
+    if len(symbol) != 1 or not expression.is_polynomial(symbol[0]):
+        return [], None
+    polynomial = sp.Poly(sp.expand(expression), symbol[0])
+    if polynomial.degree() < 1:
+        return [], None
+    derivative = polynomial.diff(symbol[0])
+    coefficients = [float(c) for c in derivative.all_coeffs()]
+    roots = [complex(r) for r in np.roots(coefficients)] if derivative.degree() >= 1 else []
+    critical = [(r.real, float(polynomial.eval(r.real))) for r in roots if abs(r.imag) < 1e-7 * (1 + abs(r))]
+    degree, leading = polynomial.degree(), float(polynomial.LC())
+    bounded_below = degree % 2 == 0 and leading > 0
+    f_star = min(value for _, value in critical) if bounded_below and critical else None
+    return critical, f_star
+
+
+def _f_star(objective, results):
+    known = getattr(objective, "f_star", None)
+    if known is not None and np.isfinite(known):
+        return float(known), "known infimum"
+    _, polynomial_inf = univariate_polynomial_facts(objective)
+    if polynomial_inf is not None:
+        return float(polynomial_inf), "known infimum (smallest critical value of the polynomial)"
+    finite = [float(np.min(r.f[np.isfinite(r.f)])) for r in results if np.isfinite(r.f).any()]
+    if not finite:
+        return float("nan"), "unknown"
+    return min(finite), "lowest value reached (an upper estimate of inf f: Delta is under-estimated)"
+
+
+def limit_value(objective, x_final, f_final, f_star, f_star_known):
+    """``f`` at the critical point the iterate converges to, where it can be named; else None.
+
+    The known critical point nearest to ``x_final`` (within a relative distance 1e-2) gives
+    the value; failing that, a known ``f_*`` within reach of ``f_final``; otherwise the
+    Lojasiewicz estimator estimates the limit value itself.
+    """
+    points = [(np.atleast_1d(np.asarray(c.x, dtype=float)), float(c.value))
+              for c in (getattr(objective, "critical_points", ()) or ())]
+    points += [(np.array([x]), value) for x, value in univariate_polynomial_facts(objective)[0]]
+    if points:
+        distances = [np.linalg.norm(x - x_final) for x, _ in points]
+        nearest = int(np.argmin(distances))
+        if distances[nearest] <= 1e-2 * (1.0 + np.linalg.norm(x_final)):
+            return points[nearest][1]
+    if f_star_known and np.isfinite(f_star) and f_final - f_star <= 1e-3 * (1.0 + abs(f_star)):
+        return float(f_star)
+    return None
+
+
+def _bounded(results):
+    """Bounded iterates: declared False stays False; otherwise judged from the traces."""
+    verdicts = []
+    for result in results:
+        if result.trace is None:
+            continue
+        if (result.status == "diverged").any():
+            return False
+        for start in range(result.starts):
+            rows = np.flatnonzero(np.isfinite(result.trace.x_norm[:, start]))
+            if rows.size < 4:
+                continue
+            estimate = iterates_bounded(result.trace.x_norm[rows, start], result.trace.iteration[rows])
+            verdicts.append(bool(estimate.bounded[0]))
+    if not verdicts:
+        return None
+    return all(verdicts)
+
+
+# -- one run ------------------------------------------------------------------------------------
+
+
+def _lojasiewicz_per_start(objective, result, f_star, f_star_known):
+    """Per-start (K, gap_K, C, theta) from the tail of the trace; None where not estimable."""
+    estimates = []
+    for start in range(result.starts):
+        rows = _finite_rows(result.trace, start)
+        if rows.size < 8 or result.status[start] not in ("converged", "max_iter"):
+            estimates.append(None)
+            continue
+        f_values = result.trace.f[rows, start]
+        grad_norms = result.trace.grad_norm[rows, start]
+        f_limit = limit_value(objective, result.x[start], f_values[-1], f_star, f_star_known)
+        try:
+            estimate = lojasiewicz_theta(f_values, grad_norms, f_limit,
+                                         sampled_on=f"tail of the trace of start {start}")
+        except ValueError:
+            estimates.append(None)
+            continue
+        if not 0.0 < estimate.theta < 1.0:
+            estimates.append(None)
+            continue
+        K_row = rows[estimate.window[0]]
+        estimates.append({
+            "estimate": estimate,
+            "K": int(result.trace.iteration[K_row]),
+            "gap_K": float(result.trace.f[K_row, start] - estimate.f_limit),
+            "theta": float(estimate.theta),
+            "C": float(estimate.C),
+        })
+    return estimates
+
+
+def assess_run(objective, result, hypotheses, *, fit_seed=0):
+    """Check every applicable bound on ``result``, fit the exponent and decide.
+
+    Parameters
+    ----------
+    objective : functions.Objective
+        The objective.
+    result : armijo.RunResult
+        A run (with a trace, for T3 and boundedness).
+    hypotheses : Hypotheses
+        From :func:`estimate_hypotheses` on the same objective.
+    fit_seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    Assessment
+    """
+    params = result.params
+    algorithm = result.algorithm
+    applicable = theorems_for(algorithm)
+    eps = result.eps
+    hits = result.eps_hits
+    delta = result.f_initial - hypotheses.f_star
+    delta = np.where(np.isfinite(delta) & (delta > 0), delta, np.nan)
+    bounds, checks, notes = {}, [], []
+    lam, f1, eta0, f2 = params.get("lam"), params.get("f1"), params.get("eta0"), params.get("f2")
+    step_floor = None
+    if "T1" in applicable and hypotheses.L:
+        bounds["T1"] = np.vstack([
+            t1_lsmooth.iteration_bound(eps, delta=d, L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
+                                       variant=algorithm, f2=f2) if np.isfinite(d) else np.full(eps.size, np.inf)
+            for d in delta])
+        if algorithm != "armijo-normalized":
+            step_floor = float(t1_lsmooth.min_accepted_step(L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
+                                                            variant=algorithm, f2=f2))
+    if "T2" in applicable and hypotheses.L0 is not None and hypotheses.L1 is not None:
+        bounds["T2"] = np.vstack([
+            t2_l0l1.iteration_bound(eps, delta=d, L0=hypotheses.L0, L1=hypotheses.L1, lam=lam, f1=f1,
+                                    eta0=eta0, variant=algorithm, grad_norm_max=hypotheses.grad_norm_max,
+                                    f2=f2) if np.isfinite(d) else np.full(eps.size, np.inf)
+            for d in delta])
+    lojasiewicz = ()
+    t3_applies = "T3" in applicable and hypotheses.analytic and hypotheses.bounded_iterates
+    if t3_applies and result.trace is not None and hypotheses.L:
+        lojasiewicz = tuple(_lojasiewicz_per_start(objective, result, hypotheses.f_star,
+                                                   hypotheses.f_star_source.startswith("known")))
+        rows = []
+        for start, estimate in enumerate(lojasiewicz):
+            if estimate is None:
+                rows.append(np.full(eps.size, np.inf))
+                continue
+            eta_min = t1_lsmooth.min_accepted_step(eps if algorithm == "armijo-normalized" else None,
+                                                   L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
+                                                   variant=algorithm, f2=f2)
+            bound = t3_lojasiewicz.iteration_bound(eps, K=estimate["K"], gap_K=estimate["gap_K"],
+                                                   C=estimate["C"], theta=estimate["theta"], lam=lam,
+                                                   eta_min=eta_min, variant=algorithm)
+            # the bound speaks of thresholds reached after entering the neighbourhood
+            rows.append(np.where(hits[start] >= estimate["K"], bound, np.inf))
+        bounds["T3"] = np.vstack(rows)
+    for theorem in ("T1", "T2", "T3"):
+        if theorem in bounds:
+            checks.append(check_bound(hits, bounds[theorem], theorem=theorem))
+    if "T4" in applicable and hypotheses.L:
+        threshold = float(t1_lsmooth.step_threshold(L=hypotheses.L, lam=lam))
+        eta_min = step_floor if step_floor is not None else float(
+            t1_lsmooth.min_accepted_step(L=hypotheses.L, lam=lam, f1=f1, eta0=eta0, variant="armijo"))
+        measured_iterations = np.where(hits >= 0, hits, 0)
+        bounds["T4"] = np.asarray(t4_oracle.f_evals_bound(
+            measured_iterations, variant=algorithm, eta0=eta0, f1=f1, f2=f2,
+            eta_min=eta_min, step_threshold=threshold), dtype=float)
+        checks.append(check_bound(result.eps_hit_f_evals, bounds["T4"], theorem="T4"))
+    if hypotheses.sampled_on.startswith("not sampled"):
+        notes.append(f"T1, T2, T4 not checked: constants {hypotheses.sampled_on}")
+    if not hypotheses.f_star_source.startswith("known"):
+        notes.append("f_* unknown: Delta uses the lowest value reached (bounds are under-estimated)")
+
+    fit = fit_exponent(eps, hits, seed=fit_seed)
+    two_regime = None
+    if "T2" in bounds:
+        median = np.array([np.median(col[col >= 0]) if (col >= 0).any() else np.nan for col in hits.T])
+        usable = np.isfinite(median) & (median > 0)
+        if usable.sum() >= 3:
+            two_regime = fit_two_regime(eps[usable], median[usable])
+    if t3_applies:
+        predicted = 1.0
+    elif bounds.get("T1") is not None or bounds.get("T2") is not None:
+        predicted = 2.0
+    else:
+        predicted = float("nan")
+    statuses = tuple(result.status.tolist())
+    verdict = decide(checks, fit, predicted, statuses)
+    if not applicable:
+        verdict = type(verdict)("inconclusive", (f"no theorem of the suite covers {algorithm}",)
+                                + verdict.reasons, verdict.checks, verdict.fitted_exponent, predicted)
+    elif not checks:
+        verdict = type(verdict)("inconclusive", ("no bound could be evaluated",) + verdict.reasons,
+                                verdict.checks, verdict.fitted_exponent, predicted)
+    elif (result.status == "diverged").any() and verdict.verdict == "consistent":
+        verdict = type(verdict)("inconclusive", ("some starts diverged",), verdict.checks,
+                                verdict.fitted_exponent, predicted)
+    return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=fit,
+                      two_regime=two_regime, lojasiewicz=lojasiewicz, predicted_exponent=predicted,
+                      verdict=verdict, notes=tuple(notes))
