@@ -23,7 +23,9 @@ from armijo.linesearch import (
     PRECISION_FLOOR,
     STEP_UNDERFLOW,
     backtrack,
+    backtrack_single,
     dichotomy_refine,
+    dichotomy_refine_single,
     dichotomy_rounds,
 )
 from armijo.oracle import CountingOracle
@@ -35,6 +37,8 @@ from armijo.result import RunResult, Trace
 MAX_FIRST_TRIAL = 1e300
 
 _INCREASING = ("armijo-increase", "armijo-dichotomy", "armijo-normalized")
+
+_FAILED_SEARCH = {PRECISION_FLOOR: "precision_floor", STEP_UNDERFLOW: "step_underflow"}
 
 
 def _as_starts(x0):
@@ -77,6 +81,47 @@ def trace_iterations(max_iter, per_decade):
     return np.union1d(points, np.arange(min(per_decade, max_iter + 1)))
 
 
+def first_trial(name, k, params, previous_step):
+    """First trial step of iteration ``k`` of an Armijo variant (SCIENCE.md section 2).
+
+    ``eta0`` for ``armijo`` and at ``k = 0``; ``eta_{k-1}`` for ``armijo-memory``;
+    ``min(f2 * eta_{k-1}, MAX_FIRST_TRIAL)`` for the increasing variants.
+    ``previous_step`` is a float or an array of one step per start.
+    """
+    if name == "armijo" or k == 0:
+        return params["eta0"]
+    if name == "armijo-memory":
+        return previous_step
+    return np.minimum(params["f2"] * previous_step, MAX_FIRST_TRIAL)
+
+
+def smallest_moving_step(X, direction, eta_min):
+    """Per row, the smallest step that moves at least one coordinate of ``x_r`` (at least ``eta_min``)."""
+    moving = np.abs(direction)
+    per_coordinate = np.divide(0.5 * np.spacing(np.abs(X)), moving,
+                               out=np.full(moving.shape, np.inf), where=moving > 0)
+    return np.maximum(per_coordinate.min(axis=1), eta_min)
+
+
+def squared_norms(X):
+    """``||x_r||^2`` per row: the one reduction the engine uses for every norm.
+
+    ``np.vecdot`` reduces each row with the same kernel whether the row is alone or in
+    a batch (so a single start and its row in a batched run agree bit for bit), and
+    costs a fraction of a microsecond on one row.
+    """
+    return np.vecdot(X, X)
+
+
+def _spacing(value):
+    """``np.spacing(abs(value))`` for a Python float (``math.ulp``; NumPy gives inf at the largest float)."""
+    magnitude = abs(value)
+    return math.ulp(magnitude) if magnitude < _LARGEST_FLOAT else math.inf
+
+
+_LARGEST_FLOAT = float(np.finfo(np.float64).max)
+
+
 class _TraceRecorder:
     def __init__(self, iterations, starts):
         self.iterations = iterations
@@ -99,7 +144,7 @@ class _TraceRecorder:
         self.step[row, ids] = step
         self.f[row, ids] = f
         self.grad_norm[row, ids] = grad_norm
-        self.x_norm[row, ids] = np.sqrt(np.einsum("ij,ij->i", X, X))
+        self.x_norm[row, ids] = np.sqrt(squared_norms(X))
         self.f_evals[row, ids] = f_evals
         self.position += 1
 
@@ -229,9 +274,9 @@ class _Run:
         self.f_evals = np.zeros(starts, dtype=np.int64)
         self.grad_evals = np.zeros(starts, dtype=np.int64)
         self.backtracks_out = np.zeros(starts, dtype=np.int64)
-        self.eps_hits = np.full((starts, m), -1, dtype=np.int64)
-        self.eps_hit_f_evals = np.full((starts, m), -1, dtype=np.int64)
-        self.eps_hit_grad_evals = np.full((starts, m), -1, dtype=np.int64)
+        # Threshold crossings as they happen: (start ids, k, first and past-last threshold
+        # index reached, f and grad counts); expanded into the (B, m) tables at the end.
+        self.hit_events = []
         self.x_out = X.copy()
         self.f_out = np.full(starts, np.nan)
         self.grad_norm_out = np.full(starts, np.nan)
@@ -285,30 +330,57 @@ class _Run:
 
     def evaluate_gradient(self):
         self.G = self.oracle.grad(self.X)
-        self.g2 = np.einsum("ij,ij->i", self.G, self.G)
+        self.g2 = squared_norms(self.G)
         self.grad_norm = np.sqrt(self.g2)
 
     def record_hits(self, k):
-        """Record first hitting iterations of the thresholds reached at iterate ``k``."""
+        """Note the thresholds first reached at iterate ``k`` (see :meth:`_hit_tables`).
+
+        The cost is one comparison per running start, and work in proportion to the
+        starts that reach a new threshold, whatever the number of thresholds.
+        """
         newly = self.grad_norm <= self.next_threshold
         if not newly.any():
             return
         rows = np.flatnonzero(newly)
-        before = self.hits[rows]
         after = self.thresholds.size - np.searchsorted(self.ascending_thresholds, self.grad_norm[rows], side="left")
-        columns = np.arange(self.thresholds.size)
-        block = (columns >= before[:, None]) & (columns < after[:, None])
-        ids = self.ids[rows]
-        for target, value in ((self.eps_hits, k),
-                              (self.eps_hit_f_evals, self.oracle.f_evals[rows][:, None]),
-                              (self.eps_hit_grad_evals, self.oracle.grad_evals[rows][:, None])):
-            target[ids] = np.where(block, value, target[ids])
+        f_evals, grad_evals = self.oracle.counts(rows)
+        self.hit_events.append((self.ids[rows], k, self.hits[rows], after, f_evals, grad_evals))
         self.hits[rows] = after
         self.next_threshold[rows] = self.padded_thresholds[after]
+
+    def _hit_tables(self):
+        """``eps_hits`` and the counts at the hits, shape ``(B, m)``, from the recorded crossings.
+
+        A crossing of start ``b`` at iterate ``k`` reached thresholds ``before .. after - 1``;
+        it is written at column ``before`` and carried to the right by a running maximum
+        (``k`` and the counts only grow along a row, as later thresholds are reached
+        later).  Columns past the last threshold a start reached stay -1.
+        """
+        starts, m = self.status.size, self.thresholds.size
+        if not self.hit_events:
+            return [np.full((starts, m), -1, dtype=np.int64) for _ in range(3)]
+        ids, k, before, after, f_evals, grad_evals = (
+            np.concatenate([np.broadcast_to(event[i], event[0].shape) for event in self.hit_events])
+            for i in range(6)
+        )
+        reached = np.zeros(starts, dtype=np.int64)
+        np.maximum.at(reached, ids, after)
+        unreached = np.arange(m) >= reached[:, None]
+        tables = []
+        for values in (k, f_evals, grad_evals):
+            table = np.full(starts * m, -1, dtype=np.int64)
+            table[ids * m + before] = values
+            table = np.maximum.accumulate(table.reshape(starts, m), axis=1)
+            table[unreached] = -1
+            tables.append(table)
+        return tables
 
     # -- the loop ------------------------------------------------------------------
 
     def execute(self):
+        if self.ids.size == 1:
+            return self._execute_single()
         self.F = self.oracle.f(self.X)
         self.f_initial = self.F.copy()
         self.evaluate_gradient()
@@ -343,6 +415,152 @@ class _Run:
             self.evaluate_gradient()
         return self._result()
 
+    # -- the loop for a single start -----------------------------------------------------
+
+    def _execute_single(self):
+        """The loop of :meth:`execute` for one start, with Python floats for its scalars.
+
+        At ``B = 1`` the fixed cost of a NumPy call on a one-element array is most of
+        the time of an iteration.  Here the step, ``f``, ``||g||^2``, the thresholds
+        and the counters are Python floats and ints, and only the vectors are arrays
+        (of shape ``(1, n)``, so the oracles keep their batched signature).  Every
+        floating-point operation is the batched loop's, in the same order, so both
+        loops give identical results (the tests compare them).  The rare events (a
+        threshold reached, a trace point, the stop) load the state into the compact
+        arrays and run the batched code.
+
+        One shortcut: the divergence test ``||x_k||^2 > max_norm^2`` is evaluated only
+        when the triangle-inequality bound ``||x_k|| <= ||x_0|| + sum_j eta_j ||d_j||``
+        (inflated for rounding) exceeds ``max_norm / 2``; below that the test is false
+        and computing it would cost as much as the Armijo test itself.
+        """
+        name, params, oracle, recorder = self.spec.name, self.params, self.oracle, self.recorder
+        line_search, normalized = self.spec.line_search, name == "armijo-normalized"
+        x = self.X
+        f = float(oracle.f(x)[0])
+        g, g2 = self._gradient_single(x)
+        grad_norm = math.sqrt(g2)
+        self.f_initial = np.array([f])
+        self.grad_norm_initial = np.array([grad_norm])
+        f_is_current = True
+        step = math.nan
+        previous_step = params.get("eta0")
+        backtracks = 0
+        next_threshold = float(self.thresholds[0])
+        converged = False
+        # Relative rounding of one update of the bound on ||x_k|| (generous: n + 8 ulps).
+        rounding = 1.0 + (x.shape[1] + 8) * np.finfo(np.float64).eps
+        norm_bound = math.sqrt(squared_norms(x)[0]) * rounding
+        divergence_check_from = 0.5 * self.max_norm
+        k = 0
+
+        last_trial = [math.nan, None]  # the last trial step and its point, reused when accepted
+
+        def phi(eta):
+            point = x - eta * direction
+            last_trial[:] = eta, point
+            return float(oracle.f(point)[0])
+
+        def min_step():
+            return float(smallest_moving_step(x, direction, self.eta_min)[0])
+
+        while True:
+            if not math.isfinite(g2) or (f_is_current and not math.isfinite(f)):
+                status = "non_finite"
+                break
+            tracing = recorder is not None and recorder.next_iteration == k
+            if grad_norm <= next_threshold or tracing:
+                self._load_single(x, f, g, g2, step, backtracks)
+                if grad_norm <= next_threshold:
+                    self.record_hits(k)
+                    next_threshold = float(self.next_threshold[0])
+                    converged = self.hits[0] == self.thresholds.size
+                if tracing:
+                    self._record_trace()
+            if converged:
+                status = "converged"
+                break
+            if k == self.max_iter:
+                status = "max_iter"
+                break
+            if line_search:
+                direction, slope = (g / grad_norm, grad_norm) if normalized else (g, g2)
+                step_taken, value, outcome, rejections = self._search_single(k, f, slope, previous_step, phi, min_step)
+                backtracks += rejections
+                if outcome != ACCEPTED:
+                    status = _FAILED_SEARCH[outcome]
+                    break
+                x = last_trial[1] if last_trial[0] == step_taken else x - step_taken * direction
+                f, step, previous_step = value, step_taken, step_taken
+                norm_bound += step * (1.0 if normalized else grad_norm)
+            else:
+                f_is_current = self.f_is_current = False
+                step, x, move = self._baseline_single(k, x, g, grad_norm)
+                norm_bound += move
+            k += 1
+            norm_bound *= rounding
+            if norm_bound > divergence_check_from:
+                x_norm2 = float(squared_norms(x)[0])
+                if x_norm2 > self.max_norm**2:
+                    status = "diverged"
+                    break
+                norm_bound = math.sqrt(x_norm2) * rounding
+            if f_is_current and f < self.min_f:
+                status = "diverged"
+                break
+            g, g2 = self._gradient_single(x)
+            grad_norm = math.sqrt(g2)
+        self._load_single(x, f, g, g2, step, backtracks)
+        self.finish(np.ones(1, dtype=bool), status, k)
+        return self._result()
+
+    def _gradient_single(self, x):
+        g = self.oracle.grad(x)
+        return g, float(squared_norms(g)[0])
+
+    def _load_single(self, x, f, g, g2, step, backtracks):
+        """Write the floats of the single-start loop into the compact arrays of the batched code."""
+        self.X, self.G = x, g
+        self.F = np.array([f])
+        self.g2 = np.array([g2])
+        self.grad_norm = np.sqrt(self.g2)
+        self.step = np.array([step])
+        self.backtracks = np.array([backtracks])
+        if self.spec.line_search:
+            self.previous_step = self.step.copy()
+
+    def _search_single(self, k, f, slope, previous_step, phi, min_step):
+        """Armijo search of one iteration of the single start: ``(step, phi(step), outcome, rejections)``."""
+        name, params = self.spec.name, self.params
+        floor = self.precision_floor_ulps * _spacing(f)
+        step, value, outcome, rejections = backtrack_single(
+            phi, f, slope, float(first_trial(name, k, params, previous_step)),
+            lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step,
+        )
+        if name == "armijo-dichotomy" and outcome == ACCEPTED and rejections > 0:
+            step, value, refine_rejections = dichotomy_refine_single(
+                phi, step, value, f, slope, lam=params["lam"], f1=params["f1"],
+                rounds=dichotomy_rounds(params["f1"], params["f2"]), precision_floor=floor,
+            )
+            rejections += refine_rejections
+        return step, value, outcome, rejections
+
+    def _baseline_single(self, k, x, g, grad_norm):
+        """One baseline iteration of the single start, as :meth:`_baseline_step`.
+
+        Returns the step, ``x_{k+1}`` and a bound on ``||x_{k+1} - x_k||`` (inf for Adam).
+        """
+        params, name = self.params, self.spec.name
+        eta = params["eta"]
+        if name == "gd":
+            return eta, x - eta * g, eta * grad_norm
+        if name == "clipped-gd":
+            step = eta * min(1.0, params["gamma"] / grad_norm)
+            return step, x - step * g, step * grad_norm
+        if name == "normalized-gd":
+            return eta, x - (eta / grad_norm) * g, eta
+        return eta, x - eta * self._adam_direction(g, k), math.inf
+
     def _record_trace(self):
         if not self.f_is_current:
             F = self.oracle.f(self.X)
@@ -355,14 +573,6 @@ class _Run:
             return self.G / self.grad_norm[:, None], self.grad_norm
         return self.G, self.g2
 
-    def _first_trial(self, k):
-        name, params = self.spec.name, self.params
-        if name == "armijo" or k == 0:
-            return np.full(self.ids.size, params["eta0"])
-        if name == "armijo-memory":
-            return self.previous_step.copy()
-        return np.minimum(params["f2"] * self.previous_step, MAX_FIRST_TRIAL)
-
     def _line_search_step(self, k):
         params = self.params
         direction, slope = self._direction_and_slope()
@@ -374,15 +584,11 @@ class _Run:
             return self.oracle.f(X[rows] - eta[:, None] * direction[rows], rows)
 
         def min_step(rows):
-            # Smallest step that moves at least one coordinate of x_r.
-            moving = np.abs(direction[rows])
-            per_coordinate = np.divide(0.5 * np.spacing(np.abs(X[rows])), moving,
-                                       out=np.full(moving.shape, np.inf), where=moving > 0)
-            return np.maximum(per_coordinate.min(axis=1), self.eta_min)
+            return smallest_moving_step(X[rows], direction[rows], self.eta_min)
 
         floor = self.precision_floor_ulps * np.spacing(np.abs(self.F))
         step, value, outcome, rejections = backtrack(
-            phi, self.F, slope, self._first_trial(k),
+            phi, self.F, slope, first_trial(self.spec.name, k, params, self.previous_step),
             lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step,
         )
         if self.spec.name == "armijo-dichotomy":
@@ -395,7 +601,7 @@ class _Run:
                 )
         self.backtracks += rejections
 
-        for code, status in ((PRECISION_FLOOR, "precision_floor"), (STEP_UNDERFLOW, "step_underflow")):
+        for code, status in _FAILED_SEARCH.items():
             failed = outcome == code
             if failed.any():
                 self.finish(failed, status, k)
@@ -425,23 +631,29 @@ class _Run:
             self.step = np.full(self.ids.size, params["eta"])
             self.X = self.X - (params["eta"] / self.grad_norm)[:, None] * self.G
         else:  # adam
-            beta1, beta2 = params["beta1"], params["beta2"]
-            self.first_moment = beta1 * self.first_moment + (1 - beta1) * self.G
-            self.second_moment = beta2 * self.second_moment + (1 - beta2) * self.G**2
-            corrected_first = self.first_moment / (1 - beta1 ** (k + 1))
-            corrected_second = self.second_moment / (1 - beta2 ** (k + 1))
             self.step = np.full(self.ids.size, params["eta"])
-            self.X = self.X - params["eta"] * corrected_first / (np.sqrt(corrected_second) + params["adam_eps"])
+            self.X = self.X - params["eta"] * self._adam_direction(self.G, k)
         self._check_divergence(k + 1)
 
+    def _adam_direction(self, G, k):
+        """Update Adam's moments with ``G`` and return the bias-corrected direction of iteration ``k``."""
+        params = self.params
+        beta1, beta2 = params["beta1"], params["beta2"]
+        self.first_moment = beta1 * self.first_moment + (1 - beta1) * G
+        self.second_moment = beta2 * self.second_moment + (1 - beta2) * G**2
+        corrected_first = self.first_moment / (1 - beta1 ** (k + 1))
+        corrected_second = self.second_moment / (1 - beta2 ** (k + 1))
+        return corrected_first / (np.sqrt(corrected_second) + params["adam_eps"])
+
     def _check_divergence(self, iteration):
-        too_far = np.einsum("ij,ij->i", self.X, self.X) > self.max_norm**2
+        too_far = squared_norms(self.X) > self.max_norm**2
         if self.f_is_current:
             too_far |= self.F < self.min_f
         if too_far.any():
             self.finish(too_far, "diverged", iteration)
 
     def _result(self):
+        eps_hits, eps_hit_f_evals, eps_hit_grad_evals = self._hit_tables()
         return RunResult(
             algorithm=self.spec.name,
             params=dict(self.params),
@@ -453,9 +665,9 @@ class _Run:
             f_evals=self.f_evals,
             grad_evals=self.grad_evals,
             backtracks=self.backtracks_out,
-            eps_hits=self.eps_hits,
-            eps_hit_f_evals=self.eps_hit_f_evals,
-            eps_hit_grad_evals=self.eps_hit_grad_evals,
+            eps_hits=eps_hits,
+            eps_hit_f_evals=eps_hit_f_evals,
+            eps_hit_grad_evals=eps_hit_grad_evals,
             x=self.x_out,
             f=self.f_out,
             grad_norm=self.grad_norm_out,

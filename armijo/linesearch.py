@@ -59,8 +59,8 @@ def backtrack(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_st
         ``phi_r(0) = f(x_r)``.
     slope : ndarray, shape (A,)
         Positive first-order decrease rate ``<g_r, d_r>``.
-    first_trial : ndarray, shape (A,)
-        First trial step per row.
+    first_trial : float or ndarray, shape (A,)
+        First trial step (per row).
     lam : float
         Armijo constant in (0, 1).
     f1 : float
@@ -83,7 +83,7 @@ def backtrack(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_st
         Rejected trials per row.
     """
     count = phi0.shape[0]
-    step = np.array(first_trial, dtype=np.float64, copy=True)
+    step = np.full(count, first_trial, dtype=np.float64)
     value = np.full(count, np.nan)
     outcome = np.full(count, ACCEPTED, dtype=np.int8)
     rejections = np.zeros(count, dtype=np.int64)
@@ -141,6 +141,48 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, value, o
     return rows[~passed]
 
 
+def backtrack_single(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_step):
+    """:func:`backtrack` for one row, with Python floats: the lean path of a single start.
+
+    The same trials in the same order with the same floating-point operations
+    as :func:`backtrack` on a batch of one row, so both give identical results.
+
+    Parameters
+    ----------
+    phi : callable
+        ``phi(eta)`` returns ``phi(eta)`` as a float (one function evaluation).
+    phi0, slope, first_trial, precision_floor : float
+        As in :func:`backtrack`, for the one row.
+    lam, f1
+        As in :func:`backtrack`.
+    min_step : callable
+        ``min_step()`` returns the smallest meaningful step; called at the first rejection.
+
+    Returns
+    -------
+    step, value : float
+        Accepted step and ``phi(step)`` (for other outcomes: the last step considered, nan).
+    outcome : int
+        ``ACCEPTED``, ``PRECISION_FLOOR`` or ``STEP_UNDERFLOW``.
+    rejections : int
+        Rejected trials.
+    """
+    step = first_trial
+    rejections = 0
+    smallest = None
+    while step * slope > precision_floor:
+        value = phi(step)
+        if armijo_test(value, phi0, step, slope, lam):
+            return step, value, PRECISION_FLOOR if value == phi0 else ACCEPTED, rejections
+        rejections += 1
+        step /= f1
+        if smallest is None:
+            smallest = min_step()
+        if step < smallest:
+            return step, math.nan, STEP_UNDERFLOW, rejections
+    return step, math.nan, PRECISION_FLOOR, rejections
+
+
 def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, precision_floor):
     """Bisect ``log(eta)`` in ``[eta, f1*eta]`` for rows that backtracked; keep the largest accepted.
 
@@ -192,3 +234,24 @@ def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, pr
 def dichotomy_rounds(f1, f2):
     """Number of bisection rounds of ``armijo-dichotomy``: ``floor(log f2 / log f1)``."""
     return int(math.floor(math.log(f2) / math.log(f1) + 1e-12))
+
+
+def dichotomy_refine_single(phi, step, value, phi0, slope, *, lam, f1, rounds, precision_floor):
+    """:func:`dichotomy_refine` for one row that backtracked, with Python floats.
+
+    ``phi(eta)`` returns a float; the other arguments are the row's floats.
+    Returns the refined ``step``, its ``value`` and the number of rejected midpoints.
+    """
+    low, high = step, step * f1
+    rejections = 0
+    for _ in range(rounds):
+        middle = math.sqrt(low * high)
+        if not middle * slope > precision_floor:
+            break
+        trial_value = phi(middle)
+        if armijo_test(trial_value, phi0, middle, slope, lam) and trial_value != phi0:
+            low, value = middle, trial_value
+        else:
+            high = middle
+            rejections += 1
+    return low, value, rejections

@@ -5,6 +5,12 @@ arrays (row ``r`` of every array is the same start).  :class:`CountingOracle`
 keeps its counters in the same compact layout: each call names the rows it
 evaluates and adds one to each of them.  When starts stop, the engine reads
 their counts and drops their rows with :meth:`CountingOracle.keep`.
+
+Most calls evaluate every running row (the first trial of a line search, every
+gradient).  Those are counted once, in a plain integer shared by all rows; only
+calls on some of the rows touch the per-row arrays.  The count of a row is the
+sum of the two, so a call on all rows costs one integer increment, whatever the
+number of starts.
 """
 
 from __future__ import annotations
@@ -37,8 +43,23 @@ class CountingOracle:
     def __init__(self, f, grad, starts):
         self._f = f
         self._grad = grad
-        self.f_evals = np.zeros(starts, dtype=np.int64)
-        self.grad_evals = np.zeros(starts, dtype=np.int64)
+        # Calls on every running row, and extra calls on some rows only.
+        self._f_all = 0
+        self._grad_all = 0
+        self._f_some = np.zeros(starts, dtype=np.int64)
+        self._grad_some = np.zeros(starts, dtype=np.int64)
+
+    @property
+    def f_evals(self):
+        return self._f_some + self._f_all
+
+    @property
+    def grad_evals(self):
+        return self._grad_some + self._grad_all
+
+    def counts(self, rows):
+        """``(f_evals[rows], grad_evals[rows])`` without building the full arrays."""
+        return self._f_some[rows] + self._f_all, self._grad_some[rows] + self._grad_all
 
     def f(self, X, rows=None):
         """Evaluate ``f`` on the points ``X`` of the given compact rows (None: all rows)."""
@@ -49,9 +70,9 @@ class CountingOracle:
                 f"got shape {values.shape}"
             )
         if rows is None:
-            self.f_evals += 1
+            self._f_all += 1
         else:
-            self.f_evals[rows] += 1
+            self._f_some[rows] += 1
         return values
 
     def grad(self, X, rows=None):
@@ -63,12 +84,12 @@ class CountingOracle:
                 f"got shape {values.shape}"
             )
         if rows is None:
-            self.grad_evals += 1
+            self._grad_all += 1
         else:
-            self.grad_evals[rows] += 1
+            self._grad_some[rows] += 1
         return values
 
     def keep(self, mask):
         """Drop the counters of the rows where ``mask`` is False."""
-        self.f_evals = self.f_evals[mask]
-        self.grad_evals = self.grad_evals[mask]
+        self._f_some = self._f_some[mask]
+        self._grad_some = self._grad_some[mask]

@@ -1,19 +1,77 @@
 """Benchmarks of the engine (``make bench``): ratios measured side by side in one run.
 
-Run ``python -m experiments.bench`` (``--quick`` for a short run).  Speed targets
-live here, never in tests.
+Run ``python -m experiments.bench`` (``--quick`` for a run of under a minute with the
+same keys).  Every measurement is repeated; the table and ``figures/bench.json`` give
+the median with the min and max.  The two sides of a ratio are timed back to back
+(A, B, A, B, ...) and the ratio is the median of the per-pair ratios, so both sides
+see the same machine load.
+Speed targets live here, never in tests (``tests/test_bench.py`` only runs the code
+on a tiny size).
+
+What is measured (issue 7):
+
+1. batch throughput: ns per (start x iteration) of ``armijo`` on ``x^4`` and on
+   ``poly-two`` at ``B = 1, 100, 10^4``, and the speed-up at ``B = 10^4`` over a plain
+   scalar NumPy loop doing the same Armijo iterations one start at a time (timed on
+   a subset of the starts: its cost per start does not depend on ``B``);
+2. ``B = 1`` against gradient descent driven by SciPy's ``line_search_armijo``
+   (``c1 = lam``, ``alpha0 = eta0``), same function, same number of iterations;
+3. a run recording 40 thresholds against the same run with one (both run ``max_iter``);
+4. engine overhead on ``logistic`` (``10^4`` samples x ``10^3`` features): engine wall
+   time against the same number of bare ``f`` and ``grad`` calls;
+5. the SymPy-compiled ``poly-two`` oracle (``f`` and ``grad``, ``B = 10^4``) against a
+   hand-written NumPy one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import statistics
+import subprocess
 import time
 
 import numpy as np
+import scipy
+import sympy
+from scipy.optimize._linesearch import line_search_armijo
 
+import functions
 from armijo import minimize
+
+#: Armijo constants of every comparison (the author's defaults, SCIENCE.md section 2).
+CONSTANTS = {"eta0": 0.1, "lam": 0.5, "f1": 2.0}
+
+#: Targets of issue 7: key -> (comparison, bound).
+TARGETS = {
+    "ns_per_start_iter_b1e4_x4": ("<=", 40.0),
+    "speedup_vs_scalar_loop_b1e4_x4": (">=", 200.0),
+    "speedup_vs_scipy_b1": (">=", 1.2),
+    "eps_grid_overhead_ratio": ("<=", 1.05),
+    "engine_overhead_ratio_logistic": ("<=", 1.10),
+    "compiled_oracle_ratio_poly_two": ("<=", 1.5),
+}
+
+#: Sizes of a run.  ``iterations`` per batched run, ``single_iterations`` at B = 1.
+SIZES = {
+    "full": dict(repeats=7, starts=(1, 100, 10_000), iterations=2000, single_iterations=20_000,
+                 scalar_loop_starts=50, eps_grid_starts=10_000, eps_grid_iterations=2000, logistic=(10_000, 1_000),
+                 logistic_iterations=30, oracle_starts=10_000, oracle_calls=200),
+    "quick": dict(repeats=3, starts=(1, 100, 10_000), iterations=300, single_iterations=5000,
+                  scalar_loop_starts=10, eps_grid_starts=10_000, eps_grid_iterations=2000, logistic=(10_000, 1_000),
+                  logistic_iterations=8, oracle_starts=10_000, oracle_calls=50),
+    "tiny": dict(repeats=1, starts=(1, 10), iterations=20, single_iterations=50,
+                 scalar_loop_starts=2, eps_grid_starts=10, eps_grid_iterations=20, logistic=(50, 5),
+                 logistic_iterations=3, oracle_starts=10, oracle_calls=2),
+}
+
+EPS_GRID_SIZE = 40
+NO_THRESHOLD = [1e-300]  # never reached: the run lasts max_iter iterations
+
+
+# -- the functions, written as a user would -------------------------------------------------
 
 
 def quartic_f(X):
@@ -24,44 +82,298 @@ def quartic_grad(X):
     return 4.0 * X**3
 
 
-def best_time(function, repeats):
-    """Smallest wall time of ``repeats`` calls (seconds) and the last return value."""
-    best = np.inf
-    value = None
+def quartic_f_1d(x):
+    return np.sum(x**4)
+
+
+def quartic_grad_1d(x):
+    return 4.0 * x**3
+
+
+def poly_two_f(X):
+    """Hand-written ``R(w, b) = 1/2 [a(b)^2 + a(w + b)^2]``, ``a(z) = z^2 - 1``, batched."""
+    w, b = X[:, 0], X[:, 1]
+    inner, outer = b * b - 1.0, (w + b) ** 2 - 1.0
+    return 0.5 * (inner * inner + outer * outer)
+
+
+def poly_two_grad(X):
+    w, b = X[:, 0], X[:, 1]
+    total = w + b
+    outer_term = 2.0 * ((total * total) - 1.0) * total
+    G = np.empty_like(X)
+    G[:, 0] = outer_term
+    G[:, 1] = 2.0 * (b * b - 1.0) * b + outer_term
+    return G
+
+
+def quartic_starts(starts, seed=0):
+    return np.random.default_rng(seed).uniform(0.5, 2.0, size=(starts, 1))
+
+
+# -- timing ------------------------------------------------------------------------------------
+
+
+def summary(seconds, scale=1.0):
+    """Median, min and max of repeated timings, times ``scale``."""
+    values = [scale * s for s in seconds]
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def paired_ratio(seconds, numerator, denominator):
+    """Median over repeats of the ratio of two runs timed back to back (robust to load drift)."""
+    return statistics.median(a / b for a, b in zip(seconds[numerator], seconds[denominator]))
+
+
+def alternate(repeats, **runs):
+    """Time each run of ``runs`` ``repeats`` times, in alternation; return seconds and last results."""
+    seconds = {name: [] for name in runs}
+    results = {}
     for _ in range(repeats):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return best, value
+        for name, run in runs.items():
+            start = time.perf_counter()
+            results[name] = run()
+            seconds[name].append(time.perf_counter() - start)
+    return seconds, results
 
 
-def batch_throughput(starts, iterations, repeats):
-    """Nanoseconds per (start x iteration) of ``armijo`` on ``x^4`` with ``starts`` starts."""
-    x0 = np.random.default_rng(0).uniform(0.5, 2.0, size=(starts, 1))
-    run = lambda: minimize(quartic_f, quartic_grad, x0, "armijo", eps=[1e-300], max_iter=iterations)  # noqa: E731
-    seconds, result = best_time(run, repeats)
-    assert (result.iterations == iterations).all()
-    return 1e9 * seconds / (starts * iterations)
+# -- 1. batch throughput and the scalar loop -------------------------------------------------
+
+
+def scalar_armijo_loop(x0, iterations, eta0, lam, f1):
+    """The same Armijo iterations on ``x^4``, one start at a time, as a user would write them."""
+    finals = []
+    for x in x0:  # each start as an array of shape (1,)
+        value = np.sum(x**4)
+        for _ in range(iterations):
+            g = 4.0 * x**3
+            g2 = np.dot(g, g)
+            eta = eta0
+            while True:
+                trial = x - eta * g
+                trial_value = np.sum(trial**4)
+                if trial_value <= value - lam * eta * g2:
+                    break
+                eta /= f1
+            x, value = trial, trial_value
+        finals.append(x)
+    return np.array(finals)
+
+
+def throughput(f, grad, x0, iterations, repeats):
+    """ns per (start x iteration) of ``armijo`` from ``x0`` (iterations actually made)."""
+    seconds, results = alternate(repeats, engine=lambda: minimize(
+        f, grad, x0, "armijo", eps=NO_THRESHOLD, max_iter=iterations, **CONSTANTS))
+    done = int(results["engine"].iterations.sum())
+    return summary(seconds["engine"], 1e9 / done), results["engine"]
+
+
+def poly_two_starts(starts, seed=0):
+    return np.random.default_rng(seed).uniform(-2.0, 2.0, size=(starts, 2))
+
+
+def bench_throughput(size):
+    rows = {}
+    engine_b1e4 = None
+    for starts in size["starts"]:
+        iterations = size["single_iterations"] if starts == 1 else size["iterations"]
+        rows[f"ns_per_start_iter_b{starts}_x4"], result = throughput(
+            quartic_f, quartic_grad, quartic_starts(starts), iterations, size["repeats"])
+        rows[f"ns_per_start_iter_b{starts}_poly_two"], _ = throughput(
+            poly_two_f, poly_two_grad, poly_two_starts(starts), iterations, size["repeats"])
+        engine_b1e4 = (starts, result)
+    starts, result = engine_b1e4
+    subset = quartic_starts(starts)[: size["scalar_loop_starts"]]
+    seconds, results = alternate(size["repeats"], scalar=lambda: scalar_armijo_loop(
+        subset, size["iterations"], **CONSTANTS))
+    # the scalar loop and the engine take the same iterations to the same points
+    np.testing.assert_allclose(results["scalar"], result.x[: subset.shape[0]], rtol=1e-12)
+    rows["ns_per_start_iter_scalar_loop_x4"] = summary(seconds["scalar"], 1e9 / (subset.shape[0] * size["iterations"]))
+    return rows, starts
+
+
+# -- 2. one start against SciPy ---------------------------------------------------------------
+
+
+def scipy_armijo_descent(x, iterations, eta0, lam):
+    """Gradient descent with SciPy's Armijo line search, as a user would write it."""
+    value = quartic_f_1d(x)
+    evaluations = 1
+    for _ in range(iterations):
+        g = quartic_grad_1d(x)
+        step, calls, value = line_search_armijo(quartic_f_1d, x, -g, g, value, c1=lam, alpha0=eta0)
+        evaluations += calls
+        x = x - step * g
+    return x, evaluations
+
+
+def bench_scipy(size):
+    iterations = size["single_iterations"]
+    x0 = np.array([1.5])
+    seconds, results = alternate(
+        size["repeats"],
+        engine=lambda: minimize(quartic_f, quartic_grad, x0, "armijo", eps=NO_THRESHOLD, max_iter=iterations,
+                                **CONSTANTS),
+        scipy=lambda: scipy_armijo_descent(x0, iterations, CONSTANTS["eta0"], CONSTANTS["lam"]),
+    )
+    assert results["engine"].iterations[0] == iterations
+    rows = {
+        "us_per_iter_b1_engine_x4": summary(seconds["engine"], 1e6 / iterations),
+        "us_per_iter_b1_scipy_x4": summary(seconds["scipy"], 1e6 / iterations),
+    }
+    evaluations = {"engine": int(results["engine"].f_evals[0]), "scipy": results["scipy"][1]}
+    return rows, paired_ratio(seconds, "scipy", "engine"), evaluations
+
+
+# -- 3. the eps grid --------------------------------------------------------------------------
+
+
+def bench_eps_grid(size):
+    """40 thresholds against one, both runs lasting ``max_iter`` iterations on every start."""
+    x0 = quartic_starts(size["eps_grid_starts"])
+    iterations = size["eps_grid_iterations"]
+    probe = minimize(quartic_f, quartic_grad, x0, "armijo", eps=NO_THRESHOLD, max_iter=iterations, **CONSTANTS)
+    smallest = 0.5 * probe.grad_norm.min()  # below every final gradient: never reached
+    grid = np.geomspace(probe.grad_norm_initial.max(), smallest, EPS_GRID_SIZE)
+    seconds, results = alternate(
+        size["repeats"],
+        grid=lambda: minimize(quartic_f, quartic_grad, x0, "armijo", eps=grid, max_iter=iterations, **CONSTANTS),
+        one=lambda: minimize(quartic_f, quartic_grad, x0, "armijo", eps=[smallest], max_iter=iterations, **CONSTANTS),
+    )
+    assert (results["grid"].iterations == iterations).all() and (results["one"].iterations == iterations).all()
+    hits = int((results["grid"].eps_hits >= 0).sum())
+    rows = {"ms_eps_grid_40": summary(seconds["grid"], 1e3), "ms_eps_grid_1": summary(seconds["one"], 1e3)}
+    return rows, paired_ratio(seconds, "grid", "one"), hits
+
+
+# -- 4. engine overhead on logistic -----------------------------------------------------------
+
+
+def bench_logistic(size):
+    samples, features = size["logistic"]
+    objective = functions.get("logistic", samples=samples, features=features)
+    x0 = objective.default_start[None, :]
+    iterations = size["logistic_iterations"]
+    run = minimize(objective.f, objective.grad, x0, "armijo", eps=NO_THRESHOLD, max_iter=iterations, **CONSTANTS)
+    f_calls, grad_calls = int(run.f_evals[0]), int(run.grad_evals[0])
+
+    def bare_calls():
+        for _ in range(f_calls):
+            objective.f(x0)
+        for _ in range(grad_calls):
+            objective.grad(x0)
+
+    seconds, _ = alternate(
+        size["repeats"],
+        engine=lambda: minimize(objective.f, objective.grad, x0, "armijo", eps=NO_THRESHOLD, max_iter=iterations,
+                                **CONSTANTS),
+        bare=bare_calls,
+    )
+    rows = {"ms_logistic_engine": summary(seconds["engine"], 1e3), "ms_logistic_bare_calls": summary(seconds["bare"], 1e3)}
+    ratio = paired_ratio(seconds, "engine", "bare")
+    return rows, ratio, {"samples": samples, "features": features, "f_calls": f_calls, "grad_calls": grad_calls}
+
+
+# -- 5. compiled oracle -----------------------------------------------------------------------
+
+
+def bench_compiled_oracle(size):
+    objective = functions.get("poly-two")
+    X = poly_two_starts(size["oracle_starts"], seed=1)
+    assert objective.variables == ("w", "b")
+    np.testing.assert_allclose(objective.f(X), poly_two_f(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(objective.grad(X), poly_two_grad(X), rtol=1e-12, atol=1e-12)
+    calls = size["oracle_calls"]
+
+    def repeat(f, grad):
+        def run():
+            for _ in range(calls):
+                f(X)
+                grad(X)
+        return run
+
+    seconds, _ = alternate(size["repeats"], compiled=repeat(objective.f, objective.grad),
+                           hand=repeat(poly_two_f, poly_two_grad))
+    scale = 1e6 / calls
+    rows = {"us_poly_two_compiled_f_grad": summary(seconds["compiled"], scale),
+            "us_poly_two_hand_f_grad": summary(seconds["hand"], scale)}
+    return rows, paired_ratio(seconds, "compiled", "hand")
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def provenance():
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    status = git("status", "--porcelain")
+    return {
+        "machine": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "sympy": sympy.__version__,
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": None if status is None else bool(status),
+    }
+
+
+def run(size_name):
+    """Run every benchmark at ``size_name`` (a key of :data:`SIZES`); return the report."""
+    size = SIZES[size_name]
+    measurements, keys, details = {}, {}, {}
+    rows, largest = bench_throughput(size)
+    measurements.update(rows)
+    engine_ns = rows[f"ns_per_start_iter_b{largest}_x4"]["median"]
+    keys["ns_per_start_iter_b1e4_x4"] = engine_ns
+    keys["speedup_vs_scalar_loop_b1e4_x4"] = rows["ns_per_start_iter_scalar_loop_x4"]["median"] / engine_ns
+    rows, keys["speedup_vs_scipy_b1"], details["f_evals_b1"] = bench_scipy(size)
+    measurements.update(rows)
+    rows, keys["eps_grid_overhead_ratio"], details["eps_grid_hits"] = bench_eps_grid(size)
+    measurements.update(rows)
+    rows, keys["engine_overhead_ratio_logistic"], details["logistic"] = bench_logistic(size)
+    measurements.update(rows)
+    rows, keys["compiled_oracle_ratio_poly_two"] = bench_compiled_oracle(size)
+    measurements.update(rows)
+    met = {key: (value <= TARGETS[key][1]) if TARGETS[key][0] == "<=" else (value >= TARGETS[key][1])
+           for key, value in keys.items()}
+    return {**keys, "targets": {key: f"{op} {bound:g}" for key, (op, bound) in TARGETS.items()},
+            "met": met, "measurements": measurements, "details": details, "size": size_name,
+            "sizes": {**size, "largest_batch": largest}, "constants": CONSTANTS, **provenance()}
+
+
+def print_report(report):
+    print(f"size {report['size']}: median [min, max] of {report['sizes']['repeats']} repeats")
+    for name, value in report["measurements"].items():
+        print(f"  {name:40s} {value['median']:12.2f}  [{value['min']:.2f}, {value['max']:.2f}]")
+    print("targets:")
+    for key in TARGETS:
+        verdict = "met" if report["met"][key] else "NOT MET"
+        print(f"  {key:40s} {report[key]:12.2f}  target {report['targets'][key]:8s} {verdict}")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="short run with the same keys")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short run (under a minute) with the same keys")
+    parser.add_argument("--size", choices=sorted(SIZES), help="explicit size (tiny: the smoke test)")
     parser.add_argument("--output", default="figures/bench.json")
     args = parser.parse_args(argv)
-    iterations = 200 if args.quick else 2000
-    repeats = 2 if args.quick else 5
-    rows = {f"ns_per_start_iter_b{b}_x4": batch_throughput(b, iterations if b > 1 else 10 * iterations, repeats)
-            for b in (1, 100, 10_000)}
-    rows["batch_speedup_b1e4_vs_b1_x4"] = rows["ns_per_start_iter_b1_x4"] / rows["ns_per_start_iter_b10000_x4"]
-    for key, value in rows.items():
-        print(f"{key:40s} {value:12.1f}")
-    report = {**rows, "machine": platform.platform(), "python": platform.python_version(),
-              "numpy": np.__version__, "quick": args.quick}
+    report = run(args.size or ("quick" if args.quick else "full"))
+    print_report(report)
+    directory = os.path.dirname(args.output)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
     with open(args.output + ".tmp", "w") as handle:
         json.dump(report, handle, indent=2)
-    import os
     os.replace(args.output + ".tmp", args.output)
+    return report
 
 
 if __name__ == "__main__":
