@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed
 export MPLBACKEND := Agg
 
 .PHONY: install test experiments bench clean
+.DELETE_ON_ERROR:
+# Keep the tables when a figure step fails.
+.PRECIOUS: $(CACHE)/%/table.csv
 
 install: $(STAMP)
 
@@ -18,14 +21,47 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The experiments, in report order (experiments/report.py lists the same names).
+EXPERIMENTS := exponents monomials l0l1 variants eta0 neural basins bounds
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+ifeq ($(QUICK),1)
+CACHE   := cache/quick
+FIGURES := cache/quick/figures
+FLAGS   := --quick
+else
+CACHE   := cache
+FIGURES := figures
+FLAGS   :=
+endif
+RUN_FLAGS := $(FLAGS) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
+# Code that decides the numbers: a change re-runs the tables (cached pieces of unchanged code are kept).
+CORE := $(wildcard armijo/*.py functions/*.py theory/*.py) experiments/framework.py \
+        experiments/pieces.py experiments/experiment.py
+TABLES := $(foreach e,$(filter-out bounds,$(EXPERIMENTS)),$(CACHE)/$(e)/table.csv)
+PLOTS  := $(foreach e,$(EXPERIMENTS),$(FIGURES)/$(e).png)
+
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-experiments: $(STAMP)
-	$(PY) -m experiments.run_all
+experiments: $(FIGURES)/REPORT.md
+
+# One results table per experiment (written atomically by the run step).
+$(CACHE)/%/table.csv: experiments/%.py $(CORE) | $(STAMP)
+	$(PY) -m experiments.$* run $(RUN_FLAGS)
+
+# The bounds experiment gathers every other table.
+$(CACHE)/bounds/table.csv: experiments/bounds.py $(TABLES) | $(STAMP)
+	$(PY) -m experiments.bounds run $(RUN_FLAGS)
+
+# One figure (PNG, PDF and its summary JSON) per experiment, from its table only.
+$(FIGURES)/%.png: $(CACHE)/%/table.csv experiments/experiment.py
+	$(PY) -m experiments.$* plot $(FLAGS)
+
+$(FIGURES)/REPORT.md: $(PLOTS) experiments/report.py
+	$(PY) -m experiments.report $(FLAGS)
 
 bench: $(STAMP)
-	$(PY) -m experiments.bench
+	$(PY) -m experiments.bench $(if $(filter 1,$(QUICK)),--quick,)
 
 clean:
 	rm -rf cache build *.egg-info .pytest_cache

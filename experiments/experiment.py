@@ -1,0 +1,127 @@
+"""The command line shared by every experiment module, and helpers for their plot steps.
+
+Every experiment module ``experiments/<name>.py`` declares
+
+* ``NAME`` and ``GRID`` (its parameter grid, as data),
+* ``cases(quick) -> list[Case]`` (the pieces; ``quick`` gives the tiny grid),
+* ``plot(table, figures) -> dict`` (reads only the table; writes ``figures/<name>.png``
+  and ``.pdf``; returns the summary: caption, headline numbers, verdict rows),
+* optionally ``run_piece`` (default :func:`experiments.pieces.run_case`),
+
+and ends with ``if __name__ == "__main__": main(sys.modules[__name__])``, so that
+``python -m experiments.<name> [run|plot|all] [--quick] [--jobs N]`` works on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.framework import ROOT, atomic_write_text, run_pieces
+from experiments.pieces import run_case
+
+
+def folders(quick):
+    """Cache and figures folders: the quick grid never touches the committed figures."""
+    if quick:
+        return ROOT / "cache" / "quick", ROOT / "cache" / "quick" / "figures"
+    return ROOT / "cache", ROOT / "figures"
+
+
+def run(module, *, quick=False, jobs=None, scheduler=None, progress=True):
+    """Run the experiment's pieces (resuming from the cache) and write its table."""
+    cache, _ = folders(quick)
+    piece = getattr(module, "run_piece", run_case)
+    return run_pieces(module.NAME, module.cases(quick), piece, cache, jobs=jobs, scheduler=scheduler,
+                      progress=progress, parameters={"grid": module.GRID, "quick": quick},
+                      sources=[module.__file__])
+
+
+def read_table(name, quick=False):
+    cache, _ = folders(quick)
+    path = cache / name / "table.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"no table for {name}: run `python -m experiments.{name} run` first ({path})")
+    return pd.read_csv(path, keep_default_na=True)
+
+
+def plot(module, *, quick=False):
+    """Run the plot step: read the table, draw, write the summary next to the figures."""
+    _, figures = folders(quick)
+    figures.mkdir(parents=True, exist_ok=True)
+    table = read_table(module.NAME, quick)
+    summary = module.plot(table, figures)
+    summary = {"experiment": module.NAME, "quick": quick, **summary}
+    atomic_write_text(figures / f"{module.NAME}.json", json.dumps(_plain(summary), indent=1))
+    return summary
+
+
+def _plain(value):
+    """JSON-ready copy: numpy scalars to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def save_figure(figure, figures, name):
+    """Write ``name.png`` and ``name.pdf`` atomically and close the figure."""
+    import matplotlib.pyplot as plt
+
+    for extension in ("png", "pdf"):
+        path = Path(figures) / f"{name}.{extension}"
+        temporary = path.with_name(path.name + ".tmp")
+        figure.savefig(temporary, format=extension, dpi=130 if extension == "png" else None)
+        os.replace(temporary, path)
+    plt.close(figure)
+
+
+def verdict_rows(table):
+    """One row per (function, parameters, algorithm): the case-level fit and verdict."""
+    columns = ["function", "function_params", "algorithm", "case_exponent", "case_exponent_ci_low",
+               "case_exponent_ci_high", "case_fit_eps_lo", "case_fit_eps_hi", "case_predicted_exponent",
+               "case_bounds_held", "case_verdict", "case_reasons"]
+    present = [c for c in columns if c in table.columns]
+    rows = table[present].drop_duplicates(subset=["function", "function_params", "algorithm"])
+    return rows.fillna("").to_dict(orient="records")
+
+
+def median_curve(table, group_columns):
+    """Median N(eps) over starts per group, with never-hit counted as +inf (censored median)."""
+    data = table.copy()
+    data["iterations_censored"] = np.where(data["iterations"] >= 0, data["iterations"], np.inf)
+    data["f_evals_censored"] = np.where(data["f_evals"] >= 0, data["f_evals"], np.inf)
+    grouped = data.groupby(list(group_columns) + ["eps"], sort=False)
+    return grouped[["iterations_censored", "f_evals_censored"]].median().reset_index()
+
+
+def main(module, argv=None):
+    parser = argparse.ArgumentParser(prog=f"python -m experiments.{module.NAME}",
+                                     description=(module.__doc__ or "").strip().splitlines()[0])
+    parser.add_argument("step", nargs="?", default="all", choices=("run", "plot", "all"))
+    parser.add_argument("--quick", action="store_true", help="the tiny grid (cache/quick)")
+    parser.add_argument("--jobs", type=int, default=None, help="local processes (default: all cores)")
+    parser.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    if args.step in ("run", "all"):
+        run(module, quick=args.quick, jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress)
+    if args.step in ("plot", "all"):
+        summary = plot(module, quick=args.quick)
+        print(f"{module.NAME}: {summary.get('caption', '')[:200]}")
+    return 0

@@ -1,0 +1,263 @@
+"""Running experiments: pieces, a resumable cache, tidy tables with provenance, executors.
+
+An experiment module declares its grid as data and a list of independent
+*pieces* (:class:`Case` records, each a few seconds to a minute of work).
+:func:`run_pieces` runs the pieces that are not cached yet on an executor
+(local processes, or a Dask cluster), writes each finished piece to the cache
+at once (atomically), and assembles the experiment's tidy table and its
+metadata.  An interrupted run loses no finished piece and resumes; a piece's
+cache key includes a fingerprint of the code it runs, so a change to the
+engine or the functions invalidates it.
+
+Layout of the cache (ignored by git)::
+
+    cache/<experiment>/pieces/<key>.csv     one finished piece
+    cache/<experiment>/table.csv            the tidy table (one row per case, start, eps)
+    cache/<experiment>/meta.json            provenance: commit, dirty flag, versions, grid, wall time
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Sources whose code decides the numbers of a piece (plus the experiment's own module).
+FINGERPRINTED = ("armijo/*.py", "functions/*.py", "theory/*.py", "experiments/framework.py",
+                 "experiments/pieces.py")
+
+#: Columns of every tidy table, in order (an experiment may add its own after them).
+TABLE_COLUMNS = (
+    "experiment", "function", "function_params", "algorithm", "algorithm_params", "start", "eps",
+    "iterations", "f_evals", "grad_evals", "status",
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One piece of work: ``algorithm`` on ``function`` from ``starts`` starts.
+
+    Parameters
+    ----------
+    experiment : str
+        Experiment name (the table it belongs to).
+    function : str
+        Registry name of the function.
+    function_params : dict
+        Family parameters.
+    algorithm : str
+        Engine algorithm name.
+    algorithm_params : dict
+        Algorithm parameters (validated by the engine).
+    eps : tuple of float
+        Decreasing thresholds.
+    max_iter : int
+        Iteration budget.
+    starts : int
+        Number of starts drawn from the function's start distribution with ``seed``
+        (ignored when ``x0`` is given).
+    seed : int
+        Seed of the start draw.
+    x0 : tuple of tuple of float or None
+        Explicit starts.
+    labels : dict
+        Extra columns for the table (e.g. the scanned quantity).
+    """
+
+    experiment: str
+    function: str
+    function_params: dict = field(default_factory=dict)
+    algorithm: str = "armijo"
+    algorithm_params: dict = field(default_factory=dict)
+    eps: tuple = (1e-2, 1e-4, 1e-6)
+    max_iter: int = 100_000
+    starts: int = 8
+    seed: int = 0
+    x0: tuple | None = None
+    labels: dict = field(default_factory=dict)
+
+    def key(self, fingerprint):
+        """Cache key: the case's content and the code fingerprint."""
+        text = json.dumps(asdict(self), sort_keys=True, default=float) + fingerprint
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def eps_grid(eps_max, eps_min, per_decade):
+    """Log-spaced decreasing thresholds from ``eps_max`` to ``eps_min``, ``per_decade`` per decade."""
+    decades = np.log10(eps_max / eps_min)
+    count = int(round(decades * per_decade)) + 1
+    return tuple(float(v) for v in np.logspace(np.log10(eps_max), np.log10(eps_min), count))
+
+
+def code_fingerprint(extra_sources=()):
+    """Hash of the sources that decide the numbers: engine, functions, theory, the piece runner,
+    and ``extra_sources`` (the experiment's module)."""
+    digest = hashlib.sha256()
+    paths = sorted({path for pattern in FINGERPRINTED for path in ROOT.glob(pattern)}
+                   | {Path(p).resolve() for p in extra_sources})
+    for path in paths:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def provenance():
+    """Commit, dirty flag, package versions, machine: recorded with every table."""
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    versions = {}
+    for package in ("numpy", "scipy", "sympy", "matplotlib", "pandas"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "commit": git("rev-parse", "HEAD") or None,
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "versions": versions,
+        "python": platform.python_version(),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` through ``path.tmp`` and a rename: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def atomic_write_table(path, table):
+    atomic_write_text(path, table.to_csv(index=False))
+
+
+# -- executors -----------------------------------------------------------------------------------
+
+
+class LocalExecutor:
+    """Runs pieces in ``jobs`` local processes (in this process when ``jobs == 1``)."""
+
+    def __init__(self, jobs):
+        self.jobs = max(1, int(jobs))
+
+    def run(self, function, items):
+        """Yield ``(item, result)`` as pieces finish (any order)."""
+        if self.jobs == 1:
+            for item in items:
+                yield item, function(item)
+            return
+        with concurrent.futures.ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            futures = {pool.submit(function, item): item for item in items}
+            for future in concurrent.futures.as_completed(futures):
+                yield futures[future], future.result()
+
+
+def make_executor(jobs=None, scheduler=None):
+    """Local processes by default; a Dask cluster when a scheduler address is given."""
+    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if scheduler:
+        from experiments.cluster import DaskExecutor
+        return DaskExecutor(scheduler)
+    return LocalExecutor(jobs or os.cpu_count() or 1)
+
+
+# -- running and assembling ----------------------------------------------------------------------
+
+
+def run_pieces(name, cases, piece_function, cache_root, *, jobs=None, scheduler=None, progress=True,
+               parameters=None, sources=()):
+    """Run every case not yet cached, then assemble and write the experiment's table.
+
+    Parameters
+    ----------
+    name : str
+        Experiment name (folder of the cache).
+    cases : list of Case
+        The pieces.
+    piece_function : callable
+        ``piece_function(case) -> pandas.DataFrame`` (a module-level function, picklable).
+    cache_root : path
+        Root of the cache.
+    jobs : int, optional
+        Local processes (default: all cores).
+    scheduler : str, optional
+        Dask scheduler address.
+    progress : bool
+        Show a progress bar.
+    parameters : dict, optional
+        The experiment's grid, recorded in the metadata.
+    sources : sequence of path
+        Files whose change invalidates the cached pieces (the experiment's module).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The assembled table.
+    """
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    folder = Path(cache_root) / name
+    pieces_folder = folder / "pieces"
+    pieces_folder.mkdir(parents=True, exist_ok=True)
+    fingerprint = code_fingerprint(sources)
+    keyed = [(case, case.key(fingerprint)) for case in cases]
+    missing = [(case, key) for case, key in keyed if not (pieces_folder / f"{key}.csv").exists()]
+    executor = make_executor(jobs, scheduler)
+    bar = tqdm(total=len(missing), desc=name, unit="piece", disable=not progress or not missing,
+               file=sys.stderr)
+    computed_seconds = 0.0
+    keys = {id(case): key for case, key in missing}
+    for case, (table, seconds) in executor.run(_timed(piece_function), [case for case, _ in missing]):
+        atomic_write_table(pieces_folder / f"{keys[id(case)]}.csv", table)
+        computed_seconds += seconds
+        bar.update(1)
+    bar.close()
+    tables = [pd.read_csv(pieces_folder / f"{key}.csv") for _, key in keyed]
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TABLE_COLUMNS)
+    atomic_write_table(folder / "table.csv", table)
+    meta = {
+        "experiment": name,
+        **provenance(),
+        "code_fingerprint": fingerprint,
+        "parameters": parameters or {},
+        "cases": [asdict(case) for case in cases],
+        "pieces": len(cases),
+        "pieces_computed_now": len(missing),
+        "piece_seconds_computed_now": computed_seconds,
+        "wall_seconds": time.perf_counter() - started,
+    }
+    atomic_write_text(folder / "meta.json", json.dumps(meta, indent=1, default=float))
+    return table
+
+
+class _timed:
+    """Picklable wrapper returning ``(result, seconds)``."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, item):
+        start = time.perf_counter()
+        result = self.function(item)
+        return result, time.perf_counter() - start

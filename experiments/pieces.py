@@ -1,0 +1,114 @@
+"""The standard piece of work: run one algorithm on one function from a set of starts,
+check every applicable bound, and return the tidy rows.
+
+One row per (start, eps): the first hitting iteration and the oracle counts there
+(``iterations = -1`` when the threshold was never reached), the start's final status,
+the bound of every applicable theorem at that (start, eps) (empty when it does not
+apply), and the case-level fit and verdict (repeated on the case's rows; columns
+prefixed ``case_``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from armijo import minimize
+from theory.assessment import assess_run, estimate_hypotheses
+
+THEOREMS = ("T1", "T2", "T3", "T4")
+
+_OBJECTIVES = {}
+
+
+def objective_for(name, params):
+    """The registry objective (compiled once per process)."""
+    import functions
+
+    key = (name, json.dumps(params, sort_keys=True))
+    if key not in _OBJECTIVES:
+        _OBJECTIVES[key] = functions.get(name, **params)
+    return _OBJECTIVES[key]
+
+
+def starts_for(case, objective):
+    """The case's starts: explicit ``x0`` or ``starts`` draws from the function's distribution."""
+    if case.x0 is not None:
+        return np.atleast_2d(np.asarray(case.x0, dtype=float))
+    return np.asarray(objective.sample_starts(np.random.default_rng(case.seed), case.starts), dtype=float)
+
+
+def _vector_text(vector):
+    return json.dumps([float(v) for v in vector]) if vector.size <= 8 else ""
+
+
+def run_case(case):
+    """Run ``case`` and return its tidy table (see the module docstring)."""
+    objective = objective_for(case.function, case.function_params)
+    starts = starts_for(case, objective)
+    result = minimize(objective.f, objective.grad, starts, case.algorithm, eps=case.eps,
+                      max_iter=case.max_iter, trace=True, **case.algorithm_params)
+    hypotheses = estimate_hypotheses(objective, starts, [result], seed=case.seed)
+    assessment = assess_run(objective, result, hypotheses, fit_seed=case.seed)
+    return case_table(case, objective, starts, result, hypotheses, assessment)
+
+
+def case_table(case, objective, starts, result, hypotheses, assessment):
+    """Tidy rows of one case from its run and assessment."""
+    B, m = result.eps_hits.shape
+    start_index = np.repeat(np.arange(B), m)
+    columns = {
+        "experiment": case.experiment,
+        "function": case.function,
+        "function_params": json.dumps(case.function_params, sort_keys=True),
+        "algorithm": case.algorithm,
+        "algorithm_params": json.dumps(result.params, sort_keys=True),
+        "start": start_index,
+        "eps": np.tile(result.eps, B),
+        "iterations": result.eps_hits.ravel(),
+        "f_evals": result.eps_hit_f_evals.ravel(),
+        "grad_evals": result.eps_hit_grad_evals.ravel(),
+        "status": result.status[start_index],
+        "seed": case.seed,
+        "max_iter": case.max_iter,
+        "x0": [_vector_text(starts[b]) for b in start_index],
+        "x_final": [_vector_text(result.x[b]) for b in start_index],
+        "f_initial": result.f_initial[start_index],
+        "f_final": result.f[start_index],
+        "grad_norm_initial": result.grad_norm_initial[start_index],
+        "grad_norm_final": result.grad_norm[start_index],
+        "total_iterations": result.iterations[start_index],
+        "total_f_evals": result.f_evals[start_index],
+        "total_grad_evals": result.grad_evals[start_index],
+        "last_step": result.step[start_index],
+        "f_star": hypotheses.f_star,
+        "delta": result.f_initial[start_index] - hypotheses.f_star,
+        "analytic": objective.analytic,
+        "L_est": np.nan if hypotheses.L is None else hypotheses.L,
+        "L0_est": np.nan if hypotheses.L0 is None else hypotheses.L0,
+        "L1_est": np.nan if hypotheses.L1 is None else hypotheses.L1,
+        "bounded_iterates": hypotheses.bounded_iterates,
+    }
+    for theorem in THEOREMS:
+        bound = assessment.bounds.get(theorem)
+        columns[f"bound_{theorem}"] = np.nan if bound is None else np.asarray(bound, dtype=float).ravel()
+    fit = assessment.fit
+    verdict = assessment.verdict
+    columns.update({
+        "case_exponent": fit.exponent,
+        "case_exponent_ci_low": fit.ci_low,
+        "case_exponent_ci_high": fit.ci_high,
+        "case_fit_eps_lo": fit.eps_lo,
+        "case_fit_eps_hi": fit.eps_hi,
+        "case_fit_flags": ";".join(fit.flags),
+        "case_predicted_exponent": assessment.predicted_exponent,
+        "case_verdict": verdict.verdict,
+        "case_reasons": "; ".join(verdict.reasons + assessment.notes),
+        "case_bounds_held": ";".join(f"{c.theorem}:{'yes' if c.holds else 'NO'}:{c.max_ratio:.3g}"
+                                     for c in assessment.checks),
+    })
+    for name, value in case.labels.items():
+        columns[name] = value
+    return pd.DataFrame(columns)
