@@ -244,7 +244,10 @@ def minimize(
         raise ValueError(f"eta_min must be >= 0, got {eta_min!r}")
     run = _Run(f, grad, X, spec, resolved, thresholds, int(max_iter), trace, trace_per_decade,
                float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps))
-    return run.execute()
+    # Overflow or nan at a trial point is expected and handled (the trial is rejected; a non-finite
+    # iterate is the status non_finite): NumPy's floating-point warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return run.execute()
 
 
 class _Run:
@@ -261,7 +264,6 @@ class _Run:
         self.eta_min = eta_min
         self.precision_floor_ulps = precision_floor_ulps
         starts, dimension = X.shape
-        m = thresholds.size
         self.oracle = CountingOracle(f, grad, starts)
         self.recorder = _TraceRecorder(trace_iterations(max_iter, trace_per_decade), starts) if trace else None
         # Thresholds padded with -inf: the next threshold of a start that hit all of them.

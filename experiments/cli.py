@@ -205,7 +205,7 @@ def build_parser():
     check.add_argument("--eps-max", type=float, default=1e-2)
     check.add_argument("--eps-min", type=float, default=1e-8)
     check.add_argument("--eps-per-decade", type=int, default=4)
-    check.add_argument("--max-iter", type=int, default=1_000_000)
+    check.add_argument("--max-iter", type=int, default=200_000, help="iteration budget per start (default 200000)")
     check.add_argument("--json", action="store_true", help="machine-readable report")
     check.add_argument("--plot", metavar="PATH", help="write the log-log N(eps) figure (.png or .pdf)")
     check.set_defaults(handler=command_check)

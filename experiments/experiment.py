@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +47,7 @@ def read_table(name, quick=False):
     path = cache / name / "table.csv"
     if not path.exists():
         raise FileNotFoundError(f"no table for {name}: run `python -m experiments.{name} run` first ({path})")
-    return pd.read_csv(path, keep_default_na=True)
+    return pd.read_csv(path, low_memory=False)
 
 
 def plot(module, *, quick=False):
@@ -89,14 +88,67 @@ def save_figure(figure, figures, name):
     plt.close(figure)
 
 
-def verdict_rows(table):
-    """One row per (function, parameters, algorithm): the case-level fit and verdict."""
-    columns = ["function", "function_params", "algorithm", "case_exponent", "case_exponent_ci_low",
-               "case_exponent_ci_high", "case_fit_eps_lo", "case_fit_eps_hi", "case_predicted_exponent",
-               "case_bounds_held", "case_verdict", "case_reasons"]
-    present = [c for c in columns if c in table.columns]
-    rows = table[present].drop_duplicates(subset=["function", "function_params", "algorithm"])
-    return rows.fillna("").to_dict(orient="records")
+VERDICT_KEYS = ["function", "function_params", "algorithm"]
+VERDICT_COLUMNS = ["case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_fit_eps_lo",
+                   "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict", "case_reasons"]
+
+
+def verdict_rows(table, scanned=()):
+    """One row per (function, parameters, algorithm): the case-level fit and verdict.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An experiment's tidy table.
+    scanned : sequence of str
+        Columns an experiment scans within one (function, parameters, algorithm), e.g. the
+        initial gap; with them every case (also one per ``algorithm_params``) is merged into
+        its row: per theorem the bound holds only if it held in every case, with the largest
+        ratio; the exponent is the median over the cases and the interval the hull of theirs;
+        the verdict lists how many cases gave each verdict, and the reasons each distinct reason
+        once.  Without them the first case of each group stands for it.
+    """
+    present = [c for c in VERDICT_COLUMNS if c in table.columns]
+    if not scanned:
+        rows = table[VERDICT_KEYS + present].drop_duplicates(subset=VERDICT_KEYS)
+        return rows.fillna("").to_dict(orient="records")
+    identity = VERDICT_KEYS + ["algorithm_params", *scanned]
+    per_case = table.drop_duplicates(subset=identity)
+    rows = []
+    for key, group in per_case.groupby(VERDICT_KEYS, sort=False):
+        row = dict(zip(VERDICT_KEYS, key))
+        numbers = {"case_exponent": np.nanmedian, "case_exponent_ci_low": np.nanmin,
+                   "case_exponent_ci_high": np.nanmax, "case_fit_eps_lo": np.nanmin,
+                   "case_fit_eps_hi": np.nanmax, "case_predicted_exponent": np.nanmax}
+        for column, reduce in numbers.items():
+            if column in group.columns:
+                values = group[column].to_numpy(float)
+                row[column] = float(reduce(values)) if np.isfinite(values).any() else ""
+        if "case_bounds_held" in group.columns:
+            row["case_bounds_held"] = _merge_bound_checks(group["case_bounds_held"])
+        if "case_verdict" in group.columns:
+            counts = group["case_verdict"].fillna("none").value_counts()
+            row["case_verdict"] = (counts.index[0] if len(counts) == 1
+                                   else ", ".join(f"{verdict} {count}/{len(group)}" for verdict, count in counts.items()))
+        if "case_reasons" in group.columns:
+            reasons = dict.fromkeys(r for text in group["case_reasons"].dropna() for r in str(text).split("; ") if r)
+            row["case_reasons"] = "; ".join(reasons)
+        rows.append(row)
+    return rows
+
+
+def _merge_bound_checks(texts):
+    """Merge ``T1:yes:0.1;T2:NO:3`` strings: held in every case, largest ratio."""
+    merged = {}
+    for text in texts.dropna():
+        for item in str(text).split(";"):
+            if item.count(":") != 2:
+                continue
+            theorem, held, ratio = item.split(":")
+            previous_held, previous_ratio = merged.get(theorem, (True, np.nan))
+            value = float(ratio) if ratio not in ("", "nan") else np.nan
+            merged[theorem] = (previous_held and held == "yes", np.fmax(previous_ratio, value))
+    return ";".join(f"{theorem}:{'yes' if held else 'NO'}:{ratio:.3g}" for theorem, (held, ratio) in merged.items())
 
 
 def median_curve(table, group_columns):

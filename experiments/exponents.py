@@ -22,17 +22,17 @@ NAME = "exponents"
 VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
 #: function, parameters, (eps_max, eps_min), max_iter, algorithm-parameter overrides, known exponent of `armijo`.
 FUNCTIONS = [
-    ("monomial", {"p": 2}, (1e-2, 1e-7), 2_000_000, {}, 2 / 3),
-    ("monomial", {"p": 3}, (1e-2, 1e-6), 2_000_000, {}, 4 / 5),
+    ("monomial", {"p": 2}, (1e-2, 1e-7), 300_000, {}, 2 / 3),
+    ("monomial", {"p": 3}, (1e-2, 1e-6), 300_000, {}, 4 / 5),
     ("cosh", {"s": 1.0}, (1e-2, 1e-10), 200_000, {}, 0.0),
     ("rosenbrock", {}, (1e-2, 1e-8), 200_000, {}, 0.0),
     ("poly-two", {}, (1e-2, 1e-8), 200_000, {}, None),
     ("poly-three", {}, (1e-2, 1e-8), 200_000, {}, None),
     ("poly-four", {}, (1e-2, 1e-8), 200_000, {}, None),
-    ("poly-five", {}, (1e-2, 1e-7), 1_000_000, {}, None),
-    ("poly-eight", {}, (1e-2, 1e-6), 1_000_000, {}, None),
-    ("escape", {"a": 1.0}, (3e-2, 1e-3), 1_000_000, {}, 1.5),
-    ("cgt", {"tau": 0.1}, (1e-1, 1e-3), 1_000_000, {"eta0": 1.0, "lam": 0.4}, 2 / 1.2),
+    ("poly-five", {}, (1e-2, 1e-7), 300_000, {}, None),
+    ("poly-eight", {}, (1e-2, 1e-6), 300_000, {}, None),
+    ("escape", {"a": 1.0}, (3e-2, 1e-3), 300_000, {}, 1.5),
+    ("cgt", {"tau": 0.1}, (1e-1, 1e-3), 300_000, {"eta0": 1.0, "lam": 0.4}, 2 / 1.2),
     ("flat-exp", {}, (1e-2, 1e-8), 200_000, {}, None),
     ("mexican-hat", {}, (1e-2, 1e-6), 200_000, {}, None),
     ("logistic", {"samples": 400, "features": 10}, (1e-2, 1e-8), 200_000, {}, 0.0),

@@ -27,6 +27,7 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -152,6 +153,62 @@ def atomic_write_table(path, table):
 
 
 # -- executors -----------------------------------------------------------------------------------
+#
+# An executor has one method, ``run(function, items)``: a generator that yields ``(item, outcome)``
+# as pieces finish, in any order, where ``item`` is the very object passed in and ``outcome`` is
+# ``function(item)``, or a :class:`PieceFailure` when the piece raised (or its process was lost).
+# A failed piece never stops the others: the caller writes every piece that finished, then reports.
+
+
+@dataclass(frozen=True)
+class PieceFailure:
+    """A piece that raised instead of returning its result.
+
+    Parameters
+    ----------
+    error : BaseException
+        The exception raised by the piece (re-raised in this process by the executor).
+    """
+
+    error: BaseException
+
+    @property
+    def message(self):
+        """One line: the exception's type and message."""
+        lines = traceback.format_exception_only(type(self.error), self.error)
+        return " ".join(line.strip() for line in lines if line.strip()) or type(self.error).__name__
+
+
+class PiecesFailed(RuntimeError):
+    """Some pieces of an experiment failed; every piece that finished is in the cache.
+
+    Parameters
+    ----------
+    name : str
+        Experiment name.
+    failures : list of (Case, PieceFailure)
+        The failed pieces.
+    pieces : int
+        Number of pieces of the experiment.
+    folder : path
+        The cache folder of the finished pieces.
+    """
+
+    def __init__(self, name, failures, pieces, folder):
+        self.failures = failures
+        listed = "\n".join(f"  - {describe_case(case)}: {failure.message}" for case, failure in failures)
+        super().__init__(
+            f"{name}: {len(failures)} of {pieces} pieces failed; no table written. The pieces that "
+            f"finished are cached in {folder}, so a re-run computes only the missing ones.\n"
+            f"Failed pieces:\n{listed}")
+
+
+def describe_case(case):
+    """Short human description of a case (for progress and error messages)."""
+    if not isinstance(case, Case):
+        return repr(case)
+    params = json.dumps(case.function_params, sort_keys=True) if case.function_params else ""
+    return f"{case.function}{params} {case.algorithm} seed={case.seed}"
 
 
 class LocalExecutor:
@@ -161,19 +218,25 @@ class LocalExecutor:
         self.jobs = max(1, int(jobs))
 
     def run(self, function, items):
-        """Yield ``(item, result)`` as pieces finish (any order)."""
+        """Yield ``(item, result or PieceFailure)`` as pieces finish (any order)."""
         if self.jobs == 1:
             for item in items:
-                yield item, function(item)
+                try:
+                    outcome = function(item)
+                except Exception as error:  # reported by the caller, after the others are written
+                    outcome = PieceFailure(error)
+                yield item, outcome
             return
         with concurrent.futures.ProcessPoolExecutor(max_workers=self.jobs) as pool:
             futures = {pool.submit(function, item): item for item in items}
             for future in concurrent.futures.as_completed(futures):
-                yield futures[future], future.result()
+                error = future.exception()  # a dead process gives BrokenProcessPool here
+                yield futures.pop(future), PieceFailure(error) if error is not None else future.result()
 
 
 def make_executor(jobs=None, scheduler=None):
-    """Local processes by default; a Dask cluster when a scheduler address is given."""
+    """Local processes by default; a Dask cluster when a scheduler address is given
+    (``scheduler``, else the ``DASK_SCHEDULER_ADDRESS`` environment variable, as Dask reads it)."""
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     if scheduler:
         from experiments.cluster import DaskExecutor
@@ -201,7 +264,7 @@ def run_pieces(name, cases, piece_function, cache_root, *, jobs=None, scheduler=
     jobs : int, optional
         Local processes (default: all cores).
     scheduler : str, optional
-        Dask scheduler address.
+        Dask scheduler address (default: ``DASK_SCHEDULER_ADDRESS`` if set, else local processes).
     progress : bool
         Show a progress bar.
     parameters : dict, optional
@@ -213,6 +276,12 @@ def run_pieces(name, cases, piece_function, cache_root, *, jobs=None, scheduler=
     -------
     pandas.DataFrame
         The assembled table.
+
+    Raises
+    ------
+    PiecesFailed
+        When some pieces raised (or were lost with their worker for good): every other piece
+        is written to the cache first, and no table is written, so a re-run resumes.
     """
     from tqdm import tqdm
 
@@ -227,13 +296,22 @@ def run_pieces(name, cases, piece_function, cache_root, *, jobs=None, scheduler=
     bar = tqdm(total=len(missing), desc=name, unit="piece", disable=not progress or not missing,
                file=sys.stderr)
     computed_seconds = 0.0
-    keys = {id(case): key for case, key in missing}
-    for case, (table, seconds) in executor.run(_timed(piece_function), [case for case, _ in missing]):
+    failures = []
+    keys = {id(case): key for case, key in missing}  # executors yield the very objects passed in
+    for case, outcome in executor.run(_timed(piece_function), [case for case, _ in missing]):
+        bar.update(1)
+        if isinstance(outcome, PieceFailure):
+            failures.append((case, outcome))
+            bar.set_postfix(failed=len(failures))
+            tqdm.write(f"{name}: piece failed: {describe_case(case)}: {outcome.message}", file=sys.stderr)
+            continue
+        table, seconds = outcome
         atomic_write_table(pieces_folder / f"{keys[id(case)]}.csv", table)
         computed_seconds += seconds
-        bar.update(1)
     bar.close()
-    tables = [pd.read_csv(pieces_folder / f"{key}.csv") for _, key in keyed]
+    if failures:
+        raise PiecesFailed(name, failures, len(cases), pieces_folder) from failures[0][1].error
+    tables = [pd.read_csv(pieces_folder / f"{key}.csv", low_memory=False) for _, key in keyed]
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TABLE_COLUMNS)
     atomic_write_table(folder / "table.csv", table)
     meta = {

@@ -22,10 +22,10 @@ GRID = {
     "p": [2, 3, 4, 5, 6],
     "algorithms": ["armijo", "armijo-memory", "armijo-increase"],
     "algorithm_params": "reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4",
-    "starts": 8,
+    "starts": 6,
     "start_distribution": "the registry's (generic points, no lucky exact hits)",
-    "eps": "1e-2 .. 1e-7, 8 per decade (p = 2, 3); 1e-2 .. 1e-6 (p >= 4)",
-    "max_iter": 2_000_000,
+    "eps": "1e-2 .. 1e-6, 8 per decade",
+    "max_iter": 400_000,
 }
 QUICK_GRID = {"p": [2, 3], "starts": 3, "eps": (1e-2, 1e-4, 4), "max_iter": 50_000}
 
@@ -41,7 +41,7 @@ def cases(quick=False):
                      max_iter=QUICK_GRID["max_iter"], starts=QUICK_GRID["starts"], seed=p, labels={"p": p})
                 for p in QUICK_GRID["p"] for algorithm in GRID["algorithms"]]
     return [Case(NAME, "monomial", {"p": p}, algorithm,
-                 eps=eps_grid(1e-2, 1e-7 if p <= 3 else 1e-6, 8), max_iter=GRID["max_iter"],
+                 eps=eps_grid(1e-2, 1e-6, 8), max_iter=GRID["max_iter"],
                  starts=GRID["starts"], seed=p, labels={"p": p})
             for p in GRID["p"] for algorithm in GRID["algorithms"]]
 
@@ -75,12 +75,18 @@ def plot(table, figures):
     save_figure(figure, figures, NAME)
     armijo = numbers.get("armijo", {})
     worst = max((abs(e - predicted_exponent(p)) for p, e in armijo.items()), default=float("nan"))
-    eps_text = "1e-2..1e-7 (p<=3), 1e-2..1e-6 (p>=4)" if table["eps"].min() < 1e-5 else "quick grid"
-    caption = (f"Fitted exponent of N(eps) on x^(2p) (8 starts per point, 95% bootstrap intervals, eps in "
-               f"{eps_text}, tail window chosen by the fitter). armijo follows (2p-2)/(2p-1) within "
-               f"{worst:.3f}; armijo-increase converges linearly (exponents "
-               f"{', '.join(f'{v:.2f}' for v in numbers.get('armijo-increase', {}).values())}). "
-               "All stay below the O(1/eps) ceiling of T3.")
+    starts = int(table["start"].max()) + 1
+    budget = int(table["max_iter"].max())
+    memory = table[table["algorithm"] == "armijo-memory"].drop_duplicates(["p", "start"])
+    stalled = memory[memory["status"] == "max_iter"]
+    caption = (f"Fitted exponent of N(eps) on x^(2p) ({starts} starts per point from the registry's start "
+               f"distribution, eps from {table['eps'].max():g} to {table['eps'].min():g}, 95% bootstrap "
+               f"intervals, tail window chosen by the fitter, budget {budget} iterations). armijo follows "
+               f"(2p-2)/(2p-1) within {worst:.3f}; armijo-increase converges linearly (exponents "
+               f"{', '.join(f'{v:.2f}' for v in numbers.get('armijo-increase', {}).values())}). armijo-memory "
+               f"never increases its step: {len(stalled)} of {len(memory)} of its runs kept the tiny step of "
+               "their first iterations and ran out of budget (missing points have no fit). "
+               "All fitted exponents stay below the O(1/eps) ceiling of T3.")
     return {"caption": caption, "numbers": numbers, "max_abs_deviation_armijo": worst, "verdicts": rows}
 
 

@@ -44,15 +44,20 @@ def _vector_text(vector):
     return json.dumps([float(v) for v in vector]) if vector.size <= 8 else ""
 
 
-def run_case(case):
-    """Run ``case`` and return its tidy table (see the module docstring)."""
+def run_case_with_result(case):
+    """Run ``case``; return its tidy table and the engine's :class:`armijo.RunResult` (with trace)."""
     objective = objective_for(case.function, case.function_params)
     starts = starts_for(case, objective)
     result = minimize(objective.f, objective.grad, starts, case.algorithm, eps=case.eps,
                       max_iter=case.max_iter, trace=True, **case.algorithm_params)
     hypotheses = estimate_hypotheses(objective, starts, [result], seed=case.seed)
     assessment = assess_run(objective, result, hypotheses, fit_seed=case.seed)
-    return case_table(case, objective, starts, result, hypotheses, assessment)
+    return case_table(case, objective, starts, result, hypotheses, assessment), result
+
+
+def run_case(case):
+    """Run ``case`` and return its tidy table (see the module docstring)."""
+    return run_case_with_result(case)[0]
 
 
 def case_table(case, objective, starts, result, hypotheses, assessment):

@@ -322,6 +322,10 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     params = result.params
     algorithm = result.algorithm
     applicable = theorems_for(algorithm)
+    smoothness = str(getattr(objective, "smoothness", "") or "")
+    if "not C^1" in smoothness:
+        # every theorem of the suite assumes a (locally Lipschitz) gradient
+        applicable = {}
     eps = result.eps
     hits = result.eps_hits
     delta = result.f_initial - hypotheses.f_star
@@ -367,12 +371,18 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             checks.append(check_bound(hits, bounds[theorem], theorem=theorem))
     if "T4" in applicable and hypotheses.L:
         threshold = float(t1_lsmooth.step_threshold(L=hypotheses.L, lam=lam))
-        eta_min = step_floor if step_floor is not None else float(
-            t1_lsmooth.min_accepted_step(L=hypotheses.L, lam=lam, f1=f1, eta0=eta0, variant="armijo"))
+        if algorithm == "armijo-normalized":
+            # normalized steps are bounded below in terms of ||g||: while ||g_k|| > eps_j,
+            # eta_k >= min(eta0, 2 (1 - lam) eps_j / (f1 L)), one floor per threshold
+            eta_min = np.asarray(t1_lsmooth.min_accepted_step(eps, L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
+                                                              variant=algorithm, f2=f2), dtype=float)
+        else:
+            eta_min = step_floor
         measured_iterations = np.where(hits >= 0, hits, 0)
-        bounds["T4"] = np.asarray(t4_oracle.f_evals_bound(
+        bound = np.asarray(t4_oracle.f_evals_bound(
             measured_iterations, variant=algorithm, eta0=eta0, f1=f1, f2=f2,
             eta_min=eta_min, step_threshold=threshold), dtype=float)
+        bounds["T4"] = np.where(hits >= 0, bound, np.nan)  # no count, no bound
         checks.append(check_bound(result.eps_hit_f_evals, bounds["T4"], theorem="T4"))
     if hypotheses.sampled_on.startswith("not sampled"):
         notes.append(f"T1, T2, T4 not checked: constants {hypotheses.sampled_on}")
@@ -395,7 +405,9 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     statuses = tuple(result.status.tolist())
     verdict = decide(checks, fit, predicted, statuses)
     if not applicable:
-        verdict = type(verdict)("inconclusive", (f"no theorem of the suite covers {algorithm}",)
+        why = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
+               if "not C^1" in smoothness else f"no theorem of the suite covers {algorithm}")
+        verdict = type(verdict)("inconclusive", (why,)
                                 + verdict.reasons, verdict.checks, verdict.fitted_exponent, predicted)
     elif not checks:
         verdict = type(verdict)("inconclusive", ("no bound could be evaluated",) + verdict.reasons,

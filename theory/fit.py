@@ -312,10 +312,14 @@ def fit_exponent(eps, iterations_per_start, *, slope_tolerance: float = SLOPE_TO
 
 def _bootstrap_interval(log_eps: np.ndarray, hits: np.ndarray, n_bootstrap: int,
                         confidence: float, seed: int, estimate: float) -> tuple[float, float]:
-    """Percentile interval of the exponent, resampling starts with replacement."""
+    """Percentile interval of the exponent, resampling starts with replacement.
+
+    With a single start there is nothing to resample: the interval is then the
+    t-interval of the least-squares slope on the window (residual scatter only).
+    """
     n_starts = hits.shape[0]
     if n_starts < 2 or n_bootstrap < 1:
-        return estimate, estimate
+        return _regression_interval(log_eps, np.median(hits, axis=0), confidence, estimate)
     rng = np.random.default_rng(seed)
     samples = hits[rng.integers(0, n_starts, size=(n_bootstrap, n_starts))]
     curves = np.median(samples, axis=1)
@@ -327,6 +331,22 @@ def _bootstrap_interval(log_eps: np.ndarray, hits: np.ndarray, n_bootstrap: int,
     exponents = -coefficients[0]
     alpha = (1.0 - confidence) / 2.0
     return float(np.quantile(exponents, alpha)), float(np.quantile(exponents, 1.0 - alpha))
+
+
+def _regression_interval(log_eps, curve, confidence, estimate):
+    """t-interval of the slope of ``log N`` against ``log eps`` (needs 3 points or more)."""
+    from scipy import stats
+
+    usable = np.isfinite(curve) & (curve > 0)
+    x, y = log_eps[usable], np.log(curve[usable])
+    if x.size < 3:
+        return np.nan, np.nan
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (slope * x + intercept)
+    spread = np.sum((x - x.mean()) ** 2)
+    standard_error = np.sqrt(np.sum(residual**2) / (x.size - 2) / spread)
+    half = stats.t.ppf(0.5 + confidence / 2.0, x.size - 2) * standard_error
+    return float(estimate - half), float(estimate + half)
 
 
 def fit_two_regime(eps, iterations, *, eps_min: float | None = None,
