@@ -402,7 +402,14 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
         predicted = 2.0
     else:
         predicted = float("nan")
-    statuses = tuple(result.status.tolist())
+    # A start that stopped (precision floor, non-finite...) only voids the counts it did not make:
+    # its status matters when it stopped before the smallest threshold of the fit window.
+    if np.isfinite(fit.eps_lo):
+        column = int(np.argmin(np.abs(np.log(eps) - np.log(fit.eps_lo))))
+        short = hits[:, column] < 0
+    else:
+        short = np.ones(result.starts, dtype=bool)
+    statuses = tuple(result.status[short].tolist())
     verdict = decide(checks, fit, predicted, statuses)
     if not applicable:
         why = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"

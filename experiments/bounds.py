@@ -1,0 +1,200 @@
+"""Bounds: every run of every other experiment against every applicable theorem.
+
+Claim checked: the upper bounds T1 (L-smooth), T2 ((L0,L1)-smooth), T3 (Lojasiewicz,
+bounded iterates) on the first hitting iteration ``N(eps)`` and T4 on the function
+evaluations spent until then hold for every run the suite makes (SCIENCE.md section 4).
+Expected: no violation.  A violation is listed, never hidden.
+
+This experiment runs no optimiser: its pieces read the tables of the other experiments
+(``cache/<name>/table.csv``, names in :data:`experiments.report.EXPERIMENTS`), whose rows
+carry the bound of each applicable theorem at that (start, eps) in ``bound_T1`` ..
+``bound_T4`` (empty where the theorem does not apply).  One piece per source table; the
+piece's cache key includes the SHA-256 of that table, so a new table is checked again.
+
+Table: one row per checked (experiment, function, parameters, algorithm, start, eps,
+theorem) with ``measured`` (``iterations`` for T1-T3, ``f_evals`` for T4), ``bound``,
+``ratio = measured / bound`` and ``holds`` (``measured <= bound (1 + BOUND_RTOL)``, the
+tolerance of :func:`theory.verdict.check_bound`).  Thresholds never reached are
+*censored*: when the run used up its iteration budget (status ``max_iter``) its total
+iterations are a lower bound on ``N(eps)``; such a row is a violation if that lower bound
+already exceeds a T1-T3 bound, and otherwise undetermined (``holds`` empty).  A missing
+source table is one row with ``check = "missing table"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.experiment import folders, main, save_figure
+from experiments.framework import Case
+from experiments.report import EXPERIMENTS
+from theory.verdict import BOUND_RTOL
+
+NAME = "bounds"
+#: Theorem -> the measured column it bounds, and the total over the run (censored rows).
+THEOREMS = {"T1": ("iterations", "total_iterations"), "T2": ("iterations", "total_iterations"),
+            "T3": ("iterations", "total_iterations"), "T4": ("f_evals", None)}
+SOURCES = [name for name in EXPERIMENTS if name != NAME]
+GRID = {"sources": SOURCES, "theorems": {t: measured for t, (measured, _) in THEOREMS.items()},
+        "tolerance": BOUND_RTOL}
+#: Identification columns copied from the source rows (when present).
+IDENTITY = ["function", "function_params", "algorithm", "algorithm_params", "seed", "start", "x0", "eps", "status"]
+COLUMNS = ["experiment", *IDENTITY, "theorem", "measured_quantity", "measured", "bound", "ratio", "censored",
+           "holds", "check"]
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+
+
+def cases(quick=False):
+    """One piece per source table; the table's digest is part of the case (and so of its cache key)."""
+    cache, _ = folders(quick)
+    out = []
+    for source in SOURCES:
+        path = cache / source / "table.csv"
+        out.append(Case(NAME, "", algorithm="", eps=(), max_iter=0, starts=0,
+                        labels={"source": source, "table": str(path), "table_sha256": _digest(path)}))
+    return out
+
+
+def run_piece(case):
+    """Check every row of one source table against its bound columns (see the module docstring)."""
+    source, path = case.labels["source"], Path(case.labels["table"])
+    if not path.exists():
+        return pd.DataFrame([{"experiment": source, "check": "missing table"}], columns=COLUMNS)
+    return check_table(source, pd.read_csv(path, low_memory=False))
+
+
+def check_table(source, table):
+    """The checked rows of one experiment's table (one per row and applicable theorem)."""
+    present = [c for c in IDENTITY if c in table.columns]
+    pieces = []
+    for theorem, (measured_column, total_column) in THEOREMS.items():
+        column = f"bound_{theorem}"
+        if column not in table.columns:
+            continue
+        bound = pd.to_numeric(table[column], errors="coerce")
+        rows = table[np.isfinite(bound)]
+        if rows.empty:
+            continue
+        bound = bound[rows.index].to_numpy(float)
+        measured = pd.to_numeric(rows[measured_column], errors="coerce").to_numpy(float)
+        reached = measured >= 0
+        censored = ~reached
+        lower = np.full(measured.shape, np.nan)
+        if total_column is not None and total_column in rows.columns:
+            exhausted = censored & (rows["status"].to_numpy() == "max_iter")
+            lower[exhausted] = pd.to_numeric(rows[total_column], errors="coerce").to_numpy(float)[exhausted]
+        value = np.where(reached, measured, lower)
+        keep = reached | np.isfinite(value)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = value / bound
+        exceeds = value > bound * (1 + BOUND_RTOL)
+        holds = pd.array(np.where(reached, ~exceeds, np.where(exceeds, False, None)), dtype="boolean")
+        check = np.where(reached, "reached",
+                         np.where(exceeds, "censored: budget already above the bound", "censored: undetermined"))
+        part = rows[present].copy()
+        part.insert(0, "experiment", source)
+        part["theorem"] = theorem
+        part["measured_quantity"] = measured_column
+        part["measured"] = value
+        part["bound"] = bound
+        part["ratio"] = ratio
+        part["censored"] = censored
+        part["holds"] = holds
+        part["check"] = check
+        pieces.append(part[keep])
+    if not pieces:
+        return pd.DataFrame([{"experiment": source, "check": "no bound applies"}], columns=COLUMNS)
+    return pd.concat(pieces, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def plot(table, figures):
+    import matplotlib.pyplot as plt
+
+    checked = table[table["theorem"].notna() & (table["check"] != "missing table")]
+    missing = sorted(table.loc[table["check"] == "missing table", "experiment"].unique())
+    no_bound = sorted(set(table.loc[table["check"] == "no bound applies", "experiment"]))
+    violations = checked[checked["holds"].astype(str) == "False"]  # holds is True, False or empty
+    reached = checked[checked["check"] == "reached"]
+    theorems = list(THEOREMS)
+    figure, axes = plt.subplots(1, len(theorems), figsize=(15, 3.8), sharey=False)
+    numbers = {}
+    for axis, theorem in zip(axes, theorems):
+        ratios = reached.loc[reached["theorem"] == theorem, "ratio"].to_numpy(float)
+        ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
+        count_violations = int((violations["theorem"] == theorem).sum())
+        per_experiment = reached.loc[reached["theorem"] == theorem, "experiment"].value_counts().to_dict()
+        numbers[theorem] = {
+            "checked": int(ratios.size), "violations": count_violations,
+            "median_ratio": float(np.median(ratios)) if ratios.size else np.nan,
+            "max_ratio": float(ratios.max()) if ratios.size else np.nan,
+            "censored_undetermined": int(((checked["theorem"] == theorem)
+                                          & (checked["check"] == "censored: undetermined")).sum()),
+            "rows_per_experiment": per_experiment,
+        }
+        if ratios.size:
+            logs = np.log10(ratios)
+            bins = np.linspace(min(logs.min(), -1.0), max(logs.max(), 0.5), 40)
+            for experiment, group in reached[reached["theorem"] == theorem].groupby("experiment"):
+                values = group["ratio"].to_numpy(float)
+                values = values[np.isfinite(values) & (values > 0)]
+                axis.hist(np.log10(values), bins=bins, histtype="step", lw=1.2, label=experiment)
+        axis.axvline(0.0, color="k", ls="--", lw=1)
+        axis.set_title(f"{theorem} ({THEOREMS[theorem][0]}): {ratios.size} checks, "
+                       f"{count_violations} violations", fontsize=9)
+        axis.set_xlabel("log10(measured / bound)")
+        axis.set_yscale("log")
+        axis.grid(alpha=0.25)
+        if ratios.size:
+            axis.legend(fontsize=7)
+    axes[0].set_ylabel("rows (start, eps)")
+    figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line", fontsize=11)
+    figure.tight_layout()
+    save_figure(figure, figures, NAME)
+
+    def fmt(value):
+        return "-" if not np.isfinite(value) else f"{value:.3g}"
+
+    experiments_checked = sorted(reached["experiment"].unique())
+    violation_lines = [f"{row.experiment}: {row.function} {row.function_params} {row.algorithm} "
+                       f"{row.algorithm_params} start {int(row.start)} eps {row.eps:.3g} {row.theorem}: "
+                       f"{row.measured_quantity} {row.measured:g} > bound {row.bound:g} ({row.check})"
+                       for row in violations.itertuples(index=False)]
+    per_theorem = "; ".join(
+        f"{t}: {n['checked']} checks, median ratio {fmt(n['median_ratio'])}, max {fmt(n['max_ratio'])}, "
+        f"{n['violations']} violations" for t, n in numbers.items())
+    caption = (
+        f"Distribution of log10(measured / bound) over every (start, eps) of the experiments "
+        f"{', '.join(experiments_checked) or 'none'} where a theorem applies (T1-T3 bound the first hitting "
+        f"iteration, T4 the function evaluations; constants estimated by the assessment, so the bounds are "
+        f"themselves estimates). {per_theorem}. Total violations: {len(violations)}"
+        + (" (listed in the table below)" if len(violations) else " (none)") + ". "
+        + (f"Missing tables (not run yet): {', '.join(missing)}. " if missing else "")
+        + (f"No bound applies to any row of: {', '.join(no_bound)}. " if no_bound else "")
+        + f"Censored rows (threshold never reached, budget below the bound: undetermined): "
+        f"{sum(n['censored_undetermined'] for n in numbers.values())}.")
+    markdown = []
+    if violation_lines:
+        grouped = violations.groupby(["experiment", "function", "function_params", "algorithm", "theorem"], sort=False)
+        markdown = [f"Violations ({len(violations)} rows; every row is listed in bounds.json and in the table), "
+                    "grouped by case:", "",
+                    "| experiment | function | parameters | algorithm | theorem | rows | starts | eps range "
+                    "| largest measured/bound | algorithm parameters |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for (experiment, function, params, algorithm, theorem), group in grouped:
+            markdown.append(
+                f"| {experiment} | {function} | `{params}` | {algorithm} | {theorem} | {len(group)} "
+                f"| {group['start'].nunique()} | {group['eps'].min():.3g}..{group['eps'].max():.3g} "
+                f"| {group['ratio'].max():.4g} | {group['algorithm_params'].nunique()} distinct |")
+    return {"caption": caption, "numbers": numbers, "violations": violation_lines, "missing_tables": missing,
+            "verdicts": [], "table_markdown": markdown}
+
+
+if __name__ == "__main__":
+    main(sys.modules[__name__])
