@@ -173,4 +173,4 @@ def _ratio(value):
 
 
 if __name__ == "__main__":
-    main(sys.modules[__name__])
+    sys.exit(main(sys.modules[__name__]))

@@ -8,7 +8,7 @@ Every experiment module ``experiments/<name>.py`` declares
   and ``.pdf``; returns the summary: caption, headline numbers, verdict rows),
 * optionally ``run_piece`` (default :func:`experiments.pieces.run_case`),
 
-and ends with ``if __name__ == "__main__": main(sys.modules[__name__])``, so that
+and ends with ``if __name__ == "__main__": sys.exit(main(sys.modules[__name__]))``, so that
 ``python -m experiments.<name> [run|plot|all] [--quick] [--jobs N]`` works on its own.
 """
 
@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from experiments.framework import ROOT, atomic_write_text, run_pieces
+from experiments.framework import ROOT, PiecesFailed, atomic_write_text, run_pieces
 from experiments.pieces import run_case
 
 
@@ -172,7 +173,11 @@ def main(module, argv=None):
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
     if args.step in ("run", "all"):
-        run(module, quick=args.quick, jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress)
+        try:
+            run(module, quick=args.quick, jobs=args.jobs, scheduler=args.scheduler, progress=not args.no_progress)
+        except PiecesFailed as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     if args.step in ("plot", "all"):
         summary = plot(module, quick=args.quick)
         print(f"{module.NAME}: {summary.get('caption', '')[:200]}")

@@ -37,8 +37,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Sources whose code decides the numbers of a piece (plus the experiment's own module).
-FINGERPRINTED = ("armijo/*.py", "functions/*.py", "theory/*.py", "experiments/framework.py",
-                 "experiments/pieces.py")
+FINGERPRINTED = ("armijo/*.py", "functions/*.py", "theory/*.py", "experiments/pieces.py")
 
 #: Columns of every tidy table, in order (an experiment may add its own after them).
 TABLE_COLUMNS = (

@@ -273,4 +273,4 @@ def summarize(table, cells, ratios, eps, fixed_delta, fixed_s):
 
 
 if __name__ == "__main__":
-    main(sys.modules[__name__])
+    sys.exit(main(sys.modules[__name__]))

@@ -91,4 +91,4 @@ def plot(table, figures):
 
 
 if __name__ == "__main__":
-    main(sys.modules[__name__])
+    sys.exit(main(sys.modules[__name__]))
