@@ -13,7 +13,7 @@ from experiments.experiment import folders
 from experiments.framework import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
-EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "basins", "bounds")
+EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins")
 
 TITLES = {
     "exponents": "1. Exponents: analytic functions with bounded iterates against the worst cases",
@@ -22,8 +22,8 @@ TITLES = {
     "variants": "4. Variants: acceleration of armijo-increase and armijo-dichotomy, in iterations and evaluations",
     "eta0": "5. Sensitivity to the initial step",
     "neural": "6. Neural networks: tanh against ReLU, full batch and mini-batch",
-    "basins": "7. Basins: which minimum each algorithm reaches on the single-neuron benchmarks",
-    "bounds": "8. Every run against every applicable bound",
+    "bounds": "7. Every run against every applicable bound",
+    "basins": "8. Basins: which minimum each algorithm reaches on the single-neuron benchmarks",
 }
 
 

@@ -1,0 +1,262 @@
+"""Variants: the acceleration of ``armijo-increase`` and ``armijo-dichotomy`` over ``armijo``,
+counted in iterations and in function evaluations.
+
+Claim checked: the increasing first trial (``armijo-increase``, the author's LC_EGD) and its
+log-bisection refinement (``armijo-dichotomy``, LCD) need far fewer iterations than textbook
+``armijo`` (reset to ``eta0``) on the analytic benchmarks, but each iteration costs more
+function evaluations: T4 telescopes the backtracks of ``armijo-increase`` to
+``((n-1) log f2 + log(eta0 / eta_{n-1})) / log f1`` over ``n`` iterations, i.e. about
+``1 + log f2 / log f1`` evaluations per iteration (14.29 at ``f1 = 2, f2 = 1e4``,
+:func:`theory.t4_oracle.mean_f_evals_per_iteration`).  The speed-up in evaluations is the
+speed-up in iterations divided by that price, so the acceleration is real in evaluations
+only where the iteration speed-up exceeds it (linear against sublinear convergence, i.e.
+small eps on degenerate minima).  ``armijo-memory`` and ``armijo-normalized`` are run for
+completeness.  Speed-ups are paired: the same starts for every algorithm, ratio per start,
+median over starts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from experiments.experiment import main, save_figure, verdict_rows
+from experiments.framework import Case, eps_grid
+from theory.t4_oracle import mean_f_evals_per_iteration
+
+NAME = "variants"
+BASELINE = "armijo"
+VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
+#: Algorithms compared with the baseline in the figure's speed-up panels.
+ACCELERATED = ["armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
+#: Variants whose evaluation count telescopes exactly (T4 identity); f2 = 1 for armijo-memory.
+TELESCOPING = ["armijo-memory", "armijo-increase", "armijo-normalized"]
+#: function, parameters, smallest eps (the speed-up is read there), iteration budget.
+FUNCTIONS = [
+    ("poly-two", {}, 1e-6, 20_000),
+    ("poly-three", {}, 1e-5, 20_000),
+    ("poly-four", {}, 1e-5, 20_000),
+    ("poly-five", {}, 1e-5, 20_000),
+    ("poly-eight", {}, 1e-4, 20_000),
+    ("monomial", {"p": 2}, 1e-6, 100_000),
+    ("monomial", {"p": 3}, 1e-5, 100_000),
+    ("cosh", {"s": 1.0}, 1e-6, 20_000),
+    ("rosenbrock", {}, 1e-6, 20_000),
+    ("logistic", {"samples": 400, "features": 10}, 1e-6, 20_000),
+]
+GRID = {
+    "functions": [f"{name} {json.dumps(params)} down to eps = {eps_min:g}, max_iter {max_iter}"
+                  for name, params, eps_min, max_iter in FUNCTIONS],
+    "algorithms": VARIANTS,
+    "algorithm_params": "reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4",
+    "starts": 8,
+    "start_distribution": "the registry's, seed 3, the same starts for every algorithm",
+    "eps": "1e-1 down to the function's smallest eps, 2 per decade; speed-ups read at the smallest eps",
+}
+QUICK = {"functions": [("poly-two", {}), ("monomial", {"p": 2})], "starts": 3, "eps_min": 1e-4, "max_iter": 20_000}
+
+
+def cases(quick=False):
+    out = []
+    for name, params, eps_min, max_iter in FUNCTIONS:
+        if quick and (name, params) not in QUICK["functions"]:
+            continue
+        if quick:
+            eps_min, max_iter = QUICK["eps_min"], QUICK["max_iter"]
+        for algorithm in VARIANTS:
+            out.append(Case(NAME, name, params, algorithm, eps=eps_grid(1e-1, eps_min, 2), max_iter=max_iter,
+                            starts=QUICK["starts"] if quick else GRID["starts"], seed=3))
+    return out
+
+
+def _label(function, params):
+    return f"{function} {params}" if params != "{}" else function
+
+
+def paired_speedups(table, quantity):
+    """Per start and eps, ``quantity`` of ``armijo`` divided by that of each other variant.
+
+    A threshold never reached counts as an infinite cost (ratio ``inf`` when only ``armijo``
+    missed it, ``0`` when only the variant did, nan when both did).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns function, function_params, algorithm, start, eps, ratio.
+    """
+    keys = ["function", "function_params", "start", "eps"]
+    data = table[keys + ["algorithm", quantity]].copy()
+    data["cost"] = np.where(data[quantity] >= 0, np.maximum(data[quantity], 1), np.inf).astype(float)
+    base = data[data["algorithm"] == BASELINE][keys + ["cost"]].rename(columns={"cost": "base"})
+    merged = data[data["algorithm"] != BASELINE].merge(base, on=keys)
+    with np.errstate(invalid="ignore"):
+        merged["ratio"] = merged["base"] / merged["cost"]
+    return merged[keys + ["algorithm", "ratio"]]
+
+
+def smallest_eps_rows(table):
+    """Rows at each function's smallest eps."""
+    smallest = table.groupby(["function", "function_params"])["eps"].transform("min")
+    return table[np.isclose(table["eps"], smallest)]
+
+
+def evals_per_iteration(table):
+    """Per (function, algorithm, start): total f-evals / total iterations, and the T4 telescoped count.
+
+    ``t4_f_evals`` is ``1 + n + ((n-1) log f2 + log(eta0 / eta_{n-1})) / log f1`` with ``n``
+    the iterations done and ``eta_{n-1}`` the last accepted step (exact for the telescoping
+    variants when no trial was spent after the last accepted step).
+    """
+    runs = table.drop_duplicates(["function", "function_params", "algorithm", "start"]).copy()
+    params = runs["algorithm_params"].map(json.loads)
+    f1 = params.map(lambda p: p["f1"]).astype(float)
+    f2 = params.map(lambda p: p.get("f2", 1.0)).astype(float)
+    eta0 = params.map(lambda p: p["eta0"]).astype(float)
+    n = runs["total_iterations"].astype(float)
+    runs["f1"], runs["f2"] = f1, f2
+    runs.loc[runs["algorithm"] == "armijo-memory", "f2"] = 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        runs["evals_per_iteration"] = runs["total_f_evals"] / n
+        runs["t4_f_evals"] = 1 + n + ((n - 1) * np.log(runs["f2"]) + np.log(eta0 / runs["last_step"])) / np.log(f1)
+        runs["t4_mean"] = [mean_f_evals_per_iteration(f1=a, f2=b) for a, b in zip(runs["f1"], runs["f2"])]
+    return runs
+
+
+def plot(table, figures):
+    import matplotlib.pyplot as plt
+
+    groups = table[["function", "function_params"]].drop_duplicates()
+    labels = [_label(f, p) for f, p in groups.itertuples(index=False)]
+    algorithms = [a for a in ACCELERATED if a in set(table["algorithm"])]
+    tail = smallest_eps_rows(table)
+    speed = {q: paired_speedups(tail, q) for q in ("iterations", "f_evals")}
+    runs = evals_per_iteration(table)
+    params = json.loads(table.loc[table["algorithm"] == "armijo-increase", "algorithm_params"].iloc[0])
+    t4_mean = mean_f_evals_per_iteration(f1=params["f1"], f2=params["f2"])
+
+    figure, axes = plt.subplots(2, 2, figsize=(13, 8.5))
+    width = 0.8 / len(algorithms)
+    x = np.arange(len(labels))
+    medians = {}
+    for panel, quantity, title in ((axes[0, 0], "iterations", "iterations"), (axes[0, 1], "f_evals", "f-evals")):
+        for k, algorithm in enumerate(algorithms):
+            values, lows, highs = [], [], []
+            for f, p in groups.itertuples(index=False):
+                part = speed[quantity]
+                r = part[(part["function"] == f) & (part["function_params"] == p) & (part["algorithm"] == algorithm)]
+                ratio = r["ratio"].dropna().to_numpy()
+                values.append(np.median(ratio) if ratio.size else np.nan)
+                lows.append(np.quantile(ratio, 0.25) if ratio.size else np.nan)
+                highs.append(np.quantile(ratio, 0.75) if ratio.size else np.nan)
+                medians.setdefault(quantity, {}).setdefault(algorithm, {})[_label(f, p)] = values[-1]
+            values, lows, highs = (np.array(v, dtype=float) for v in (values, lows, highs))
+            shown = np.clip(values, 1e-3, 1e5)
+            panel.bar(x + (k - (len(algorithms) - 1) / 2) * width, shown, width, label=algorithm,
+                      yerr=[np.clip(shown - np.clip(lows, 1e-3, 1e5), 0, None),
+                            np.clip(np.clip(highs, 1e-3, 1e5) - shown, 0, None)],
+                      error_kw={"elinewidth": 0.6, "capsize": 1.5}, log=True)
+        panel.axhline(1.0, color="k", lw=0.8)
+        panel.set_xticks(x)
+        panel.set_xticklabels(labels, rotation=30, ha="right", fontsize=7)
+        panel.set_ylabel(f"speed-up in {title}: armijo / variant")
+        panel.set_title(f"Speed-up in {title} at each function's smallest eps (median, IQR over starts)\n"
+                        "(a bar at the floor 1e-3: the variant missed that eps on most starts)", fontsize=9)
+        panel.grid(True, axis="y", which="both", alpha=0.25)
+    axes[0, 0].legend(fontsize=7)
+
+    price = axes[1, 0]
+    width_all = 0.8 / len(VARIANTS)
+    for k, algorithm in enumerate([a for a in VARIANTS if a in set(runs["algorithm"])]):
+        values = [runs[(runs["function"] == f) & (runs["function_params"] == p) & (runs["algorithm"] == algorithm)
+                       ]["evals_per_iteration"].median() for f, p in groups.itertuples(index=False)]
+        price.bar(x + (k - (len(VARIANTS) - 1) / 2) * width_all, values, width_all, label=algorithm, log=True)
+    price.axhline(t4_mean, color="k", ls="--", lw=1, label=f"T4 mean 1 + log f2/log f1 = {t4_mean:.2f}")
+    price.set_xticks(x)
+    price.set_xticklabels(labels, rotation=30, ha="right", fontsize=7)
+    price.set_ylabel("f-evals per iteration (whole run, median over starts)")
+    price.set_title("The price per iteration (T4)", fontsize=9)
+    price.set_ylim(0.8, 200)
+    price.legend(fontsize=7, ncol=3, loc="upper left")
+    price.grid(True, axis="y", which="both", alpha=0.25)
+
+    curves = axes[1, 1]
+    all_eps = paired_speedups(table, "iterations")
+    increase = all_eps[all_eps["algorithm"] == "armijo-increase"]
+    for (f, p), part in increase.groupby(["function", "function_params"], sort=False):
+        curve = part.groupby("eps")["ratio"].median()
+        curve = curve[np.isfinite(curve) & (curve > 0)]
+        curves.loglog(curve.index, curve.to_numpy(), "o-", ms=3, label=_label(f, p))
+    curves.axhline(t4_mean, color="k", ls="--", lw=1, label="price per iteration (T4)")
+    curves.axhline(1.0, color="k", lw=0.8)
+    curves.invert_xaxis()
+    curves.set_xlabel("eps")
+    curves.set_ylabel("median speed-up in iterations, armijo / armijo-increase")
+    curves.set_title("armijo-increase: speed-up in iterations as eps decreases\n"
+                     "(above the dashed line it also saves f-evals)", fontsize=9)
+    curves.legend(fontsize=6, ncol=2)
+    curves.grid(True, which="both", alpha=0.25)
+    figure.tight_layout()
+    save_figure(figure, figures, NAME)
+
+    # Numbers from the table.
+    increase_runs = runs[runs["algorithm"] == "armijo-increase"]
+    measured_price = float(increase_runs["evals_per_iteration"].median())
+    price_range = [float(increase_runs["evals_per_iteration"].min()), float(increase_runs["evals_per_iteration"].max())]
+    long_runs = increase_runs[increase_runs["total_iterations"] >= 1000]
+    long_price = float(long_runs["evals_per_iteration"].median()) if len(long_runs) else float("nan")
+    telescoping = runs[runs["algorithm"].isin(TELESCOPING) & (runs["status"] == "converged")]
+    identity_error = float((telescoping["total_f_evals"] - telescoping["t4_f_evals"]).abs().max()) \
+        if len(telescoping) else float("nan")
+    price_by_algorithm = {a: float(runs.loc[runs["algorithm"] == a, "evals_per_iteration"].median())
+                          for a in VARIANTS if a in set(runs["algorithm"])}
+    status_counts = {f"{_label(f, p)} {a}": {s: int(n) for s, n in part["status"].value_counts().items()}
+                     for (f, p, a), part in runs.groupby(["function", "function_params", "algorithm"], sort=False)}
+    not_converged = {k: v for k, v in status_counts.items() if set(v) - {"converged"}}
+    its = medians["iterations"]
+    evals = medians["f_evals"]
+
+    def _range(values):
+        finite = [v for v in values if np.isfinite(v)]
+        return (min(finite), max(finite)) if finite else (float("nan"), float("nan"))
+
+    gains = {a: (_range(its[a].values()), _range(evals[a].values())) for a in algorithms}
+    wins = {a: [label for label, v in evals[a].items() if np.isfinite(v) and v > 1.0] for a in algorithms}
+    lines = ["| function | smallest eps | " + " | ".join(f"{a} (its / f-evals)" for a in algorithms) + " |",
+             "|---|---|" + "---|" * len(algorithms)]
+    eps_min = tail.groupby(["function", "function_params"])["eps"].min()
+    for (f, p), label in zip(groups.itertuples(index=False), labels):
+        cells = [f"{its[a][label]:.3g} / {evals[a][label]:.3g}" for a in algorithms]
+        lines.append(f"| {label} | {eps_min[(f, p)]:.0e} | " + " | ".join(cells) + " |")
+    starts = int(table.groupby(["function", "function_params", "algorithm"])["start"].nunique().max())
+    caption = (
+        f"Paired speed-ups over armijo (reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = {params['f2']:g}; "
+        f"{starts} starts per function from the registry's distribution, the same for every variant; eps from 1e-1 "
+        f"to each function's smallest eps, {eps_min.max():.0e} to {eps_min.min():.0e}). Top: median ratio "
+        f"N_armijo / N_variant at the smallest eps (bars: median, whiskers: quartiles), in iterations and in "
+        f"f-evals (bars at the floor 1e-3: the variant missed that eps on most starts, e.g. armijo-memory, "
+        f"whose step never grows back). armijo-increase: speed-up {gains['armijo-increase'][0][0]:.3g}x to {gains['armijo-increase'][0][1]:.3g}x "
+        f"in iterations, {gains['armijo-increase'][1][0]:.3g}x to {gains['armijo-increase'][1][1]:.3g}x in f-evals "
+        f"(faster in f-evals on {len(wins['armijo-increase'])} of {len(labels)} functions); armijo-dichotomy: "
+        f"{gains['armijo-dichotomy'][0][0]:.3g}x to {gains['armijo-dichotomy'][0][1]:.3g}x in iterations, "
+        f"{gains['armijo-dichotomy'][1][0]:.3g}x to {gains['armijo-dichotomy'][1][1]:.3g}x in f-evals "
+        f"(faster in f-evals on {len(wins['armijo-dichotomy'])}). Bottom left: f-evals per iteration over whole runs; "
+        f"armijo-increase spends a median {measured_price:.2f} (range {price_range[0]:.2f}-{price_range[1]:.2f}; "
+        f"{long_price:.2f} on runs of >= 1000 iterations) against the T4 long-run mean {t4_mean:.2f}; the "
+        f"telescoped T4 count matches the measured total f-evals of every converged armijo-memory/increase/"
+        f"normalized run within {identity_error:.3g} evaluations. Bottom right: the median iteration speed-up of "
+        f"armijo-increase against eps; above the dashed line (the price per iteration) it also saves f-evals.")
+    return {"caption": caption,
+            "numbers": {"speedup_iterations": its, "speedup_f_evals": evals,
+                        "f_evals_per_iteration_median": price_by_algorithm,
+                        "armijo_increase_f_evals_per_iteration": {"median": measured_price, "range": price_range,
+                                                                  "median_runs_ge_1000_iterations": long_price,
+                                                                  "t4_mean": t4_mean},
+                        "t4_identity_max_abs_error": identity_error,
+                        "faster_in_f_evals": wins, "not_converged_statuses": not_converged},
+            "verdicts": verdict_rows(table), "table_markdown": lines}
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.modules[__name__]))
