@@ -3,8 +3,9 @@
 Claim checked: on ``x^(2p)`` (analytic, (L0,L1)-smooth, not L-smooth, degenerate minimum)
 ``armijo`` is asymptotically fixed-step gradient descent, so ``N(eps) ~ eps^-(2p-2)/(2p-1)``,
 below the ``O(1/eps)`` ceiling of the analytic theorem (T3) and tending to it as p grows;
-``armijo-memory`` keeps the same exponent; ``armijo-increase`` converges linearly
-(exponent ~ 0).
+``armijo-memory`` keeps the same exponent where it converges, but its step never grows back
+after the first iterations shrank it, so from large starts it runs out of budget;
+``armijo-increase`` converges linearly (exponent ~ 0).
 """
 
 from __future__ import annotations
