@@ -22,12 +22,15 @@ def _almost_everywhere(derivative):
     """Replace what SymPy cannot compile in a derivative by its almost-everywhere value.
 
     Derivatives of step functions (``floor``, ``ceiling``, ``sign``, ``Heaviside``) come
-    out as unevaluated ``Derivative`` objects or ``DiracDelta`` terms; both vanish off the
+    out as unevaluated ``Derivative`` objects (inside ``Subs`` when the argument is composite,
+    e.g. ``floor(x + y)``) or ``DiracDelta`` terms; both vanish off the
     (measure-zero) jump set, so they are replaced by 0. Such expressions are never
     certified analytic.
     """
     derivative = derivative.replace(lambda node: isinstance(node, sympy.Derivative), lambda node: sympy.S.Zero)
-    return derivative.replace(lambda node: isinstance(node, sympy.DiracDelta), lambda node: sympy.S.Zero)
+    derivative = derivative.replace(lambda node: isinstance(node, sympy.DiracDelta), lambda node: sympy.S.Zero)
+    # the chain rule through a step function leaves Subs(0, xi, g(x)): evaluate it (to 0)
+    return derivative.replace(lambda node: isinstance(node, sympy.Subs), lambda node: node.doit())
 
 
 class SymbolicOracle:

@@ -212,3 +212,14 @@ def test_random_grammar_expressions_parse_and_evaluate_or_are_refused(text):
         with np.errstate(all="ignore"):
             assert objective.f(X).shape == (2,)
             assert objective.grad(X).shape == (2, objective.n)
+
+
+@pytest.mark.parametrize("text", ["floor(x + y)**2 + x**2", "sign(x - y)*x + y**2", "Heaviside(x*y)*x**2"])
+def test_step_functions_of_composite_arguments_compile(text):
+    # regression (found by hypothesis): the chain rule through a step function leaves Subs(...)
+    objective = from_expression(text)
+    X = np.array([[0.3, 0.7], [-1.2, 0.4]])
+    assert np.isfinite(objective.f(X)).all()
+    assert objective.grad(X).shape == (2, 2) and np.isfinite(objective.grad(X)).all()
+    assert objective.hess(X).shape == (2, 2, 2)
+    assert objective.analytic is False
