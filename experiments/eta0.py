@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, median_curve, save_figure, verdict_rows
+from experiments.experiment import main, median_curve, nearest_eps, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
 
 NAME = "eta0"
@@ -68,11 +68,6 @@ STYLE = {"armijo": ("o-", "C0"), "armijo-memory": ("s-", "C1"), "armijo-increase
          "armijo-dichotomy": ("v-", "C4"), "armijo-normalized": ("D-", "C5"), "gd": ("x-", "k")}
 
 
-def headline_eps(table):
-    grid = np.unique(table["eps"])
-    return float(grid[np.argmin(np.abs(np.log(grid / GRID["headline_eps"])))])
-
-
 def step_summary(table, eps):
     """Per (function, algorithm, step): median N and f-evals at ``eps``, and the start statuses."""
     at_eps = table[np.isclose(table["eps"], eps)]
@@ -106,7 +101,7 @@ def sensitivity(rows):
 def plot(table, figures):
     import matplotlib.pyplot as plt
 
-    eps = headline_eps(table)
+    eps = nearest_eps(table, GRID["headline_eps"])
     budget = int(table["max_iter"].max())
     summary = step_summary(table, eps)
     functions = list(dict.fromkeys(table["function"]))

@@ -152,6 +152,12 @@ def _merge_bound_checks(texts):
     return ";".join(f"{theorem}:{'yes' if held else 'NO'}:{ratio:.3g}" for theorem, (held, ratio) in merged.items())
 
 
+def nearest_eps(table, target):
+    """The threshold of the table's eps grid nearest to ``target`` in log scale (quick grids stop earlier)."""
+    grid = np.unique(table["eps"])
+    return float(grid[np.argmin(np.abs(np.log(grid / target)))])
+
+
 def median_curve(table, group_columns):
     """Median N(eps) over starts per group, with never-hit counted as +inf (censored median)."""
     data = table.copy()

@@ -157,7 +157,7 @@ def plot(table, figures):
     caption = ("Left: median N(eps) of armijo (reference defaults; cgt with eta0 = 1, lam = 0.4 so that it "
                "follows the worst-case nodes) on log-log axes, with reference slopes 1 and 2. Right: the fitted "
                "exponent of every function x Armijo variant with its 95% bootstrap interval over 6 starts; "
-               f"black bars mark the largest exponent the applicable theorems allow. armijo: {text}. "
+               f"grey bars mark the largest exponent the applicable theorems allow, red stars the known exponent. armijo: {text}. "
                "eps ranges per function are chosen so that the tail window lies in the asymptotic regime "
                "(GRID in experiments/exponents.py).")
     return {"caption": caption, "numbers": numbers, "verdicts": verdicts, "table_markdown": table_lines}

@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, median_curve, save_figure, verdict_rows
+from experiments.experiment import main, median_curve, nearest_eps, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
 from theory import t2_l0l1
 
@@ -88,12 +88,6 @@ def cases(quick=False):
 
 STYLE = {"armijo": ("o-", "C0"), "armijo-increase": ("^-", "C1"), "clipped-gd": ("s-", "C2"),
          "gd eta=0.1": ("x-", "C3"), "gd eta=1/L(x0)": ("d-", "C4")}
-
-
-def headline_eps(table):
-    """The grid eps nearest to the headline eps (quick grids stop earlier)."""
-    grid = np.unique(table["eps"])
-    return float(grid[np.argmin(np.abs(np.log(grid / GRID["headline_eps"])))])
 
 
 def cell_summary(table, eps):
@@ -162,7 +156,7 @@ def _draw_against(axes, cells, scan, fixed_column, fixed_value, budget):
 def plot(table, figures):
     import matplotlib.pyplot as plt
 
-    eps = headline_eps(table)
+    eps = nearest_eps(table, GRID["headline_eps"])
     budget = int(table["max_iter"].max())
     cells = cell_summary(table, eps)
     ratios = bound_ratios(table)
