@@ -84,7 +84,9 @@ def save_figure(figure, figures, name):
     for extension in ("png", "pdf"):
         path = Path(figures) / f"{name}.{extension}"
         temporary = path.with_name(path.name + ".tmp")
-        figure.savefig(temporary, format=extension, dpi=130 if extension == "png" else None)
+        # no creation date in the PDF: the same table gives the same bytes
+        metadata = {"CreationDate": None} if extension == "pdf" else None
+        figure.savefig(temporary, format=extension, dpi=130 if extension == "png" else None, metadata=metadata)
         os.replace(temporary, path)
     plt.close(figure)
 
