@@ -13,8 +13,6 @@ export MKL_NUM_THREADS := 1
 
 .PHONY: install test experiments bench clean
 .DELETE_ON_ERROR:
-# Keep the tables when a figure step fails.
-.PRECIOUS: $(CACHE)/%/table.csv
 
 install: $(STAMP)
 
@@ -37,6 +35,8 @@ CACHE   := cache
 FIGURES := figures
 FLAGS   :=
 endif
+# Keep the tables when a figure step fails (after CACHE is defined).
+.PRECIOUS: $(CACHE)/%/table.csv
 RUN_FLAGS := $(FLAGS) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 # Code that decides the numbers: a change re-runs the tables (cached pieces of unchanged code are kept).
 CORE := $(wildcard armijo/*.py functions/*.py theory/*.py) experiments/framework.py \

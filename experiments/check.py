@@ -195,6 +195,9 @@ def format_report(report):
                      + (f"  flags: {', '.join(block['fit_flags'])}" if block["fit_flags"] else ""))
         lines.append(f"  predicted largest exponent: {_fmt(block['predicted_max_exponent'])}")
         for bound in block["bounds"]:
+            if not bound["checked"]:
+                lines.append(f"  {bound['theorem']}: not checked (no count where it applies)")
+                continue
             state = "holds" if bound["holds"] else f"VIOLATED ({bound['violations']} counts)"
             lines.append(f"  {bound['theorem']}: {state}, largest measured/bound = {_fmt(bound['max_ratio'])} "
                          f"over {bound['checked']} counts")

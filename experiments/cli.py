@@ -105,8 +105,10 @@ def command_check(args):
                                    plot_report, validate_starts)
     from experiments.framework import eps_grid
 
-    if not (args.eps_max > 0 and args.eps_min > 0):
-        raise UsageError("--eps-max and --eps-min must be > 0")
+    if not (0 < args.eps_max < float("inf") and 0 < args.eps_min < float("inf")):
+        raise UsageError("--eps-max and --eps-min must be finite and > 0")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
     if not args.eps_min < args.eps_max:
         raise UsageError(f"--eps-min ({args.eps_min:g}) must be below --eps-max ({args.eps_max:g})")
     if args.eps_per_decade < 1:

@@ -26,6 +26,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -97,7 +98,7 @@ class Case:
 
 def eps_grid(eps_max, eps_min, per_decade):
     """Log-spaced decreasing thresholds from ``eps_max`` to ``eps_min``, ``per_decade`` per decade."""
-    decades = np.log10(eps_max / eps_min)
+    decades = np.log10(eps_max) - np.log10(eps_min)
     count = int(round(decades * per_decade)) + 1
     return tuple(float(v) for v in np.logspace(np.log10(eps_max), np.log10(eps_min), count))
 
@@ -142,9 +143,11 @@ def atomic_write_text(path, text):
     """Write ``text`` to ``path`` through ``path.tmp`` and a rename: readers never see half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    # a unique temporary name in the same folder: concurrent writers never share it
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=path.name + ".", suffix=".tmp",
+                                     delete=False) as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
 
 
 def atomic_write_table(path, table):
@@ -312,7 +315,6 @@ def run_pieces(name, cases, piece_function, cache_root, *, jobs=None, scheduler=
         raise PiecesFailed(name, failures, len(cases), pieces_folder) from failures[0][1].error
     tables = [pd.read_csv(pieces_folder / f"{key}.csv", low_memory=False) for _, key in keyed]
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TABLE_COLUMNS)
-    atomic_write_table(folder / "table.csv", table)
     meta = {
         "experiment": name,
         **provenance(),
@@ -324,7 +326,9 @@ def run_pieces(name, cases, piece_function, cache_root, *, jobs=None, scheduler=
         "piece_seconds_computed_now": computed_seconds,
         "wall_seconds": time.perf_counter() - started,
     }
+    # provenance first, then the table (the Makefile's target): a table is never newer than its metadata
     atomic_write_text(folder / "meta.json", json.dumps(meta, indent=1, default=float))
+    atomic_write_table(folder / "table.csv", table)
     return table
 
 

@@ -146,3 +146,38 @@ def test_functions_listing(capsys):
             "poly-eight", "cgt", "flat-exp", "mexican-hat", "logistic", "mlp-tanh", "mlp-relu"} <= names
     code, out, err = run_cli(capsys, "functions")
     assert code == 0 and "poly-two" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["x", "--x0", "1"],                                         # affine: (L0, L1) = (0, 0), unbounded below
+    ["abs(x)", "--x0", "1"],                                    # piecewise linear
+    ["x**2", "--x0", "1", "--eps-max", "1e300", "--eps-min", "1e-300"],
+])
+def test_unusual_functions_and_ranges_are_reported_not_crashed(capsys, argv):
+    code, out, err = run_cli(capsys, "check", *argv, "--max-iter", "20000", "--json")
+    assert code == 0, err
+    for block in json.loads(out)["algorithms"]:
+        assert block["verdict"] in VERDICTS
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x**2", "--seed", "-1"], "--seed must be >= 0"),
+    (["x**2", "--eps-max", "inf"], "finite and > 0"),
+])
+def test_more_bad_input(capsys, argv, message):
+    code, out, err = run_cli(capsys, "check", *argv)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_diverging_baseline_does_not_switch_off_t3_for_armijo(capsys):
+    # gd diverges on poly-five from these starts; the boundedness of armijo's iterates is its own
+    report = check_json(capsys, "--function", "poly-five", "--starts", "3", "--eps-min", "1e-4",
+                        "--max-iter", "20000")
+    blocks = {b["algorithm"]: b for b in report["algorithms"]}
+    assert blocks["gd"]["status"]["diverged"] > 0
+    assert blocks["armijo"]["predicted_max_exponent"] == 1.0
+    assert "T3" in {b["theorem"] for b in blocks["armijo"]["bounds"]}
+    # the diverged gd endpoints (|x| ~ 1e95) do not blow up the sampled box: most samples land in it
+    sampled = report["function"]["constants_sampled_on"]
+    assert int(sampled.split()[0]) > 1000, sampled
+    assert "e+9" not in sampled

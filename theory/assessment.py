@@ -105,7 +105,8 @@ def sample_sublevel_set(objective, starts, results, rng, count=ESTIMATION_SAMPLE
 
     Returns the points and a description of the set.
     """
-    corners = np.vstack([starts] + [r.x for r in results])
+    ends = [(r, _usable_starts(r)) for r in results]
+    corners = np.vstack([starts] + [r.x[usable] for r, usable in ends])
     corners = corners[np.isfinite(corners).all(axis=1)]
     low, high = corners.min(axis=0), corners.max(axis=0)
     pad = BOX_PADDING * np.maximum(high - low, 1e-3)
@@ -116,12 +117,24 @@ def sample_sublevel_set(objective, starts, results, rng, count=ESTIMATION_SAMPLE
         values = objective.f(candidates)
     inside = candidates[np.isfinite(values) & (values <= level)]
     # the segments from each start to its last iterate belong to the region of interest
-    segments = [(1 - t) * starts + t * r.x for r in results for t in np.linspace(0, 1, 9)]
+    segments = [(1 - t) * starts[usable] + t * r.x[usable] for r, usable in ends for t in np.linspace(0, 1, 9)]
     points = np.vstack([inside, *segments])
     points = points[np.isfinite(points).all(axis=1)]
     description = (f"{inside.shape[0]} uniform points of the box [{_fmt(low)}, {_fmt(high)}] "
                    f"with f <= max f(x0) = {level:.4g}, plus the segments start -> last iterate")
     return points, description
+
+
+def _usable_starts(result):
+    """Starts whose last iterate says something about the region: not diverged, finite."""
+    return ~np.isin(result.status, ("diverged", "non_finite")) & np.isfinite(result.x).all(axis=1)
+
+
+def _region_runs(results):
+    """The runs that define the sampled region: the Armijo variants (monotone, so their iterates
+    stay in the sublevel set of their start) when there are any, else every run."""
+    line_search = [r for r in results if r.algorithm in t1_lsmooth.APPLIES_TO]
+    return line_search or list(results)
 
 
 def _fmt(vector):
@@ -150,12 +163,13 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     """
     rng = np.random.default_rng(seed)
     f_star, source = _f_star(objective, results)
-    bounded = _bounded(results)
+    bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
     sampled_on = "not sampled"
     dimension = results[0].x.shape[1]
     if dimension <= MAX_ESTIMATION_DIMENSION and getattr(objective, "hess", None) is not None:
-        points, sampled_on = sample_sublevel_set(objective, np.atleast_2d(starts), results, rng, samples)
+        region = _region_runs(results)
+        points, sampled_on = sample_sublevel_set(objective, np.atleast_2d(starts), region, rng, samples)
         with np.errstate(all="ignore"):
             hessians = objective.hess(points)
             gradients = objective.grad(points)
@@ -166,7 +180,11 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
             L = estimate_L(hess_norms, sampled_on).value
             pareto = l0l1_pareto_front(grad_norms, hess_norms, sampled_on=sampled_on)
             L0, L1, front = pareto.L0, pareto.L1, pareto.vertices
-            G = float(max(grad_norms.max(), *(np.nanmax(r.grad_norm_initial) for r in results)))
+            # T2 for memory/increase/dichotomy needs G >= every ||g_k|| of the run: sampled points,
+            # starts and every recorded gradient norm of the Armijo runs
+            along = [np.nanmax(r.trace.grad_norm) for r in region
+                     if r.trace is not None and np.isfinite(r.trace.grad_norm).any()]
+            G = float(max(grad_norms.max(), *(np.nanmax(r.grad_norm_initial) for r in results), *along))
     elif dimension > MAX_ESTIMATION_DIMENSION:
         sampled_on = f"not sampled: dimension {dimension} > {MAX_ESTIMATION_DIMENSION}"
     # Constants the registry knows exactly replace the sampled (lower) estimates.
@@ -248,8 +266,10 @@ def limit_value(objective, x_final, f_final, f_star, f_star_known):
     return None
 
 
-def _bounded(results):
-    """Bounded iterates: declared False stays False; otherwise judged from the traces."""
+def _bounded(results, declared=None):
+    """Bounded iterates: a registry tag False stays False; otherwise judged from the traces."""
+    if declared is False:
+        return False
     verdicts = []
     for result in results:
         if result.trace is None:
@@ -329,7 +349,8 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     eps = result.eps
     hits = result.eps_hits
     delta = result.f_initial - hypotheses.f_star
-    delta = np.where(np.isfinite(delta) & (delta > 0), delta, np.nan)
+    # a start that diverged shows f unbounded below along its path: no Delta, no bound for it
+    delta = np.where(np.isfinite(delta) & (delta > 0) & (result.status != "diverged"), delta, np.nan)
     bounds, checks, notes = {}, [], []
     lam, f1, eta0, f2 = params.get("lam"), params.get("f1"), params.get("eta0"), params.get("f2")
     step_floor = None
@@ -341,14 +362,17 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
         if algorithm != "armijo-normalized":
             step_floor = float(t1_lsmooth.min_accepted_step(L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
                                                             variant=algorithm, f2=f2))
-    if "T2" in applicable and hypotheses.L0 is not None and hypotheses.L1 is not None:
+    if ("T2" in applicable and hypotheses.L0 is not None and hypotheses.L1 is not None
+            and hypotheses.L0 + hypotheses.L1 > 0):
         bounds["T2"] = np.vstack([
             t2_l0l1.iteration_bound(eps, delta=d, L0=hypotheses.L0, L1=hypotheses.L1, lam=lam, f1=f1,
                                     eta0=eta0, variant=algorithm, grad_norm_max=hypotheses.grad_norm_max,
                                     f2=f2) if np.isfinite(d) else np.full(eps.size, np.inf)
             for d in delta])
     lojasiewicz = ()
-    t3_applies = "T3" in applicable and hypotheses.analytic and hypotheses.bounded_iterates
+    # boundedness of this run's iterates (a diverging baseline says nothing about armijo's)
+    bounded_here = _bounded([result], getattr(objective, "bounded_iterates", None))
+    t3_applies = "T3" in applicable and hypotheses.analytic and bounded_here
     if t3_applies and result.trace is not None and hypotheses.L:
         lojasiewicz = tuple(_lojasiewicz_per_start(objective, result, hypotheses.f_star,
                                                    hypotheses.f_star_source.startswith("known")))
@@ -393,7 +417,8 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     two_regime = None
     if "T2" in bounds:
         median = np.array([np.median(col[col >= 0]) if (col >= 0).any() else np.nan for col in hits.T])
-        usable = np.isfinite(median) & (median > 0)
+        with np.errstate(over="ignore"):
+            usable = np.isfinite(median) & (median > 0) & np.isfinite(eps**-2.0)
         if usable.sum() >= 3:
             two_regime = fit_two_regime(eps[usable], median[usable])
     if t3_applies:
@@ -416,9 +441,9 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
                if "not C^1" in smoothness else f"no theorem of the suite covers {algorithm}")
         verdict = type(verdict)("inconclusive", (why,)
                                 + verdict.reasons, verdict.checks, verdict.fitted_exponent, predicted)
-    elif not checks:
-        verdict = type(verdict)("inconclusive", ("no bound could be evaluated",) + verdict.reasons,
-                                verdict.checks, verdict.fitted_exponent, predicted)
+    elif not any(check.n_checked for check in checks):
+        verdict = type(verdict)("inconclusive", ("no count could be checked against a bound",)
+                                + verdict.reasons, verdict.checks, verdict.fitted_exponent, predicted)
     elif (result.status == "diverged").any() and verdict.verdict == "consistent":
         verdict = type(verdict)("inconclusive", ("some starts diverged",), verdict.checks,
                                 verdict.fitted_exponent, predicted)
