@@ -58,6 +58,23 @@ def verdict_table(summaries):
     return lines, counts
 
 
+def bounds_section():
+    """The bounds the experiments check, as the theorem modules state them (SymPy forms)."""
+    import sympy
+
+    from theory.theorems import THEOREMS
+
+    lines = ["## The bounds checked", "",
+             "As `theory/` states them (the `sympy_form` of each module; the docstrings give the derivations "
+             "and the variants' forms). T1-T3 bound the first hitting iteration N(eps), T4 the function "
+             "evaluations after n iterations (shown for `armijo-increase`).", ""]
+    for label, module in THEOREMS.items():
+        lines += [f"**{label}** ({module.__name__}): {module.HYPOTHESES}", "",
+                  f"$$N \\le {sympy.latex(module.sympy_form())}$$" if label != "T4" else
+                  f"$$\\#f \\le {sympy.latex(module.sympy_form())}$$", ""]
+    return lines
+
+
 def build(quick=False):
     _, figures = folders(quick)
     summaries = []
@@ -81,6 +98,7 @@ def build(quick=False):
         extra = summary.get("table_markdown")
         if extra:
             lines += extra + [""]
+    lines += bounds_section()
     table, counts = verdict_table(summaries)
     lines += ["## Verdicts", "",
               "One row per (function, parameters, algorithm) of every experiment: the exponent fitted on the "
