@@ -31,6 +31,10 @@ _VALUE_OPTIONS = ("--x0", "--box", "--eta0", "--lam", "--f1", "--f2", "--eta", "
                   "--algorithm", "--plot", "--expression")
 
 
+#: Range of the thresholds: eps^2 and eps^-2 stay normal floats.
+EPS_LIMITS = (1e-150, 1e150)
+
+
 class UsageError(ValueError):
     """Bad input from the user: printed as one line, exit code 2."""
 
@@ -107,6 +111,9 @@ def command_check(args):
 
     if not (0 < args.eps_max < float("inf") and 0 < args.eps_min < float("inf")):
         raise UsageError("--eps-max and --eps-min must be finite and > 0")
+    if not (EPS_LIMITS[0] <= args.eps_min and args.eps_max <= EPS_LIMITS[1]):
+        raise UsageError(f"--eps-min and --eps-max must lie in [{EPS_LIMITS[0]:g}, {EPS_LIMITS[1]:g}] "
+                         "(the bounds use eps^2, which must stay a normal float)")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     if not args.eps_min < args.eps_max:

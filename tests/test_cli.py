@@ -151,7 +151,7 @@ def test_functions_listing(capsys):
 @pytest.mark.parametrize("argv", [
     ["x", "--x0", "1"],                                         # affine: (L0, L1) = (0, 0), unbounded below
     ["abs(x)", "--x0", "1"],                                    # piecewise linear
-    ["x**2", "--x0", "1", "--eps-max", "1e300", "--eps-min", "1e-300"],
+    ["x**2", "--x0", "1", "--eps-max", "1e100", "--eps-min", "1e-100"],
 ])
 def test_unusual_functions_and_ranges_are_reported_not_crashed(capsys, argv):
     code, out, err = run_cli(capsys, "check", *argv, "--max-iter", "20000", "--json")
@@ -163,6 +163,7 @@ def test_unusual_functions_and_ranges_are_reported_not_crashed(capsys, argv):
 @pytest.mark.parametrize("argv, message", [
     (["x**2", "--seed", "-1"], "--seed must be >= 0"),
     (["x**2", "--eps-max", "inf"], "finite and > 0"),
+    (["x**2", "--eps-max", "1e300", "--eps-min", "1e-300"], "must lie in [1e-150, 1e+150]"),
 ])
 def test_more_bad_input(capsys, argv, message):
     code, out, err = run_cli(capsys, "check", *argv)
