@@ -288,6 +288,7 @@ class _Run:
         self.ids = np.arange(starts)
         self.X = X
         self.hits = np.zeros(starts, dtype=np.int64)
+        self.reached = np.zeros(starts, dtype=np.int64)  # thresholds reached, by start (written at stop)
         self.next_threshold = np.full(starts, thresholds[0])
         self.backtracks = np.zeros(starts, dtype=np.int64)
         self.step = np.full(starts, np.nan)
@@ -323,6 +324,7 @@ class _Run:
         self.grad_norm_out[ids] = self.grad_norm[rows]
         self.step_out[ids] = self.step[rows]
         self.f_evals[ids] = self.oracle.f_evals[rows]
+        self.reached[ids] = self.hits[rows]
         self.grad_evals[ids] = self.oracle.grad_evals[rows]
         self.backtracks_out[ids] = self.backtracks[rows]
         keep = ~mask
@@ -347,7 +349,7 @@ class _Run:
         rows = np.flatnonzero(newly)
         after = self.thresholds.size - np.searchsorted(self.ascending_thresholds, self.grad_norm[rows], side="left")
         f_evals, grad_evals = self.oracle.counts(rows)
-        self.hit_events.append((self.ids[rows], k, self.hits[rows], after, f_evals, grad_evals))
+        self.hit_events.append((self.ids[rows], k, self.hits[rows], f_evals, grad_evals))
         self.hits[rows] = after
         self.next_threshold[rows] = self.padded_thresholds[after]
 
@@ -362,21 +364,17 @@ class _Run:
         starts, m = self.status.size, self.thresholds.size
         if not self.hit_events:
             return [np.full((starts, m), -1, dtype=np.int64) for _ in range(3)]
-        ids, k, before, after, f_evals, grad_evals = (
-            np.concatenate([np.broadcast_to(event[i], event[0].shape) for event in self.hit_events])
-            for i in range(6)
-        )
-        reached = np.zeros(starts, dtype=np.int64)
-        np.maximum.at(reached, ids, after)
-        unreached = np.arange(m) >= reached[:, None]
-        tables = []
-        for values in (k, f_evals, grad_evals):
-            table = np.full(starts * m, -1, dtype=np.int64)
-            table[ids * m + before] = values
-            table = np.maximum.accumulate(table.reshape(starts, m), axis=1)
-            table[unreached] = -1
-            tables.append(table)
-        return tables
+        ids, before, f_evals, grad_evals = (np.concatenate([event[i] for event in self.hit_events])
+                                            for i in (0, 2, 3, 4))
+        k = np.repeat([event[1] for event in self.hit_events], [event[0].size for event in self.hit_events])
+        positions = ids * m + before
+        tables = np.full((3, starts * m), -1, dtype=np.int64)
+        for row, values in enumerate((k, f_evals, grad_evals)):
+            tables[row, positions] = values
+        tables = tables.reshape(3, starts, m)
+        np.maximum.accumulate(tables, axis=2, out=tables)
+        np.copyto(tables, -1, where=(np.arange(m) >= self.reached[:, None])[None])
+        return list(tables)
 
     # -- the loop ------------------------------------------------------------------
 
