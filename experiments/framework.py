@@ -40,6 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Sources whose code decides the numbers of a piece (plus the experiment's own module).
 FINGERPRINTED = ("armijo/*.py", "functions/*.py", "theory/*.py", "experiments/pieces.py")
 
+#: What the dirty flag of the provenance looks at.
+CODE_PATHS = ("armijo", "functions", "theory", "experiments", "tests", "Makefile", "pyproject.toml")
+
 #: Columns of every tidy table, in order (an experiment may add its own after them).
 TABLE_COLUMNS = (
     "experiment", "function", "function_params", "algorithm", "algorithm_params", "start", "eps",
@@ -131,7 +134,8 @@ def provenance():
             versions[package] = None
     return {
         "commit": git("rev-parse", "HEAD") or None,
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # uncommitted changes to the code (generated figures and benchmarks do not count)
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)),
         "versions": versions,
         "python": platform.python_version(),
         "machine": platform.platform(),
