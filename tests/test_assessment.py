@@ -89,3 +89,14 @@ def test_lucky_jump_is_noticed_not_reported_as_a_slope():
     assert "jump_detected" in assessment.fit.flags
     assert assessment.fit.n_starts_used == 3  # the jumping start is left out of the median curve
     assert abs(assessment.fit.exponent - 0.8) <= EXPONENT_TOL
+
+
+def test_grad_norm_max_covers_every_recorded_gradient_of_the_armijo_runs():
+    # T2's bounds for memory/increase/dichotomy need G >= every ||g_k|| of the run
+    objective = functions.get("poly-two")
+    starts = objective.sample_starts(np.random.default_rng(2), 4)
+    results = [minimize(objective.f, objective.grad, starts, algorithm, eps=eps_grid(1e-1, 1e-4, 3),
+                        max_iter=5000, trace=True) for algorithm in ("armijo-memory", "armijo-increase")]
+    hypotheses = estimate_hypotheses(objective, starts, results)
+    largest = max(np.nanmax(r.trace.grad_norm) for r in results)
+    assert hypotheses.grad_norm_max >= largest

@@ -87,3 +87,11 @@ def test_every_experiment_module_runs_on_its_own():
     completed = subprocess.run([sys.executable, "-m", "experiments.monomials", "--help"], cwd=ROOT,
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0 and "--quick" in completed.stdout
+
+
+def test_metadata_is_written_before_the_table(tmp_path):
+    # the table is the Makefile's target: it must never be newer-than-complete provenance
+    run_pieces("order", [Case("order", "monomial", seed=1)], _square_piece, tmp_path, jobs=1, progress=False)
+    folder = tmp_path / "order"
+    assert (folder / "meta.json").stat().st_mtime_ns <= (folder / "table.csv").stat().st_mtime_ns
+    assert not list(folder.glob("*.tmp"))
