@@ -125,27 +125,30 @@ def test_dichotomy_bisects_in_log_space():
     log = CallLog(quartic_f, quartic_grad)
     minimize(log.f, log.grad, np.array([[1.7]]), "armijo-dichotomy", eps=[1e-4], max_iter=3,
              eta0=0.8, lam=0.5, f1=2.0, f2=8.0)
-    trials = _first_trials(log)
-    for iteration_trials in trials:
+    rounds = dichotomy_rounds(2.0, 8.0)
+    refined = 0
+    for k, iteration_trials in enumerate(_first_trials(log)):
         first = iteration_trials[0]
-        backtracks = [first / 2**j for j in range(len(iteration_trials))]
-        # find where backtracking ended: trials are first/2^j until acceptance, then geometric midpoints
+        # backtracking trials are first / 2^j until acceptance, then come the geometric midpoints
         j = 0
-        while j + 1 < len(iteration_trials) and math.isclose(iteration_trials[j + 1], backtracks[j + 1]):
+        while j + 1 < len(iteration_trials) and math.isclose(iteration_trials[j + 1], first / 2 ** (j + 1)):
             j += 1
+        if j == 0:
+            continue
+        refined += 1
         midpoints = iteration_trials[j + 1:]
-        if j > 0:
-            low, high = iteration_trials[j], iteration_trials[j] * 2
-            assert len(midpoints) == 3
-            for mid in midpoints:
-                assert mid == pytest.approx(math.sqrt(low * high), rel=1e-12)
-                # the bracket shrinks to the half it belongs to
-                x = _x_at(log, trials.index(iteration_trials))
-                g = quartic_grad(x)
-                if armijo_test(quartic_f(x - mid * g)[0], quartic_f(x)[0], mid, float(g[0, 0] ** 2), 0.5):
-                    low = mid
-                else:
-                    high = mid
+        assert len(midpoints) == rounds
+        low, high = iteration_trials[j], iteration_trials[j] * 2
+        x = _x_at(log, k)
+        g = quartic_grad(x)
+        for mid in midpoints:
+            assert mid == pytest.approx(math.sqrt(low * high), rel=1e-12)
+            # the bracket shrinks to the half the midpoint belongs to
+            if armijo_test(quartic_f(x - mid * g)[0], quartic_f(x)[0], mid, float(g[0, 0] ** 2), 0.5):
+                low = mid
+            else:
+                high = mid
+    assert refined > 0  # the case exercised at least one backtracking iteration
 
 
 # -- quadratic with known L: closed forms, T1 and T4 -------------------------------------------

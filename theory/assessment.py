@@ -67,15 +67,6 @@ class Hypotheses:
     sampled_on: str
     lower_estimates: bool = True
 
-    def as_dict(self):
-        return {
-            "analytic": self.analytic, "analytic_reason": self.analytic_reason,
-            "L": self.L, "L0": self.L0, "L1": self.L1, "grad_norm_max": self.grad_norm_max,
-            "f_star": self.f_star, "f_star_source": self.f_star_source,
-            "bounded_iterates": self.bounded_iterates, "sampled_on": self.sampled_on,
-            "lower_estimates": self.lower_estimates,
-        }
-
 
 @dataclass(frozen=True)
 class Assessment:
