@@ -106,11 +106,15 @@ def smallest_moving_step(X, direction, eta_min):
 def squared_norms(X):
     """``||x_r||^2`` per row: the one reduction the engine uses for every norm.
 
-    ``np.vecdot`` reduces each row with the same kernel whether the row is alone or in
-    a batch (so a single start and its row in a batched run agree bit for bit), and
-    costs a fraction of a microsecond on one row.
+    ``(X * X).sum(axis=1)``: an exact elementwise product, then NumPy's pairwise summation
+    of each row, whose order depends only on the row length.  The result is therefore the
+    same for a row alone or in a batch, and on every CPU: it does not go through BLAS
+    (``np.vecdot`` and ``np.dot`` call OpenBLAS, whose kernel, chosen at run time by CPU,
+    sums in another order: results then differ by ulps between machines, and between a
+    row alone and in a batch under some kernels).  The compiled backend reproduces this
+    summation order exactly.
     """
-    return np.vecdot(X, X)
+    return (X * X).sum(axis=1)
 
 
 def _spacing(value):
