@@ -11,7 +11,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: install test experiments bench clean
+.PHONY: install test test-portable experiments bench clean
 .DELETE_ON_ERROR:
 
 install: $(STAMP)
@@ -19,8 +19,8 @@ install: $(STAMP)
 # Re-install only when the project metadata changes (editable install: code changes need nothing).
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dask]'
+	$(PY) -m pip install --quiet --quiet --upgrade pip
+	$(PY) -m pip install --quiet --quiet -e '.[test,dask]'
 	touch $@
 
 # The experiments, in report order (experiments/report.py lists the same names).
@@ -46,6 +46,21 @@ PLOTS  := $(foreach e,$(EXPERIMENTS),$(FIGURES)/$(e).png)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory test-portable
+
+# The engine and theory tests again under another machine's arithmetic: OpenBLAS's oldest x86-64
+# kernel and NumPy's baseline SIMD only (every runtime-dispatched feature disabled), so that a
+# float compared exactly across two code paths fails here and not on a user's CPU. x86-64 only.
+PORTABLE_TESTS := tests/test_engine.py tests/test_single_start.py tests/test_theory_bounds.py \
+                  tests/test_fit.py tests/test_estimators.py tests/test_assessment.py
+test-portable: $(STAMP)
+	@if [ "$$(uname -m)" = x86_64 ]; then \
+	  features="$$($(PY) -c 'from numpy._core._multiarray_umath import __cpu_dispatch__ as d; print(" ".join(d))')"; \
+	  echo "second pass: OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES=\"$$features\""; \
+	  OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES="$$features" $(PY) -m pytest -q -p no:cacheprovider $(PORTABLE_TESTS); \
+	else \
+	  echo "second pass skipped: OPENBLAS_CORETYPE and the x86-64 SIMD features apply to x86-64 only ($$(uname -m))"; \
+	fi
 
 experiments: $(FIGURES)/REPORT.md
 
