@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, save_figure, verdict_rows
+from experiments.experiment import main, rate_text, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
 
 NAME = "basins"
@@ -41,19 +41,21 @@ GRID = {
     "algorithm_params": "reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4",
     "starts": 1000,
     "start_distribution": "uniform in [-3, 3]^2 (the registry's sample_starts), seed 0, same starts for every algorithm",
-    "eps": "1e-1 .. 1e-4, 1 per decade; costs compared at eps = 1e-3",
+    "eps": "1e-1 .. 1e-4, 4 per decade; costs compared at eps = 1e-3; rates fitted per reached limit point",
     "max_iter": 20_000,
     "classify_tolerance": CLASSIFY_TOLERANCE,
     "linger": f"trace point with ||grad|| <= {LINGER_GRAD} and f within {LINGER_RELATIVE:g} (relative) of another critical value",
 }
 QUICK = {"functions": ["poly-two", "poly-four"], "starts": 60, "eps": (1e-1, 1e-3), "max_iter": 2_000}
+#: Thresholds per decade (a rate is fitted per limit point on this grid).
+PER_DECADE = 4
 #: Functions whose starts are drawn coloured by the reached critical point.
 MAPS = ["poly-three", "poly-five"]
 
 
 def cases(quick=False):
     functions = QUICK["functions"] if quick else FUNCTIONS
-    eps = eps_grid(*QUICK["eps"], 1) if quick else eps_grid(1e-1, 1e-4, 1)
+    eps = eps_grid(*QUICK["eps"], PER_DECADE) if quick else eps_grid(1e-1, 1e-4, PER_DECADE)
     return [Case(NAME, name, {}, algorithm, eps=eps,
                  max_iter=QUICK["max_iter"] if quick else GRID["max_iter"],
                  starts=QUICK["starts"] if quick else GRID["starts"], seed=0)
@@ -192,6 +194,12 @@ def summarize(starts_table):
         median_iterations=("cost_iterations", "median"),
         median_f_evals=("cost_f_evals", "median"),
         total_f_evals=("total_f_evals", "sum"),
+        group_model=("group_model", lambda s: s.mode().iloc[0]),
+        group_exponent=("group_exponent", "median"),
+        group_exponent_ci_low=("group_exponent_ci_low", "median"),
+        group_exponent_ci_high=("group_exponent_ci_high", "median"),
+        group_iterations_per_decade=("group_iterations_per_decade", "median"),
+        limit_groups=("limit_group", "nunique"),
     ).reset_index()
     totals = starts_table.groupby(["function", "algorithm"]).size().rename("all_starts").reset_index()
     summary = summary.merge(totals, on=["function", "algorithm"])
@@ -327,13 +335,17 @@ def plot(table, figures):
         fractions[f"{function} {algorithm}"] = {c: float(part.loc[part["category"] == c, "frequency"].sum())
                                                 for c in categories}
     lines = [f"| function | algorithm | reached critical point (* degenerate) | starts | median N(eps={cost_eps:g}) "
-             f"| median f-evals to eps={cost_eps:g} | starts that reached eps={cost_eps:g} |", "|---|---|---|---|---|---|---|"]
+             f"| median f-evals to eps={cost_eps:g} | starts that reached eps={cost_eps:g} | rate at this point |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in summary.sort_values(["function", "algorithm", "value"]).itertuples(index=False):
         row = starts_table[(starts_table["function"] == r.function) & (starts_table["reached_index"] == r.reached_index)]
         label = point_label(row.iloc[0]) if len(row) else "unclassified"
         median_n = "-" if not np.isfinite(r.median_iterations) else f"{r.median_iterations:.0f}"
         median_f = "-" if not np.isfinite(r.median_f_evals) else f"{r.median_f_evals:.0f}"
-        lines.append(f"| {r.function} | {r.algorithm} | {label} | {r.starts} | {median_n} | {median_f} | {r.reached_eps} |")
+        rate = rate_text(r.group_model, r.group_exponent, r.group_exponent_ci_low, r.group_exponent_ci_high,
+                         r.group_iterations_per_decade) if r.reached_index >= 0 else "-"
+        lines.append(f"| {r.function} | {r.algorithm} | {label} | {r.starts} | {median_n} | {median_f} | {r.reached_eps} "
+                     f"| {rate} |")
     # Does the cost grow with the reached value? Spearman sign per (function, algorithm) over its minima.
     trends = {}
     for (function, algorithm), part in minima.groupby(["function", "algorithm"]):
@@ -382,7 +394,9 @@ def plot(table, figures):
         + f". Fraction reaching a global "
         f"minimum: {global_text}. Unclassified fractions: "
         + (", ".join(f"{k} {v:.1%}" for k, v in unclassified.items()) or "none")
-        + ". Non-finite or diverged starts: "
+        + ". The table gives, per reached critical point, the rate fitted on the starts that reached it "
+        "(power law with its 95% interval, or log (b/decade) for linear convergence): starts that reach "
+        "different points are never fitted together. Non-finite or diverged starts: "
         + (", ".join(f"{k} {v}" for k, v in bad.items()) or "none") + ".")
     return {"caption": caption, "numbers": {"global_minimum_fraction": fractions, "statuses": status_counts,
                                             "non_finite_or_diverged": bad, "cost_eps": cost_eps,

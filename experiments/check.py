@@ -19,6 +19,8 @@ from theory.assessment import assess_run, estimate_hypotheses
 DEFAULT_ALGORITHMS = ("armijo", "armijo-increase", "gd")
 #: Thresholds at which the text report shows N(eps) and evaluations.
 REPORTED_THRESHOLDS = 4
+#: Above this many limit groups, the text report gives one line per group.
+MAX_DETAILED_GROUPS = 4
 
 
 class CheckInputError(ValueError):
@@ -97,7 +99,6 @@ def check_objective(objective, starts, algorithms, options, eps, max_iter, *, ex
         runs.append(result)
     hypotheses = estimate_hypotheses(objective, starts, runs, seed=seed)
     assessments = [assess_run(objective, result, hypotheses, fit_seed=seed) for result in runs]
-    thetas = [estimate["estimate"].theta for a in assessments for estimate in a.lojasiewicz if estimate]
     report = {
         "function": {
             "name": objective.name,
@@ -113,7 +114,7 @@ def check_objective(objective, starts, algorithms, options, eps, max_iter, *, ex
             "L0": _number(hypotheses.L0),
             "L1": _number(hypotheses.L1),
             "grad_norm_max": _number(hypotheses.grad_norm_max),
-            "lojasiewicz_theta": _number(np.median(thetas)) if thetas else None,
+            "lojasiewicz_theta": _headline_theta(assessments),
             "f_star": _number(hypotheses.f_star),
             "f_star_source": hypotheses.f_star_source,
             "bounded_iterates": hypotheses.bounded_iterates,
@@ -135,6 +136,9 @@ def check_objective(objective, starts, algorithms, options, eps, max_iter, *, ex
             "iterations_median": censored_median(result.eps_hits),
             "f_evals_median": censored_median(result.eps_hit_f_evals),
             "grad_evals_median": censored_median(result.eps_hit_grad_evals),
+            "model": fit.model,
+            "pre_asymptotic": bool(fit.pre_asymptotic),
+            "iterations_per_decade": _number(fit.iterations_per_decade),
             "exponent": _number(fit.exponent),
             "exponent_ci": [_number(fit.ci_low), _number(fit.ci_high)],
             "fit_window": [_number(fit.eps_lo), _number(fit.eps_hi)],
@@ -144,13 +148,60 @@ def check_objective(objective, starts, algorithms, options, eps, max_iter, *, ex
                 "a": _number(assessment.two_regime.a), "b": _number(assessment.two_regime.b),
                 "crossover_eps": _number(assessment.two_regime.crossover_eps)},
             "predicted_max_exponent": _number(assessment.predicted_exponent),
-            "bounds": [{"theorem": c.theorem, "holds": c.holds, "max_ratio": _number(c.max_ratio),
-                        "checked": c.n_checked, "violations": c.n_violations} for c in assessment.checks],
+            "bounds": _bounds_json(assessment.checks),
+            "delta": [_number(d) for d in assessment.delta],
+            "delta_source": list(assessment.delta_source),
+            "groups": [_group_json(result, group) for group in assessment.groups],
             "verdict": assessment.verdict.verdict,
             "reasons": list(assessment.verdict.reasons) + list(assessment.notes),
         })
     report["_assessments"] = assessments
     return report
+
+
+def _headline_theta(assessments):
+    """Lojasiewicz theta of the largest group of the first run that has one (an Armijo variant first)."""
+    ordered = sorted(assessments, key=lambda a: not a.algorithm.startswith("armijo"))
+    for assessment in ordered:
+        if assessment.groups and assessment.groups[0].theta is not None:
+            return _number(assessment.groups[0].theta)
+    return None
+
+
+def _bounds_json(checks):
+    return [{"theorem": c.theorem, "holds": c.holds, "max_ratio": _number(c.max_ratio),
+             "checked": c.n_checked, "violations": c.n_violations} for c in checks]
+
+
+def _group_json(result, group):
+    """One limit-point group of the JSON report."""
+    fit, limit = group.fit, group.limit
+    members = list(group.starts)
+    return {
+        "limit_point": None if not limit.verified else [float(v) for v in limit.point],
+        "limit_kind": limit.kind,
+        "limit_value": _number(limit.value),
+        "limit_reason": limit.reason or None,
+        "starts": len(members),
+        "start_indices": members,
+        "model": fit.model,
+        "exponent": _number(fit.exponent),
+        "exponent_ci": [_number(fit.ci_low), _number(fit.ci_high)],
+        "pre_asymptotic": bool(fit.pre_asymptotic),
+        "extrapolated_exponent": _number(fit.extrapolated),
+        "iterations_per_decade": _number(fit.iterations_per_decade),
+        "iterations_per_decade_ci": [_number(v) for v in fit.iterations_per_decade_ci],
+        "fit_window": [_number(fit.eps_lo), _number(fit.eps_hi)],
+        "fit_flags": list(fit.flags),
+        "evidence": {key: _number(value) for key, value in fit.evidence.items()},
+        "iterations_median": censored_median(result.eps_hits[members]),
+        "f_evals_median": censored_median(result.eps_hit_f_evals[members]),
+        "theta": _number(group.theta),
+        "predicted_max_exponent": _number(group.predicted_exponent),
+        "bounds": _bounds_json(group.checks),
+        "verdict": group.verdict.verdict,
+        "reasons": list(group.verdict.reasons),
+    }
 
 
 def json_ready(report):
@@ -162,8 +213,59 @@ def _fmt(value, spec=".3g"):
     return "-" if value is None else format(value, spec)
 
 
+def _limit_text(group):
+    if group["limit_point"] is None:
+        return f"no verified limit point ({group['limit_reason']})"
+    scale = 1.0 + max(abs(v) for v in group["limit_point"])
+    coordinates = ", ".join("0" if abs(v) < 1e-12 * scale else f"{v:.4g}" for v in group["limit_point"][:6])
+    more = f", ... ({len(group['limit_point'])} coordinates)" if len(group["limit_point"]) > 6 else ""
+    return f"x* = ({coordinates}{more}), {group['limit_kind']}, f(x*) = {group['limit_value']:.6g}"
+
+
+def _rate_text(block):
+    """The fitted model of a group (or of the largest one) in one line."""
+    low, high = block["exponent_ci"]
+    window = block["fit_window"]
+    on = f"on eps in [{_fmt(window[0])}, {_fmt(window[1])}]"
+    if block["model"] == "logarithmic":
+        ipd = block["iterations_per_decade"]
+        text = (f"model: logarithmic (linear convergence), {_fmt(ipd, '.4g')} iterations per decade of eps; "
+                f"exponent 0 [0, {_fmt(high)}] {on}")
+    elif block["model"] == "undetermined":
+        if {"window_too_short", "insufficient_data"} & set(block["fit_flags"]):
+            why = "too few thresholds reached to fit a model"
+        elif "jumps_in_most_starts" in block["fit_flags"]:
+            why = "most starts jump over a decade or more in one step"
+        else:
+            why = "no model predicts the deepest thresholds"
+        text = f"model: undetermined ({why})"
+    else:
+        text = f"model: {block['model']}, exponent {_fmt(block['exponent'], '.4g')} [{_fmt(low, '.4g')}, {_fmt(high, '.4g')}] {on}"
+        if block.get("pre_asymptotic"):
+            text += f" (pre-asymptotic: the exponent still drifts; extrapolated {_fmt(block.get('extrapolated_exponent'), '.4g')})"
+    flags = [flag for flag in block["fit_flags"] if flag != "pre_asymptotic"]
+    return text + (f"  flags: {', '.join(flags)}" if flags else "")
+
+
+def _count_table(lines, eps, iterations, f_evals, indent):
+    picks = sorted(set(np.linspace(0, len(eps) - 1, min(REPORTED_THRESHOLDS, len(eps))).round().astype(int)))
+    lines.append(f"{indent}eps        N(eps)      f evals     (medians over these starts)")
+    for j in picks:
+        lines.append(f"{indent}{eps[j]:<10.3g} {_fmt(iterations[j], '.6g'):<11} {_fmt(f_evals[j], '.6g')}")
+
+
+def _bound_lines(lines, bounds, indent):
+    for bound in bounds:
+        if not bound["checked"]:
+            lines.append(f"{indent}{bound['theorem']}: not checked (no count where it applies)")
+            continue
+        state = "holds" if bound["holds"] else f"VIOLATED ({bound['violations']} counts)"
+        lines.append(f"{indent}{bound['theorem']}: {state}, largest measured/bound = {_fmt(bound['max_ratio'])} "
+                     f"over {bound['checked']} counts")
+
+
 def format_report(report):
-    """The readable report: the function's classes and constants, then one block per algorithm."""
+    """The readable report: the function's classes and constants, then per algorithm its limit groups."""
     function = report["function"]
     lines = []
     title = function["expression"] or function["name"]
@@ -171,10 +273,9 @@ def format_report(report):
     analytic = {True: "yes", False: "no", None: "unknown"}[function["analytic"]]
     lines.append(f"  analytic: {analytic} ({function['analytic_reason']})")
     lines.append(f"  bounded iterates: {function['bounded_iterates']}   "
-                 f"f_* = {_fmt(function['f_star'])} ({function['f_star_source']})")
+                 f"inf f = {_fmt(function['f_star'])} ({function['f_star_source']})")
     lines.append(f"  L = {_fmt(function['L'])}   (L0, L1) = ({_fmt(function['L0'])}, {_fmt(function['L1'])})   "
-                 f"max ||g|| = {_fmt(function['grad_norm_max'])}   "
-                 f"Lojasiewicz theta = {_fmt(function['lojasiewicz_theta'])}")
+                 f"max ||g|| = {_fmt(function['grad_norm_max'])}")
     lines.append(f"  constants: lower estimates on {function['constants_sampled_on']}")
     for block in report["algorithms"]:
         params = ", ".join(f"{k}={v:g}" for k, v in block["params"].items())
@@ -182,25 +283,23 @@ def format_report(report):
         lines.append(f"{block['algorithm']} ({params}), {block['starts']} start(s), max_iter {block['max_iter']}")
         statuses = ", ".join(f"{k} {v}" for k, v in block["status"].items() if v)
         lines.append(f"  status: {statuses}")
-        eps = block["eps"]
-        picks = sorted(set(np.linspace(0, len(eps) - 1, min(REPORTED_THRESHOLDS, len(eps))).round().astype(int)))
-        lines.append("  eps        N(eps)      f evals     grad evals   (medians over starts)")
-        for j in picks:
-            lines.append(f"  {eps[j]:<10.3g} {_fmt(block['iterations_median'][j], '.6g'):<11} "
-                         f"{_fmt(block['f_evals_median'][j], '.6g'):<11} {_fmt(block['grad_evals_median'][j], '.6g')}")
-        low, high = block["exponent_ci"]
-        window = block["fit_window"]
-        lines.append(f"  fitted exponent: {_fmt(block['exponent'])}  [{_fmt(low)}, {_fmt(high)}]  "
-                     f"on eps in [{_fmt(window[0])}, {_fmt(window[1])}]"
-                     + (f"  flags: {', '.join(block['fit_flags'])}" if block["fit_flags"] else ""))
-        lines.append(f"  predicted largest exponent: {_fmt(block['predicted_max_exponent'])}")
-        for bound in block["bounds"]:
-            if not bound["checked"]:
-                lines.append(f"  {bound['theorem']}: not checked (no count where it applies)")
-                continue
-            state = "holds" if bound["holds"] else f"VIOLATED ({bound['violations']} counts)"
-            lines.append(f"  {bound['theorem']}: {state}, largest measured/bound = {_fmt(bound['max_ratio'])} "
-                         f"over {bound['checked']} counts")
+        groups = block["groups"]
+        lines.append(f"  limit points: {len(groups)} group(s); each is fitted alone")
+        if len(groups) > MAX_DETAILED_GROUPS:
+            for number, group in enumerate(groups, 1):
+                lines.append(f"  [{number}] {_limit_text(group)}: {group['starts']} start(s); {_rate_text(group)}; "
+                             f"verdict {group['verdict']}")
+            groups = []
+        for number, group in enumerate(groups, 1):
+            lines.append(f"  [{number}] {_limit_text(group)}: {group['starts']} start(s)")
+            _count_table(lines, block["eps"], group["iterations_median"], group["f_evals_median"], "      ")
+            lines.append(f"      {_rate_text(group)}")
+            lines.append(f"      Lojasiewicz theta (tail of the runs): {_fmt(group['theta'])}   "
+                         f"predicted largest exponent: {_fmt(group['predicted_max_exponent'])}")
+            lines.append(f"      verdict: {group['verdict']}"
+                         + (f" ({'; '.join(group['reasons'])})" if group["reasons"] else ""))
+        lines.append("  bounds over all starts (Delta per start from its limit point):")
+        _bound_lines(lines, block["bounds"], "    ")
         lines.append(f"  verdict: {block['verdict']}"
                      + (f" ({'; '.join(block['reasons'])})" if block["reasons"] else ""))
     return "\n".join(lines)

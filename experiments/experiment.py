@@ -92,7 +92,7 @@ def save_figure(figure, figures, name):
 
 
 VERDICT_KEYS = ["function", "function_params", "algorithm"]
-VERDICT_COLUMNS = ["case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_fit_eps_lo",
+VERDICT_COLUMNS = ["case_model", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_fit_eps_lo",
                    "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict", "case_reasons"]
 
 
@@ -129,10 +129,11 @@ def verdict_rows(table, scanned=()):
                 row[column] = float(reduce(values)) if np.isfinite(values).any() else ""
         if "case_bounds_held" in group.columns:
             row["case_bounds_held"] = _merge_bound_checks(group["case_bounds_held"])
-        if "case_verdict" in group.columns:
-            counts = group["case_verdict"].fillna("none").value_counts()
-            row["case_verdict"] = (counts.index[0] if len(counts) == 1
-                                   else ", ".join(f"{verdict} {count}/{len(group)}" for verdict, count in counts.items()))
+        for column in ("case_model", "case_verdict"):
+            if column in group.columns:
+                counts = group[column].fillna("none").value_counts()
+                row[column] = (counts.index[0] if len(counts) == 1
+                               else ", ".join(f"{value} {count}/{len(group)}" for value, count in counts.items()))
         if "case_reasons" in group.columns:
             reasons = dict.fromkeys(r for text in group["case_reasons"].dropna() for r in str(text).split("; ") if r)
             row["case_reasons"] = "; ".join(reasons)
@@ -152,6 +153,42 @@ def _merge_bound_checks(texts):
             value = float(ratio) if ratio not in ("", "nan") else np.nan
             merged[theorem] = (previous_held and held == "yes", np.fmax(previous_ratio, value))
     return ";".join(f"{theorem}:{'yes' if held else 'NO'}:{ratio:.3g}" for theorem, (held, ratio) in merged.items())
+
+
+GROUP_COLUMNS = ["limit_group", "limit_kind", "limit_value", "limit_point", "group_starts", "group_model",
+                 "group_exponent", "group_exponent_ci_low", "group_exponent_ci_high", "group_iterations_per_decade",
+                 "group_pre_asymptotic", "group_theta", "group_verdict"]
+
+
+def group_rows(table):
+    """One row per (function, parameters, algorithm, limit group): the fit of the starts with that limit."""
+    present = [c for c in GROUP_COLUMNS if c in table.columns]
+    return table.drop_duplicates(subset=VERDICT_KEYS + ["algorithm_params", "limit_group"])[
+        VERDICT_KEYS + ["algorithm_params"] + present].sort_values(VERDICT_KEYS + ["limit_group"], kind="stable")
+
+
+KIND_ABBREVIATIONS = {"minimum": "min", "saddle": "saddle", "maximum": "max", "degenerate minimum": "min*",
+                      "degenerate saddle": "saddle*", "degenerate maximum": "max*", "none": "no limit"}
+
+
+def rate_text(model, exponent, low, high, iterations_per_decade):
+    """A group's rate in a table cell: ``0.667 [0.663, 0.671]``, ``log (22/decade)`` or ``-``."""
+    if model == "logarithmic":
+        return f"log ({iterations_per_decade:.3g}/decade)"
+    if model in ("power", "two-regime") and np.isfinite(exponent):
+        return f"{exponent:.3f} [{low:.3f}, {high:.3f}]"
+    return "-"
+
+
+def groups_cell(groups):
+    """Every limit group of one case in a table cell, largest first; kinds named when several."""
+    parts = []
+    for r in groups.itertuples(index=False):
+        rate = rate_text(r.group_model, r.group_exponent, r.group_exponent_ci_low, r.group_exponent_ci_high,
+                         r.group_iterations_per_decade)
+        parts.append(rate if len(groups) == 1 else
+                     f"{KIND_ABBREVIATIONS.get(r.limit_kind, r.limit_kind)} ({r.group_starts}): {rate}")
+    return "; ".join(parts) or "-"
 
 
 def nearest_eps(table, target):

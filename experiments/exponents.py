@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, median_curve, save_figure, verdict_rows
+from experiments.experiment import group_rows, groups_cell, main, median_curve, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
 
 NAME = "exponents"
@@ -103,15 +103,21 @@ def plot(table, figures):
               rows[["function", "function_params"]].drop_duplicates().itertuples(index=False)]
     positions = {label: i for i, label in enumerate(labels)}
     offsets = np.linspace(-0.3, 0.3, len(VARIANTS))
+    colours = {algorithm: plt.get_cmap("tab10")(k) for k, algorithm in enumerate(VARIANTS)}
     for offset, algorithm in zip(offsets, VARIANTS):
-        subset = rows[rows["algorithm"] == algorithm]
+        subset = rows[rows["algorithm"] == algorithm]  # the case row: the largest limit group
         y = np.array([positions[f"{f} {p if p != '{}' else ''}".strip()] for f, p in
                       subset[["function", "function_params"]].itertuples(index=False)]) + offset
+        power = (subset["case_model"] != "logarithmic").to_numpy()
         value = subset["case_exponent"].to_numpy(float)
         low = value - subset["case_exponent_ci_low"].to_numpy(float)
         high = subset["case_exponent_ci_high"].to_numpy(float) - value
-        right.errorbar(value, y, xerr=[np.clip(np.nan_to_num(low), 0, None), np.clip(np.nan_to_num(high), 0, None)], fmt="o", ms=3, capsize=2,
-                       label=algorithm)
+        right.errorbar(value[power], y[power], xerr=[np.clip(np.nan_to_num(low[power]), 0, None),
+                                                     np.clip(np.nan_to_num(high[power]), 0, None)],
+                       fmt="o", ms=3, capsize=2, color=colours[algorithm], label=algorithm)
+        # linear convergence is a model of its own, not a small exponent: an open triangle at 0
+        right.plot(np.zeros((~power).sum()), y[~power], "<", ms=5, mfc="none", color=colours[algorithm])
+    right.plot([], [], "<", ms=5, mfc="none", color="k", label="logarithmic (linear convergence)")
     predicted = rows[rows["algorithm"] == "armijo"]
     for f, p, value in predicted[["function", "function_params", "case_predicted_exponent"]].itertuples(index=False):
         if np.isfinite(value):
@@ -124,8 +130,8 @@ def plot(table, figures):
     right.set_yticks(range(len(labels)))
     right.set_yticklabels(labels, fontsize=7)
     right.invert_yaxis()
-    right.set_xlabel("fitted exponent, 95% interval  (grey bar: predicted max; red star: known, armijo)")
-    right.set_title("Fitted exponents, every function x Armijo variant")
+    right.set_xlabel("exponent p of N ~ eps^-p, 95% interval (largest limit group)")
+    right.set_title("Rate per function x Armijo variant (grey: predicted max; red star: known)", fontsize=10)
     right.grid(True, axis="x", alpha=0.3)
     right.legend(fontsize=7, loc="lower right")
     figure.tight_layout()
@@ -133,31 +139,33 @@ def plot(table, figures):
 
     verdicts = verdict_rows(table)
     armijo_rows = rows[rows["algorithm"] == "armijo"].set_index("function")
-    numbers = {f"{f} {p}": {"exponent": e, "ci": [lo, hi], "known": k, "predicted_max": pm}
-               for f, p, e, lo, hi, k, pm in armijo_rows.reset_index()[
-                   ["function", "function_params", "case_exponent", "case_exponent_ci_low",
+    numbers = {f"{f} {p}": {"model": m, "exponent": e, "ci": [lo, hi], "known": k, "predicted_max": pm}
+               for f, p, m, e, lo, hi, k, pm in armijo_rows.reset_index()[
+                   ["function", "function_params", "case_model", "case_exponent", "case_exponent_ci_low",
                     "case_exponent_ci_high", "known_exponent", "case_predicted_exponent"]].itertuples(index=False)}
+    groups = group_rows(table)
     table_lines = ["| function | known exponent (armijo) | " + " | ".join(VARIANTS) + " |",
                    "|---|---|" + "---|" * len(VARIANTS)]
     for f, p in rows[["function", "function_params"]].drop_duplicates().itertuples(index=False):
-        cells = []
-        for algorithm in VARIANTS:
-            row = rows[(rows["function"] == f) & (rows["function_params"] == p) & (rows["algorithm"] == algorithm)]
-            if row.empty or not np.isfinite(row["case_exponent"].iloc[0]):
-                cells.append("-")
-            else:
-                r = row.iloc[0]
-                cells.append(f"{r.case_exponent:.3f} [{r.case_exponent_ci_low:.3f}, {r.case_exponent_ci_high:.3f}]")
+        cells = [groups_cell(groups[(groups["function"] == f) & (groups["function_params"] == p)
+                                    & (groups["algorithm"] == algorithm)]) for algorithm in VARIANTS]
         k = rows[(rows["function"] == f) & (rows["function_params"] == p)]["known_exponent"].iloc[0]
         table_lines.append(f"| {f} {p if p != '{}' else ''} | {'-' if not np.isfinite(k) else f'{k:.3f}'} | "
                            + " | ".join(cells) + " |")
+    models = rows.groupby("case_model").size().to_dict()
+    multi = groups.groupby(["function", "function_params", "algorithm"]).size()
     headline = {key: value for key, value in numbers.items() if key.split()[0] in ("monomial", "cgt", "escape")}
     text = "; ".join(f"{key}: {v['exponent']:.3f} (known {v['known']:.3f})" for key, v in headline.items()
                      if v["exponent"] is not None and np.isfinite(v["exponent"]) and np.isfinite(v["known"]))
     caption = ("Left: median N(eps) of armijo (reference defaults; cgt with eta0 = 1, lam = 0.4 so that it "
                "follows the worst-case nodes) on log-log axes, with reference slopes 1 and 2. Right: the fitted "
-               "exponent of every function x Armijo variant with its 95% bootstrap interval over 6 starts; "
-               f"grey bars mark the largest exponent the applicable theorems allow, red stars the known exponent. armijo: {text}. "
+               "rate of every function x Armijo variant, fitted on the starts of its largest limit group (starts "
+               "that reach different critical points are fitted apart; the table lists every group): a power law "
+               "with its 95% interval (spread over starts, window and pre-asymptotic drift), or an open triangle "
+               "at 0 where the chosen model is logarithmic (linear convergence: N = a + b log10(1/eps)); grey "
+               f"bars mark the largest exponent the applicable theorems allow, red stars the known exponent. armijo: {text}. "
+               f"Models chosen on the deepest quarter of each window: {models}; "
+               f"{int((multi > 1).sum())} of {len(multi)} cases reach more than one limit point. "
                "eps ranges per function are chosen so that the tail window lies in the asymptotic regime "
                "(GRID in experiments/exponents.py).")
     return {"caption": caption, "numbers": numbers, "verdicts": verdicts, "table_markdown": table_lines}

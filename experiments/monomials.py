@@ -52,7 +52,8 @@ def plot(table, figures):
 
     rows = verdict_rows(table)
     fits = table.drop_duplicates(["p", "algorithm"])[
-        ["p", "algorithm", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_verdict"]]
+        ["p", "algorithm", "case_model", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high",
+         "case_verdict"]]
     figure, axes = plt.subplots(figsize=(6.4, 4.4))
     ps = np.linspace(fits["p"].min() - 0.2, fits["p"].max() + 0.2, 100)
     axes.plot(ps, predicted_exponent(ps), "k-", lw=1, label="(2p-2)/(2p-1): fixed-step GD")
@@ -60,16 +61,23 @@ def plot(table, figures):
     markers = {"armijo": "o", "armijo-memory": "s", "armijo-increase": "^"}
     offsets = {"armijo": -0.08, "armijo-memory": 0.0, "armijo-increase": 0.08}
     numbers = {}
+    models = {}
     for algorithm, group in fits.groupby("algorithm", sort=False):
         group = group.sort_values("p")
-        low = group["case_exponent"] - group["case_exponent_ci_low"]
-        high = group["case_exponent_ci_high"] - group["case_exponent"]
-        axes.errorbar(group["p"] + offsets.get(algorithm, 0), group["case_exponent"],
-                      yerr=[low.clip(lower=0).fillna(0), high.clip(lower=0).fillna(0)],
-                      fmt=markers.get(algorithm, "o"), ms=5, capsize=3, label=algorithm)
+        models[algorithm] = dict(zip(group["p"].astype(int), group["case_model"]))
+        power = group[group["case_model"] != "logarithmic"]
+        linear = group[group["case_model"] == "logarithmic"]
+        low = power["case_exponent"] - power["case_exponent_ci_low"]
+        high = power["case_exponent_ci_high"] - power["case_exponent"]
+        line = axes.errorbar(power["p"] + offsets.get(algorithm, 0), power["case_exponent"],
+                             yerr=[low.clip(lower=0).fillna(0), high.clip(lower=0).fillna(0)],
+                             fmt=markers.get(algorithm, "o"), ms=5, capsize=3, label=algorithm)
+        if len(linear):  # linear convergence: a model of its own, drawn at 0 with an open marker
+            axes.plot(linear["p"] + offsets.get(algorithm, 0), np.zeros(len(linear)), markers.get(algorithm, "o"),
+                      mfc="none", ms=7, color=line[0].get_color(), label=f"{algorithm}: logarithmic (linear)")
         numbers[algorithm] = {int(p): float(e) for p, e in zip(group["p"], group["case_exponent"])}
     axes.set_xlabel("p  (f = x^(2p))")
-    axes.set_ylabel("fitted exponent of N(eps)")
+    axes.set_ylabel("exponent p of N(eps) ~ eps^-p")
     axes.set_title("Monomials: measured exponent against the fixed-step prediction")
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
@@ -83,12 +91,15 @@ def plot(table, figures):
     caption = (f"Fitted exponent of N(eps) on x^(2p) ({starts} starts per point from the registry's start "
                f"distribution, eps from {table['eps'].max():g} to {table['eps'].min():g}, 95% bootstrap "
                f"intervals, tail window chosen by the fitter, budget {budget} iterations). armijo follows "
-               f"(2p-2)/(2p-1) within {worst:.3f}; armijo-increase converges linearly (exponents "
-               f"{', '.join(f'{v:.2f}' for v in numbers.get('armijo-increase', {}).values())}). armijo-memory "
+               f"(2p-2)/(2p-1) within {worst:.3f}; armijo-increase: models "
+               f"{', '.join(f'p={p} {m}' for p, m in models.get('armijo-increase', {}).items())} "
+               "(logarithmic = linear convergence, drawn open at 0). armijo-memory "
                f"never increases its step: {len(stalled)} of {len(memory)} of its runs kept the tiny step of "
                "their first iterations and ran out of budget (missing points have no fit). "
                "All fitted exponents stay below the O(1/eps) ceiling of T3.")
-    return {"caption": caption, "numbers": numbers, "max_abs_deviation_armijo": worst, "verdicts": rows}
+    return {"caption": caption, "numbers": numbers, "models": {a: {str(p): m for p, m in v.items()}
+                                                               for a, v in models.items()},
+            "max_abs_deviation_armijo": worst, "verdicts": rows}
 
 
 if __name__ == "__main__":

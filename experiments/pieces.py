@@ -4,8 +4,10 @@ check every applicable bound, and return the tidy rows.
 One row per (start, eps): the first hitting iteration and the oracle counts there
 (``iterations = -1`` when the threshold was never reached), the start's final status,
 the bound of every applicable theorem at that (start, eps) (empty when it does not
-apply), and the case-level fit and verdict (repeated on the case's rows; columns
-prefixed ``case_``).
+apply), the start's limit point (``limit_*``) with ``Delta`` from it, the fit and
+verdict of the group of starts with that limit point (``group_*``), and the case-level
+fit and verdict (repeated on the case's rows; columns prefixed ``case_``), which are
+those of the largest group.
 """
 
 from __future__ import annotations
@@ -60,6 +62,33 @@ def run_case(case):
     return run_case_with_result(case)[0]
 
 
+def _limit_columns(assessment, start_index):
+    """Per-start limit point and the fit of its group (``limit_group`` 0 is the largest)."""
+    group_of = np.empty(len(assessment.limits), dtype=int)
+    for number, group in enumerate(assessment.groups):
+        group_of[list(group.starts)] = number
+    groups = [assessment.groups[g] for g in group_of[start_index]]
+    limits = [assessment.limits[b] for b in start_index]
+    return {
+        "limit_group": group_of[start_index],
+        "limit_kind": [limit.kind for limit in limits],
+        "limit_value": [limit.value for limit in limits],
+        "limit_point": [_vector_text(limit.point) if limit.verified else "" for limit in limits],
+        "delta_source": [assessment.delta_source[b] for b in start_index],
+        "group_starts": [len(group.starts) for group in groups],
+        "group_model": [group.fit.model for group in groups],
+        "group_exponent": [group.fit.exponent for group in groups],
+        "group_exponent_ci_low": [group.fit.ci_low for group in groups],
+        "group_exponent_ci_high": [group.fit.ci_high for group in groups],
+        "group_iterations_per_decade": [group.fit.iterations_per_decade for group in groups],
+        "group_pre_asymptotic": [group.fit.pre_asymptotic for group in groups],
+        "group_fit_eps_lo": [group.fit.eps_lo for group in groups],
+        "group_fit_eps_hi": [group.fit.eps_hi for group in groups],
+        "group_theta": [np.nan if group.theta is None else group.theta for group in groups],
+        "group_verdict": [group.verdict.verdict for group in groups],
+    }
+
+
 def case_table(case, objective, starts, result, hypotheses, assessment):
     """Tidy rows of one case from its run and assessment."""
     B, m = result.eps_hits.shape
@@ -89,7 +118,7 @@ def case_table(case, objective, starts, result, hypotheses, assessment):
         "total_grad_evals": result.grad_evals[start_index],
         "last_step": result.step[start_index],
         "f_star": hypotheses.f_star,
-        "delta": result.f_initial[start_index] - hypotheses.f_star,
+        "delta": assessment.delta[start_index],
         "analytic": objective.analytic,
         "L_est": np.nan if hypotheses.L is None else hypotheses.L,
         "L0_est": np.nan if hypotheses.L0 is None else hypotheses.L0,
@@ -99,9 +128,11 @@ def case_table(case, objective, starts, result, hypotheses, assessment):
     for theorem in THEOREMS:
         bound = assessment.bounds.get(theorem)
         columns[f"bound_{theorem}"] = np.nan if bound is None else np.asarray(bound, dtype=float).ravel()
+    columns.update(_limit_columns(assessment, start_index))
     fit = assessment.fit
     verdict = assessment.verdict
     columns.update({
+        "case_model": fit.model,
         "case_exponent": fit.exponent,
         "case_exponent_ci_low": fit.ci_low,
         "case_exponent_ci_high": fit.ci_high,

@@ -9,6 +9,7 @@ import pytest
 from experiments.cli import main
 
 VERDICTS = {"consistent", "violated", "inconclusive"}
+MODELS = {"power", "logarithmic", "two-regime", "undetermined"}
 FAST = ["--eps-max", "1e-2", "--eps-min", "1e-5", "--max-iter", "200000"]
 
 
@@ -31,8 +32,20 @@ def assert_contract(report, variables):
     assert function["variables"] == variables
     for block in report["algorithms"]:
         for key in ("algorithm", "params", "starts", "status", "eps", "iterations_median", "f_evals_median",
-                    "exponent", "exponent_ci", "fit_window", "predicted_max_exponent", "bounds", "verdict"):
+                    "exponent", "exponent_ci", "fit_window", "predicted_max_exponent", "bounds", "verdict",
+                    "model", "pre_asymptotic", "iterations_per_decade", "groups"):
             assert key in block, key
+        assert block["model"] in MODELS
+        assert sum(group["starts"] for group in block["groups"]) == block["starts"]
+        for group in block["groups"]:
+            for key in ("limit_point", "limit_kind", "limit_value", "starts", "model", "exponent", "exponent_ci",
+                        "iterations_per_decade", "theta", "verdict"):
+                assert key in group, key
+            assert group["model"] in MODELS and group["verdict"] in VERDICTS
+        if block["groups"]:  # the top-level fit is that of the largest group
+            largest = max(block["groups"], key=lambda group: group["starts"])
+            assert (block["model"], block["exponent"], block["exponent_ci"]) == (
+                largest["model"], largest["exponent"], largest["exponent_ci"])
         assert block["verdict"] in VERDICTS
         assert len(block["iterations_median"]) == len(block["eps"]) == len(block["f_evals_median"])
         assert sum(block["status"].values()) == block["starts"]
@@ -74,7 +87,8 @@ def test_check_text_report(capsys):
     code, out, err = run_cli(capsys, "check", "x**4 + 1e-3*x**2", "--x0", "1.2", *FAST)
     assert code == 0, err
     assert "analytic: yes" in out
-    assert "fitted exponent" in out and "verdict:" in out and "T1:" in out
+    assert "model: power, exponent" in out and "verdict:" in out and "T1:" in out
+    assert "limit points: 1 group(s)" in out and "x* = (0), minimum" in out  # f''(0) = 2e-3: nondegenerate
 
 
 def test_diverging_run_is_reported_not_an_error(capsys):

@@ -8,9 +8,12 @@ objective (a registry entry or a user expression: anything with batched ``f``,
 * :class:`Hypotheses`: analyticity (certified or declared), ``L`` and the
   ``(L0, L1)`` Pareto front estimated on a stated sampled set, ``f_*`` and where
   it comes from, whether the iterates stayed bounded;
-* one :class:`Assessment` per run: every applicable bound evaluated for every
-  start and threshold, the largest measured/bound ratio per theorem, the fitted
-  exponent, the predicted largest exponent and the verdict.
+* one :class:`Assessment` per run: the limit point of every start
+  (:mod:`theory.limits`), ``Delta`` per start from the limit it reaches, every
+  applicable bound evaluated for every start and threshold, and per group of starts
+  with the same limit point (:class:`GroupAssessment`) the rate model and exponent
+  (:func:`theory.fit.fit_rate`), the Lojasiewicz exponent, the checks and a verdict.
+  Starts that reach different limit points are never fitted together.
 
 Estimated constants are lower estimates of suprema (SCIENCE.md section 6): a
 count above a bound computed from them is reported as a violation, with the
@@ -22,8 +25,15 @@ Which theorem applies
   and ``(L0, L1)`` estimated on the sampled sublevel set (the iterates of an
   Armijo method never leave ``{f <= f(x_0)}``), when those estimates exist.
 * T3 (Lojasiewicz): analytic objective with bounded iterates; its constants
-  ``K, f(x_K) - f_*, C, theta`` are estimated per start on the tail of the trace;
-  checked on the thresholds reached after ``K``.
+  ``K, f(x_K) - f_*, C, theta`` are estimated per start on the tail of the trace, with
+  ``f_*`` the value of the start's verified limit point; checked on the thresholds
+  reached after ``K``.
+
+``Delta = f(x_0) - f_*`` of T1/T2 is per start: ``f(x_0) - f(x*)`` where the start's limit
+``x*`` is verified (valid for the monotone Armijo variants, whose values stay above the
+value of their limit), else ``f(x_0) - inf f`` where the infimum is known, else
+``f(x_0)`` minus the lowest value the start itself reached (an under-estimate, said so).
+Never from another algorithm's run, never for a start that diverged.
 * T4 (oracle counts): every Armijo variant, with the minimal accepted step of T1.
 
 Predicted largest exponent: 1 where T3 applies, 2 where only T1/T2 apply.
@@ -37,9 +47,10 @@ import numpy as np
 
 from theory import t1_lsmooth, t2_l0l1, t3_lojasiewicz, t4_oracle
 from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, lojasiewicz_theta
-from theory.fit import fit_exponent, fit_two_regime
+from theory.fit import fit_rate, fit_two_regime
+from theory.limits import group_starts, limit_points
 from theory.theorems import theorems_for
-from theory.verdict import check_bound, decide
+from theory.verdict import Verdict, check_bound, decide
 
 #: Points sampled in the sublevel set to estimate L and (L0, L1).
 ESTIMATION_SAMPLES = 4000
@@ -69,18 +80,52 @@ class Hypotheses:
 
 
 @dataclass(frozen=True)
+class GroupAssessment:
+    """Rate, Lojasiewicz exponent, checks and verdict of the starts that share one limit point.
+
+    Attributes
+    ----------
+    limit : theory.limits.LimitPoint
+        The limit point (``kind == "none"`` for the starts without a verified limit).
+    starts : tuple of int
+        Indices of the starts of the group.
+    fit : theory.fit.RateFit
+        Rate model and exponent of ``N(eps)`` over these starts only.
+    theta : float or None
+        Median Lojasiewicz exponent estimated on the tails of these starts.
+    predicted_exponent : float
+        Largest exponent the applicable theorems allow.
+    checks : tuple of BoundCheck
+        The bound checks restricted to these starts.
+    verdict : theory.verdict.Verdict
+    """
+
+    limit: object
+    starts: tuple
+    fit: object
+    theta: float | None
+    predicted_exponent: float
+    checks: tuple
+    verdict: object
+
+
+@dataclass(frozen=True)
 class Assessment:
-    """Bounds, fit and verdict for the run of one algorithm on one objective."""
+    """Bounds, limit points, rates per limit point and verdict for the run of one algorithm."""
 
     algorithm: str
     bounds: dict = field(repr=False)          # theorem -> (B, m) bound on eps_hits (T4: on f evals)
-    checks: tuple = ()                        # BoundCheck per applicable theorem
-    fit: object = None                        # theory.fit.ExponentFit
+    checks: tuple = ()                        # BoundCheck per applicable theorem (all starts)
+    fit: object = None                        # theory.fit.RateFit of the largest group
     two_regime: object = None                 # theory.fit.TwoRegimeFit where T2 applies
     lojasiewicz: tuple = ()                   # per-start LojasiewiczEstimate (or None)
     predicted_exponent: float = float("nan")
-    verdict: object = None                    # theory.verdict.Verdict
+    verdict: object = None                    # theory.verdict.Verdict (the whole run)
     notes: tuple = ()
+    limits: tuple = ()                        # per-start theory.limits.LimitPoint
+    groups: tuple = ()                        # GroupAssessment, largest first
+    delta: np.ndarray = field(default=None, repr=False)  # per-start Delta of T1/T2 (nan: none)
+    delta_source: tuple = ()                  # per start: where Delta comes from
 
 
 # -- hypotheses ----------------------------------------------------------------------------------
@@ -153,7 +198,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     Hypotheses
     """
     rng = np.random.default_rng(seed)
-    f_star, source = _f_star(objective, results)
+    f_star, source = _f_star(objective)
     bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
     sampled_on = "not sampled"
@@ -224,37 +269,15 @@ def univariate_polynomial_facts(objective):
     return critical, f_star
 
 
-def _f_star(objective, results):
+def _f_star(objective):
+    """``inf f`` where it is known (registry, or a univariate polynomial), else nan."""
     known = getattr(objective, "f_star", None)
     if known is not None and np.isfinite(known):
         return float(known), "known infimum"
     _, polynomial_inf = univariate_polynomial_facts(objective)
     if polynomial_inf is not None:
         return float(polynomial_inf), "known infimum (smallest critical value of the polynomial)"
-    finite = [float(np.min(r.f[np.isfinite(r.f)])) for r in results if np.isfinite(r.f).any()]
-    if not finite:
-        return float("nan"), "unknown"
-    return min(finite), "lowest value reached (an upper estimate of inf f: Delta is under-estimated)"
-
-
-def limit_value(objective, x_final, f_final, f_star, f_star_known):
-    """``f`` at the critical point the iterate converges to, where it can be named; else None.
-
-    The known critical point nearest to ``x_final`` (within a relative distance 1e-2) gives
-    the value; failing that, a known ``f_*`` within reach of ``f_final``; otherwise the
-    Lojasiewicz estimator estimates the limit value itself.
-    """
-    points = [(np.atleast_1d(np.asarray(c.x, dtype=float)), float(c.value))
-              for c in (getattr(objective, "critical_points", ()) or ())]
-    points += [(np.array([x]), value) for x, value in univariate_polynomial_facts(objective)[0]]
-    if points:
-        distances = [np.linalg.norm(x - x_final) for x, _ in points]
-        nearest = int(np.argmin(distances))
-        if distances[nearest] <= 1e-2 * (1.0 + np.linalg.norm(x_final)):
-            return points[nearest][1]
-    if f_star_known and np.isfinite(f_star) and f_final - f_star <= 1e-3 * (1.0 + abs(f_star)):
-        return float(f_star)
-    return None
+    return float("nan"), "unknown: Delta per start from the limit point it reaches"
 
 
 def _bounded(results, declared=None):
@@ -281,8 +304,12 @@ def _bounded(results, declared=None):
 # -- one run ------------------------------------------------------------------------------------
 
 
-def _lojasiewicz_per_start(objective, result, f_star, f_star_known):
-    """Per-start (K, gap_K, C, theta) from the tail of the trace; None where not estimable."""
+def _lojasiewicz_per_start(result, limits):
+    """Per-start (K, gap_K, C, theta) from the tail of the trace; None where not estimable.
+
+    ``f_*`` is the value of the start's verified limit point; without one, the estimator
+    estimates the limit value itself from the tail.
+    """
     estimates = []
     for start in range(result.starts):
         rows = _finite_rows(result.trace, start)
@@ -291,7 +318,7 @@ def _lojasiewicz_per_start(objective, result, f_star, f_star_known):
             continue
         f_values = result.trace.f[rows, start]
         grad_norms = result.trace.grad_norm[rows, start]
-        f_limit = limit_value(objective, result.x[start], f_values[-1], f_star, f_star_known)
+        f_limit = limits[start].value if limits[start].verified else None
         try:
             estimate = lojasiewicz_theta(f_values, grad_norms, f_limit,
                                          sampled_on=f"tail of the trace of start {start}")
@@ -312,8 +339,61 @@ def _lojasiewicz_per_start(objective, result, f_star, f_star_known):
     return estimates
 
 
+def start_deltas(result, limits, hypotheses):
+    """Per-start ``Delta`` of T1/T2 and where it comes from (see the module docstring)."""
+    deltas = np.full(result.starts, np.nan)
+    sources = []
+    known = hypotheses.f_star_source.startswith("known") and np.isfinite(hypotheses.f_star)
+    for start in range(result.starts):
+        if result.status[start] == "diverged":
+            sources.append("none: the start diverged")
+            continue
+        if limits[start].verified:
+            deltas[start] = result.f_initial[start] - limits[start].value
+            sources.append("f(x0) - f(limit point)")
+        elif known:
+            deltas[start] = result.f_initial[start] - hypotheses.f_star
+            sources.append(f"f(x0) - inf f ({hypotheses.f_star_source})")
+        else:
+            reached = [result.f[start]]
+            if result.trace is not None:
+                reached.append(np.nanmin(np.append(result.trace.f[:, start], np.inf)))
+            lowest = float(np.nanmin(reached)) if np.isfinite(reached).any() else np.nan
+            deltas[start] = result.f_initial[start] - lowest
+            sources.append("f(x0) - lowest value this start reached (an under-estimate: no limit verified)")
+    deltas = np.where(np.isfinite(deltas) & (deltas > 0), deltas, np.nan)
+    return deltas, tuple(sources)
+
+
+def _with_verdict(verdict, text, name="inconclusive"):
+    return Verdict(name, (text,) + verdict.reasons, verdict.checks, verdict.fitted_exponent,
+                   verdict.predicted_exponent)
+
+
+def _group_verdict(checks, fit, predicted, statuses, applicable, why_not, diverged):
+    verdict = decide(checks, fit, predicted, statuses)
+    if not applicable:
+        return _with_verdict(verdict, why_not)
+    if not any(check.n_checked for check in checks):
+        return _with_verdict(verdict, "no count could be checked against a bound")
+    if diverged and verdict.verdict == "consistent":
+        return _with_verdict(verdict, "some starts diverged")
+    return verdict
+
+
+def _short_statuses(result, fit, starts):
+    """Statuses of the starts that stopped before the smallest threshold of the fit window."""
+    eps, hits = result.eps, result.eps_hits[list(starts)]
+    if np.isfinite(fit.eps_lo):
+        column = int(np.argmin(np.abs(np.log(eps) - np.log(fit.eps_lo))))
+        short = hits[:, column] < 0
+    else:
+        short = np.ones(len(starts), dtype=bool)
+    return tuple(result.status[list(starts)][short].tolist())
+
+
 def assess_run(objective, result, hypotheses, *, fit_seed=0):
-    """Check every applicable bound on ``result``, fit the exponent and decide.
+    """Name every start's limit point, check every applicable bound, fit per limit point, decide.
 
     Parameters
     ----------
@@ -329,6 +409,8 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     Returns
     -------
     Assessment
+        ``groups`` largest first; ``fit`` and ``verdict`` of the whole run are those of the
+        largest group, except that a violation in any group makes the run ``violated``.
     """
     params = result.params
     algorithm = result.algorithm
@@ -339,9 +421,8 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
         applicable = {}
     eps = result.eps
     hits = result.eps_hits
-    delta = result.f_initial - hypotheses.f_star
-    # a start that diverged shows f unbounded below along its path: no Delta, no bound for it
-    delta = np.where(np.isfinite(delta) & (delta > 0) & (result.status != "diverged"), delta, np.nan)
+    limits = limit_points(objective, result, seed=fit_seed)
+    delta, delta_source = start_deltas(result, limits, hypotheses)
     bounds, checks, notes = {}, [], []
     lam, f1, eta0, f2 = params.get("lam"), params.get("f1"), params.get("eta0"), params.get("f2")
     step_floor = None
@@ -364,9 +445,9 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     # boundedness of this run's iterates (a diverging baseline says nothing about armijo's)
     bounded_here = _bounded([result], getattr(objective, "bounded_iterates", None))
     t3_applies = "T3" in applicable and hypotheses.analytic and bounded_here
+    if result.trace is not None and result.trace.iteration.size:
+        lojasiewicz = tuple(_lojasiewicz_per_start(result, limits))
     if t3_applies and result.trace is not None and hypotheses.L:
-        lojasiewicz = tuple(_lojasiewicz_per_start(objective, result, hypotheses.f_star,
-                                                   hypotheses.f_star_source.startswith("known")))
         rows = []
         for start, estimate in enumerate(lojasiewicz):
             if estimate is None:
@@ -381,9 +462,10 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             # the bound speaks of thresholds reached after entering the neighbourhood
             rows.append(np.where(hits[start] >= estimate["K"], bound, np.inf))
         bounds["T3"] = np.vstack(rows)
+    measured = {}
     for theorem in ("T1", "T2", "T3"):
         if theorem in bounds:
-            checks.append(check_bound(hits, bounds[theorem], theorem=theorem))
+            measured[theorem] = hits
     if "T4" in applicable and hypotheses.L:
         threshold = float(t1_lsmooth.step_threshold(L=hypotheses.L, lam=lam))
         if algorithm == "armijo-normalized":
@@ -398,13 +480,15 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             measured_iterations, variant=algorithm, eta0=eta0, f1=f1, f2=f2,
             eta_min=eta_min, step_threshold=threshold), dtype=float)
         bounds["T4"] = np.where(hits >= 0, bound, np.nan)  # no count, no bound
-        checks.append(check_bound(result.eps_hit_f_evals, bounds["T4"], theorem="T4"))
+        measured["T4"] = result.eps_hit_f_evals
+    checks = [check_bound(measured[theorem], bounds[theorem], theorem=theorem) for theorem in measured]
     if hypotheses.sampled_on.startswith("not sampled"):
         notes.append(f"T1, T2, T4 not checked: constants {hypotheses.sampled_on}")
-    if not hypotheses.f_star_source.startswith("known"):
-        notes.append("f_* unknown: Delta uses the lowest value reached (bounds are under-estimated)")
+    unverified = [start for start, source in enumerate(delta_source) if "under-estimate" in source]
+    if unverified and bounds:
+        notes.append(f"{len(unverified)} start(s) without a verified limit point and no known inf f: "
+                     "their Delta uses the lowest value they reached (bounds under-estimated)")
 
-    fit = fit_exponent(eps, hits, seed=fit_seed)
     two_regime = None
     if "T2" in bounds:
         median = np.array([np.median(col[col >= 0]) if (col >= 0).any() else np.nan for col in hits.T])
@@ -418,26 +502,32 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
         predicted = 2.0
     else:
         predicted = float("nan")
-    # A start that stopped (precision floor, non-finite...) only voids the counts it did not make:
-    # its status matters when it stopped before the smallest threshold of the fit window.
-    if np.isfinite(fit.eps_lo):
-        column = int(np.argmin(np.abs(np.log(eps) - np.log(fit.eps_lo))))
-        short = hits[:, column] < 0
-    else:
-        short = np.ones(result.starts, dtype=bool)
-    statuses = tuple(result.status[short].tolist())
-    verdict = decide(checks, fit, predicted, statuses)
-    if not applicable:
-        why = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
+    why_not = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
                if "not C^1" in smoothness else f"no theorem of the suite covers {algorithm}")
-        verdict = type(verdict)("inconclusive", (why,)
-                                + verdict.reasons, verdict.checks, verdict.fitted_exponent, predicted)
-    elif not any(check.n_checked for check in checks):
-        verdict = type(verdict)("inconclusive", ("no count could be checked against a bound",)
-                                + verdict.reasons, verdict.checks, verdict.fitted_exponent, predicted)
-    elif (result.status == "diverged").any() and verdict.verdict == "consistent":
-        verdict = type(verdict)("inconclusive", ("some starts diverged",), verdict.checks,
-                                verdict.fitted_exponent, predicted)
-    return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=fit,
+    diverged = bool((result.status == "diverged").any())
+    groups = []
+    for group in group_starts(limits):
+        members = list(group.starts)
+        fit = fit_rate(eps, hits[members], two_regime="T2" in bounds, seed=fit_seed)
+        group_checks = tuple(check_bound(measured[theorem][members], bounds[theorem][members], theorem=theorem)
+                             for theorem in measured)
+        thetas = [lojasiewicz[start]["theta"] for start in members
+                  if lojasiewicz and lojasiewicz[start] is not None]
+        verdict = _group_verdict(group_checks, fit, predicted, _short_statuses(result, fit, members),
+                                 bool(applicable), why_not, diverged)
+        groups.append(GroupAssessment(group.limit, group.starts, fit,
+                                      float(np.median(thetas)) if thetas else None, predicted,
+                                      group_checks, verdict))
+    largest = groups[0]
+    verdict = largest.verdict
+    violated = [g for g in groups if g.verdict.verdict == "violated"]
+    if violated and verdict.verdict != "violated":
+        verdict = Verdict("violated", tuple(f"limit group {groups.index(g) + 1}: {reason}" for g in violated
+                                            for reason in g.verdict.reasons),
+                          tuple(checks), largest.fit.exponent, predicted)
+    elif any(not c.holds for c in checks) and verdict.verdict != "violated":
+        verdict = decide(checks, largest.fit, predicted)
+    return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=largest.fit,
                       two_regime=two_regime, lojasiewicz=lojasiewicz, predicted_exponent=predicted,
-                      verdict=verdict, notes=tuple(notes))
+                      verdict=verdict, notes=tuple(notes), limits=limits, groups=tuple(groups),
+                      delta=delta, delta_source=delta_source)

@@ -372,7 +372,10 @@ def _estimate_f_limit(f, g, usable_mask, tail_fraction, n_bins) -> float:
         if kept.size < 3:
             continue
         _, _, rss = _slope_fit(log_gap[kept], log_g[kept])
-        unexplained = rss / np.sum((log_g[kept] - log_g[kept].mean()) ** 2)  # 1 - R^2
+        spread_g = np.sum((log_g[kept] - log_g[kept].mean()) ** 2)
+        if spread_g <= 0:  # ||g|| constant on the kept points: no slope to explain
+            continue
+        unexplained = rss / spread_g  # 1 - R^2
         if unexplained < best_unexplained:
             best_d, best_unexplained = d, unexplained
     return float(f_min - best_d)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.fit import ExponentFit
+from theory.fit import RateFit
 
 BOUND_RTOL = 1e-12
 """Relative slack on ``measured <= bound`` (rounding of the bound itself)."""
@@ -86,7 +86,7 @@ def check_bound(measured, bound, *, theorem: str = "", never=-1) -> BoundCheck:
                       float(ratio[worst]), worst)
 
 
-def decide(checks, fit: ExponentFit | None, predicted_exponent: float,
+def decide(checks, fit: RateFit | None, predicted_exponent: float,
            statuses=()) -> Verdict:
     """Combine bound checks, the exponent fit and run statuses into a verdict.
 
@@ -94,8 +94,8 @@ def decide(checks, fit: ExponentFit | None, predicted_exponent: float,
     ----------
     checks : sequence of BoundCheck
         One per applicable theorem.
-    fit : ExponentFit or None
-        The exponent fit (``None`` if none was made).
+    fit : RateFit or None
+        The rate fit (``None`` if none was made); a ``logarithmic`` model has exponent 0.
     predicted_exponent : float
         Largest exponent the applicable theorems allow (``2`` for T1/T2, ``1`` for T3).
     statuses : sequence of str

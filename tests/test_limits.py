@@ -1,0 +1,135 @@
+"""Limit points: every start's critical point found, verified, classified, and starts grouped by it;
+Delta per start from its own limit; the answers of armijo check on the issue's examples."""
+
+import json
+
+import numpy as np
+import pytest
+
+import functions
+from armijo import minimize
+from experiments.cli import main
+from experiments.framework import eps_grid
+from theory.assessment import assess_run, estimate_hypotheses
+from theory.limits import classify, find_limit, group_starts, limit_points
+
+EPS = eps_grid(1e-2, 1e-8, 4)
+
+
+def run(expression, starts, algorithm="armijo", max_iter=200_000):
+    objective = functions.from_expression(expression)
+    result = minimize(objective.f, objective.grad, np.array(starts, dtype=float), algorithm, eps=EPS,
+                      max_iter=max_iter, trace=True)
+    return objective, result
+
+
+@pytest.mark.parametrize("expression, point, kind", [
+    ("x**2 + 3*y**2", [0.03, -0.02], "minimum"),
+    ("x**2 - y**2", [1e-3, 1e-3], "saddle"),
+    ("-(x**2) - y**2", [0.01, 0.02], "maximum"),
+    ("x**6", [0.01], "degenerate minimum"),
+    ("x**4 - x**3", [-1e-3], "degenerate saddle"),
+    ("-(x**4) - y**2", [0.01, 0.01], "degenerate maximum"),
+])
+def test_kinds(expression, point, kind):
+    objective = functions.from_expression(expression)
+    limit = find_limit(objective, np.array(point))
+    assert limit.verified and limit.kind == kind
+    assert np.linalg.norm(limit.point) < 1e-12 and abs(limit.value) < 1e-20
+    assert classify(objective, limit.point) == kind
+
+
+def test_limit_of_a_critical_manifold_is_the_nearby_point_not_another_one():
+    # f = z x^2 is critical on the whole line x = 0: the run's limit is (z, 0), not the origin
+    objective = functions.from_expression("z*x**2")  # variables sorted: x, z
+    limit = find_limit(objective, np.array([1.2e-6, 0.418]))
+    assert limit.verified and limit.kind == "degenerate minimum"
+    assert limit.point[1] == pytest.approx(0.418, rel=1e-9) and abs(limit.point[0]) < 1e-12
+
+
+def test_unbounded_iterates_have_no_limit():
+    objective, result = run("(1 + x**2)**(-1/2)", [[1.0]], max_iter=20_000)
+    (limit,) = limit_points(objective, result)
+    assert not limit.verified and limit.kind == "none" and "critical point" in limit.reason
+
+
+def test_diverged_start_has_no_limit():
+    objective, result = run("-x**2", [[0.5]])
+    (limit,) = limit_points(objective, result)
+    assert not limit.verified and "diverged" in limit.reason
+
+
+def test_starts_are_grouped_by_limit_point_and_fitted_alone():
+    starts = np.random.default_rng(3).uniform(-1, 3, (16, 1))
+    objective, result = run("x**4*(x-2)**2", starts)
+    groups = group_starts(limit_points(objective, result))
+    assert [g.limit.kind for g in groups] == ["degenerate minimum", "minimum"]
+    assert abs(groups[0].limit.point[0]) < 1e-12 and groups[1].limit.point[0] == pytest.approx(2.0)
+    assert sorted(s for g in groups for s in g.starts) == list(range(16))
+    for group in groups:  # every start of a group ends near its limit
+        assert np.all(np.abs(result.x[list(group.starts), 0] - group.limit.point[0]) < 0.1)
+    assessment = assess_run(objective, result, estimate_hypotheses(objective, starts, [result]))
+    fitted = [(g.fit.model, g.fit.n_starts) for g in assessment.groups]
+    assert fitted == [("power", len(groups[0].starts)), ("logarithmic", len(groups[1].starts))]
+    assert assessment.groups[0].fit.contains(2 / 3)  # x^4 at 0: (2p-2)/(2p-1) with p = 2
+    assert assessment.fit is assessment.groups[0].fit  # the top level is the largest group
+
+
+def test_delta_is_per_start_and_never_from_a_diverged_run():
+    # f = z x^2 is unbounded below: some starts diverge (z -> -inf), others converge to x = 0
+    objective = functions.from_expression("z*x**2")
+    starts = objective.sample_starts(np.random.default_rng(0), 8)
+    runs = [minimize(objective.f, objective.grad, starts, algorithm, eps=EPS, max_iter=20_000, trace=True)
+            for algorithm in ("armijo", "armijo-increase")]
+    hypotheses = estimate_hypotheses(objective, starts, runs)
+    assert np.isnan(hypotheses.f_star)  # not the lowest value of a diverged run
+    assessment = assess_run(objective, runs[0], hypotheses)
+    for start in range(8):
+        if runs[0].status[start] == "diverged":
+            assert np.isnan(assessment.delta[start])
+        elif assessment.limits[start].verified:
+            expected = runs[0].f_initial[start] - assessment.limits[start].value
+            assert assessment.delta[start] == pytest.approx(expected) or np.isnan(assessment.delta[start])
+    alone = assess_run(objective, runs[0], estimate_hypotheses(objective, starts, runs[:1]))
+    assert np.array_equal(alone.delta, assessment.delta, equal_nan=True)  # another algorithm changes nothing
+
+
+def check(capsys, *argv):
+    assert main(["check", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("argv", [
+    ["exp(x) - x", "--x0", "1"],
+    ["(x**2 + y**2 - 1)**2", "--x0=0.3,0.2"],
+    ["(1-x)**2 + 100*(y-x**2)**2", "--x0=-1.2,1"],
+])
+def test_linear_convergence_is_reported_as_logarithmic(capsys, argv):
+    block = check(capsys, *argv, "--algorithm", "armijo")["algorithms"][0]
+    assert block["model"] == "logarithmic" and block["exponent"] == 0.0
+    assert block["iterations_per_decade"] > 0 and block["verdict"] == "consistent"
+
+
+def test_exp_minus_x_reaches_its_limit_value_one(capsys):
+    report = check(capsys, "exp(x) - x", "--x0", "1", "--algorithm", "armijo")
+    group = report["algorithms"][0]["groups"][0]
+    assert group["limit_kind"] == "minimum" and group["limit_value"] == pytest.approx(1.0)
+    assert report["algorithms"][0]["delta"][0] == pytest.approx(np.e - 1 - 1.0)  # f(1) - f(0)
+
+
+def test_x6_is_a_power_law_with_exponent_four_fifths(capsys):
+    block = check(capsys, "x**6", "--x0", "0.9", "--algorithm", "armijo")["algorithms"][0]
+    low, high = block["exponent_ci"]
+    assert block["model"] == "power" and low <= 0.8 <= high
+
+
+def test_two_limit_points_two_answers(capsys):
+    block = check(capsys, "x**4*(x-2)**2", "--starts", "16", "--box=-1,3", "--seed", "3",
+                  "--algorithm", "armijo")["algorithms"][0]
+    groups = block["groups"]
+    assert len(groups) == 2
+    at_zero, at_two = groups
+    assert abs(at_zero["limit_point"][0]) < 1e-9 and at_two["limit_point"][0] == pytest.approx(2.0)
+    assert at_zero["model"] == "power" and at_zero["exponent_ci"][0] <= 2 / 3 <= at_zero["exponent_ci"][1]
+    assert at_two["model"] == "logarithmic"
+    assert block["exponent"] == at_zero["exponent"]  # the largest group

@@ -1,0 +1,283 @@
+r"""Limit points of runs: refine the last iterate by Newton's method, verify, classify, group.
+
+A rate, a Lojasiewicz exponent and the gap ``Delta = f(x_0) - f_*`` belong to a start and
+the critical point it approaches (SCIENCE.md section 6, "Pooling").  This module names
+that point for every start:
+
+1. **Refine.**  From the last iterate ``x_K``, damped Newton steps on the gradient,
+   ``x <- x - t H^+ g`` with ``H^+`` a least-squares (pseudo-)inverse of the Hessian
+   (singular Hessians at degenerate points are handled: Newton then converges linearly),
+   first truncated to the well-curved directions, then complete (see :func:`refine`),
+   ``t`` halved until ``||grad f||`` decreases within reach of ``x_K``; at most
+   :data:`NEWTON_STEPS` steps.
+2. **Verify.**  The refined point ``x*`` is accepted as the limit when
+   ``||grad f(x*)|| <= VERIFY_RATIO * ||grad f(x_K)||`` (Newton made the gradient at least
+   a million times smaller than the run left it: a critical point, not a flat slope) or
+   is exactly 0; Newton never leaves the ball ``||x - x_K|| <= RADIUS (1 + ||x_K||)`` (near
+   the iterate: the run was approaching it).  Otherwise the limit is ``none``: the
+   iterates are unbounded, or the run had not converged.
+3. **Classify.**  From the Hessian's eigenvalues at ``x*``: ``minimum``, ``maximum`` or
+   ``saddle`` when none is within :data:`CURVATURE_RTOL` of 0 (relative to the largest);
+   otherwise the point is degenerate and its nature is read from ``f`` on small spheres
+   around it (:data:`PROBE_RADII`, the coordinate directions and seeded random ones):
+   ``degenerate minimum``, ``degenerate maximum`` or ``degenerate saddle``.
+4. **Group.**  Starts whose limits lie within :data:`SAME_POINT_RTOL` of each other (and
+   are of the same kind) form a group; starts without a verified limit form the group
+   ``none``.  Rates, exponents and Lojasiewicz constants are estimated per group.
+
+The numbers are those of floating-point Newton iterations: a limit is verified, not
+proved; its value ``f(x*)`` is exact up to rounding for a nondegenerate point and within
+the (tiny) remaining distance for a degenerate one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NEWTON_STEPS = 300
+"""Largest number of Newton steps (degenerate points converge linearly: x^6 loses 1/5 per step)."""
+
+TRUNCATION = 1e-8
+"""First phase of the refinement: curvatures below this share of the largest are left out."""
+
+HALVINGS = 40
+"""Largest number of step halvings in one damped Newton step."""
+
+VERIFY_RATIO = 1e-6
+"""A limit is verified when Newton divides the run's last gradient norm by at least 10^6."""
+
+RADIUS = 0.5
+"""...and lies within this relative distance ``RADIUS (1 + ||x_K||)`` of the last iterate."""
+
+CURVATURE_RTOL = 1e-8
+"""Hessian eigenvalues below this share of the largest one (or 1) count as zero."""
+
+PROBE_RADII = (1e-4, 1e-3, 1e-2)
+"""Relative radii of the spheres probed around a degenerate point."""
+
+PROBE_DIRECTIONS = 32
+"""Random directions probed per radius, besides the coordinate directions."""
+
+SAME_POINT_RTOL = 1e-6
+"""Limits closer than ``SAME_POINT_RTOL (1 + ||x*||)`` are one limit point."""
+
+KINDS = ("minimum", "saddle", "maximum", "degenerate minimum", "degenerate saddle", "degenerate maximum")
+
+
+@dataclass(frozen=True)
+class LimitPoint:
+    """The critical point a start approaches, or ``none``.
+
+    Attributes
+    ----------
+    point : ndarray or None
+        ``x*``, shape ``(n,)``; None when no limit was verified.
+    kind : str
+        One of :data:`KINDS`, or ``"none"``.
+    value : float
+        ``f(x*)`` (nan for ``none``).
+    grad_norm : float
+        ``||grad f(x*)||`` after refinement (for ``none``: the best Newton reached).
+    distance : float
+        ``||x* - x_K||`` from the last iterate.
+    reason : str
+        Why the limit is ``none`` (empty otherwise).
+    """
+
+    point: np.ndarray | None
+    kind: str
+    value: float
+    grad_norm: float
+    distance: float
+    reason: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.point is not None
+
+
+@dataclass(frozen=True)
+class LimitGroup:
+    """Starts that approach the same limit point (or none)."""
+
+    limit: LimitPoint
+    starts: tuple[int, ...]
+
+
+NONE_KIND = "none"
+
+
+def _norm(vector):
+    return float(np.sqrt(np.sum(np.asarray(vector, dtype=float) ** 2)))
+
+
+def _row_norms(X):
+    return np.sqrt(np.sum(X * X, axis=1))
+
+
+def _gradients(objective, X):
+    with np.errstate(all="ignore"):
+        return np.asarray(objective.grad(X), dtype=float)
+
+
+def _newton_steps(hessians, gradients, truncations):
+    """Per row, ``H^+ g`` over the eigen-directions of ``H`` whose |curvature| exceeds the row's
+    truncation times its largest (every nonzero one for truncation 0)."""
+    curvatures, directions = np.linalg.eigh(0.5 * (hessians + np.swapaxes(hessians, 1, 2)))
+    largest = np.max(np.abs(curvatures), axis=1, keepdims=True)
+    kept = (np.abs(curvatures) > truncations[:, None] * largest) & (largest > 0)
+    components = np.einsum("bji,bj->bi", directions, gradients)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.where(kept, components / curvatures, 0.0)
+    return np.einsum("bij,bj->bi", directions, scaled)
+
+
+def refine(objective, X_last):
+    """Damped Newton iterations on the gradient from each row of ``X_last`` (batched).
+
+    The Newton step is ``s = H^+ g`` on the eigen-directions of ``H``, first without the
+    directions whose curvature is below :data:`TRUNCATION` times the largest (a critical
+    *manifold* through ``x*`` has zero curvature along itself: a step along it would slide
+    along the manifold, away from the point the run approaches), then, once those steps make
+    no progress, with every direction (a degenerate isolated point, such as the minimum of
+    ``x^4 + y^2``, is reached along its flat direction).  Each step is halved until
+    ``||grad f||`` decreases and the point stays within ``RADIUS (1 + ||x_K||)`` of ``x_K``.
+
+    Returns ``(X*, ||grad f(X*)||)`` with shapes ``(B, n)`` and ``(B,)``.
+    """
+    X_last = np.array(X_last, dtype=float, ndmin=2)
+    radius = RADIUS * (1.0 + _row_norms(X_last))
+    X = X_last.copy()
+    G = _gradients(objective, X)
+    g_norm = _row_norms(G)
+    phase = np.zeros(X.shape[0], dtype=int)  # index into (TRUNCATION, 0): 2 = finished
+    phases = np.array([TRUNCATION, 0.0])
+    for _ in range(NEWTON_STEPS):
+        rows = np.flatnonzero((phase < 2) & np.isfinite(g_norm) & (g_norm > 0))
+        if not rows.size:
+            break
+        with np.errstate(all="ignore"):
+            hessians = np.asarray(objective.hess(X[rows]), dtype=float)
+        finite = np.isfinite(hessians).all(axis=(1, 2))
+        phase[rows[~finite]] = 2
+        rows, hessians = rows[finite], hessians[finite]
+        if not rows.size:
+            break
+        steps = _newton_steps(hessians, G[rows], phases[phase[rows]])
+        t = np.ones(rows.size)
+        pending = np.arange(rows.size)
+        for _ in range(HALVINGS):
+            candidates = X[rows[pending]] - t[pending, None] * steps[pending]
+            gradients = _gradients(objective, candidates)
+            norms = _row_norms(gradients)
+            accept = (np.isfinite(norms) & (norms < g_norm[rows[pending]])
+                      & (_row_norms(candidates - X_last[rows[pending]]) <= radius[rows[pending]]))
+            accepted = rows[pending[accept]]
+            X[accepted], G[accepted], g_norm[accepted] = candidates[accept], gradients[accept], norms[accept]
+            pending = pending[~accept]
+            if not pending.size:
+                break
+            t[pending] *= 0.5
+        phase[rows[pending]] += 1  # no progress: next phase (or finished)
+    return X, g_norm
+
+
+def classify(objective, point, *, seed=0):
+    """Kind of the critical point ``point`` (one of :data:`KINDS`)."""
+    with np.errstate(all="ignore"):
+        hessian = np.asarray(objective.hess(point[None, :]), dtype=float)[0]
+    eigenvalues = np.linalg.eigvalsh(0.5 * (hessian + hessian.T))
+    scale = max(1.0, float(np.max(np.abs(eigenvalues))))
+    if np.all(np.abs(eigenvalues) > CURVATURE_RTOL * scale):
+        if np.all(eigenvalues > 0):
+            return "minimum"
+        if np.all(eigenvalues < 0):
+            return "maximum"
+        return "saddle"
+    n = point.size
+    rng = np.random.default_rng(seed)
+    directions = np.vstack([np.eye(n), -np.eye(n), rng.normal(size=(PROBE_DIRECTIONS, n))])
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    radius = 1.0 + _norm(point)
+    probes = np.vstack([point + r * radius * directions for r in PROBE_RADII])
+    with np.errstate(all="ignore"):
+        differences = np.asarray(objective.f(probes), dtype=float) - float(objective.f(point[None, :])[0])
+    differences = differences[np.isfinite(differences)]
+    if np.all(differences >= 0):
+        return "degenerate minimum"
+    if np.all(differences <= 0):
+        return "degenerate maximum"
+    return "degenerate saddle"
+
+
+def find_limit(objective, x_last, *, seed=0):
+    """The verified limit point near ``x_last`` (see the module docstring), or ``none``."""
+    return find_limits(objective, np.atleast_2d(x_last), seed=seed)[0]
+
+
+def find_limits(objective, X_last, *, seed=0, reasons=None):
+    """:func:`find_limit` for every row of ``X_last`` (refined together, batched).
+
+    ``reasons`` optionally gives, per row, a reason why the row has no limit (e.g. the run
+    diverged); such rows are not refined.
+    """
+    X_last = np.array(X_last, dtype=float, ndmin=2)
+    reasons = list(reasons) if reasons is not None else [""] * X_last.shape[0]
+    finite = np.isfinite(X_last).all(axis=1)
+    for row in np.flatnonzero(~finite):
+        reasons[row] = reasons[row] or "the last iterate is not finite"
+    todo = np.flatnonzero([not reason for reason in reasons])
+    limits = [LimitPoint(None, NONE_KIND, np.nan, np.nan, np.nan, reason) for reason in reasons]
+    if not todo.size:
+        return tuple(limits)
+    start_norms = _row_norms(_gradients(objective, X_last[todo]))
+    points, g_norms = refine(objective, X_last[todo])
+    with np.errstate(all="ignore"):
+        values = np.asarray(objective.f(points), dtype=float)
+    for k, row in enumerate(todo):
+        point, g_norm, start_norm = points[k], float(g_norms[k]), float(start_norms[k])
+        distance = _norm(point - X_last[row])
+        if not (g_norm == 0.0 or g_norm <= VERIFY_RATIO * start_norm):
+            limits[row] = LimitPoint(None, NONE_KIND, np.nan, g_norm, distance,
+                                     f"Newton's method did not find a critical point near the last iterate "
+                                     f"(||grad f|| {start_norm:.3g} -> {g_norm:.3g})")
+            continue
+        limits[row] = LimitPoint(point, classify(objective, point, seed=seed), float(values[k]), g_norm, distance)
+    return tuple(limits)
+
+
+def limit_points(objective, result, *, seed=0):
+    """The limit of every start of ``result`` (an :class:`armijo.RunResult`), in start order.
+
+    A start that diverged or stopped at a non-finite value has no limit.
+    """
+    reasons = [f"the run {status}" if status in ("diverged", "non_finite") else "" for status in result.status]
+    return find_limits(objective, result.x, seed=seed, reasons=reasons)
+
+
+def group_starts(limits):
+    """Group the starts by limit point (same kind, within :data:`SAME_POINT_RTOL`), largest first.
+
+    Starts without a verified limit form one group (its limit ``none``, with the reason of
+    its first start).  Ties in size keep the order of first appearance.
+    """
+    groups = []  # (representative limit, [starts])
+    unverified = []
+    for start, limit in enumerate(limits):
+        if not limit.verified:
+            unverified.append(start)
+            continue
+        for representative, members in groups:
+            tolerance = SAME_POINT_RTOL * (1.0 + _norm(representative.point))
+            if representative.kind == limit.kind and _norm(representative.point - limit.point) <= tolerance:
+                members.append(start)
+                break
+        else:
+            groups.append((limit, [start]))
+    result = [LimitGroup(limit, tuple(members)) for limit, members in groups]
+    if unverified:
+        result.append(LimitGroup(limits[unverified[0]], tuple(unverified)))
+    order = sorted(range(len(result)), key=lambda i: -len(result[i].starts))
+    return tuple(result[i] for i in order)
