@@ -197,6 +197,18 @@ def _group_json(result, group):
         "iterations_median": censored_median(result.eps_hits[members]),
         "f_evals_median": censored_median(result.eps_hit_f_evals[members]),
         "theta": _number(group.theta),
+        "theta_source": "tail of the runs (restates the run)",
+        "theta_point": None if group.local is None else _number(group.local.theta),
+        "theta_point_exact": None if group.local is None else bool(group.local.exact),
+        "theta_point_method": None if group.local is None else group.local.method,
+        "lojasiewicz_C_point": None if group.local is None else _number(group.local.C),
+        "predicted_model": None if group.prediction is None else group.prediction.model,
+        "predicted_exponent": None if group.prediction is None else _number(group.prediction.exponent),
+        "predicted_exponent_range": None if group.prediction is None else [
+            _number(group.prediction.exponent_low), _number(group.prediction.exponent_high)],
+        "prediction_applies": None if group.prediction is None else bool(group.prediction.applies),
+        "prediction_reason": None if group.prediction is None else group.prediction.reason,
+        "agreement": group.agreement,
         "predicted_max_exponent": _number(group.predicted_exponent),
         "bounds": _bounds_json(group.checks),
         "verdict": group.verdict.verdict,
@@ -247,6 +259,20 @@ def _rate_text(block):
     return text + (f"  flags: {', '.join(flags)}" if flags else "")
 
 
+def _prediction_text(group):
+    """The rate predicted from the limit point's Lojasiewicz exponent, and whether the fit agrees."""
+    if group["theta_point"] is None:
+        return "predicted from the limit point: - (no verified limit point)"
+    how = "exact" if group["theta_point_exact"] else "sampled lower estimate"
+    text = f"theta at the limit point: {_fmt(group['theta_point'], '.4g')} ({how}: {group['theta_point_method']})"
+    if not group["prediction_applies"]:
+        return f"{text}; no prediction: {group['prediction_reason']}"
+    expected = ("logarithmic" if group["predicted_model"] == "logarithmic"
+                else f"power, exponent {_fmt(group['predicted_exponent'], '.4g')}")
+    verdict = {True: "agrees", False: "DISAGREES", None: "not compared (no model fitted)"}[group["agreement"]]
+    return f"{text}; predicts {expected}: the fit {verdict}"
+
+
 def _count_table(lines, eps, iterations, f_evals, indent):
     picks = sorted(set(np.linspace(0, len(eps) - 1, min(REPORTED_THRESHOLDS, len(eps))).round().astype(int)))
     lines.append(f"{indent}eps        N(eps)      f evals     (medians over these starts)")
@@ -294,8 +320,9 @@ def format_report(report):
             lines.append(f"  [{number}] {_limit_text(group)}: {group['starts']} start(s)")
             _count_table(lines, block["eps"], group["iterations_median"], group["f_evals_median"], "      ")
             lines.append(f"      {_rate_text(group)}")
-            lines.append(f"      Lojasiewicz theta (tail of the runs): {_fmt(group['theta'])}   "
-                         f"predicted largest exponent: {_fmt(group['predicted_max_exponent'])}")
+            lines.append(f"      {_prediction_text(group)}")
+            lines.append(f"      Lojasiewicz theta on the tail of the runs: {_fmt(group['theta'])}   "
+                         f"largest exponent the theorems allow: {_fmt(group['predicted_max_exponent'])}")
             lines.append(f"      verdict: {group['verdict']}"
                          + (f" ({'; '.join(group['reasons'])})" if group["reasons"] else ""))
         lines.append("  bounds over all starts (Delta per start from its limit point):")

@@ -49,6 +49,7 @@ from theory import t1_lsmooth, t2_l0l1, t3_lojasiewicz, t4_oracle
 from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, lojasiewicz_theta
 from theory.fit import fit_rate, fit_two_regime
 from theory.limits import group_starts, limit_points
+from theory.local_rate import agreement, lojasiewicz_at, predict, steps_settled
 from theory.theorems import theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
@@ -92,12 +93,19 @@ class GroupAssessment:
     fit : theory.fit.RateFit
         Rate model and exponent of ``N(eps)`` over these starts only.
     theta : float or None
-        Median Lojasiewicz exponent estimated on the tails of these starts.
+        Median Lojasiewicz exponent estimated on the tails of these starts (a restatement of
+        the run: the second, labelled column).
     predicted_exponent : float
         Largest exponent the applicable theorems allow.
     checks : tuple of BoundCheck
         The bound checks restricted to these starts.
     verdict : theory.verdict.Verdict
+    local : theory.local_rate.LocalLojasiewicz or None
+        Lojasiewicz exponent and constant estimated at the limit point itself.
+    prediction : theory.local_rate.Prediction or None
+        The rate model and exponent that ``local.theta`` predicts, where it applies.
+    agreement : bool or None
+        Whether the fit agrees with the prediction (None where it does not apply).
     """
 
     limit: object
@@ -107,6 +115,9 @@ class GroupAssessment:
     predicted_exponent: float
     checks: tuple
     verdict: object
+    local: object = None
+    prediction: object = None
+    agreement: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -339,6 +350,31 @@ def _lojasiewicz_per_start(result, limits):
     return estimates
 
 
+def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
+    """T3 for one start with the limit point's constants (``theory.local_rate``); inf where not defined.
+
+    ``K`` is the first recorded iteration with ``f(x_K) - f(x*)`` below the smallest gap on the
+    outer sampled sphere (a sublevel neighbourhood: minima only).
+    """
+    eps = result.eps
+    nothing = np.full(eps.size, np.inf)
+    if (local is None or not limit.verified or not np.isfinite(local.theta) or not np.isfinite(local.C)
+            or not local.neighbourhood_gap > 0 or not 0.0 < local.theta < 1.0):
+        return nothing
+    gaps = result.trace.f[:, start] - limit.value
+    inside = np.flatnonzero(np.isfinite(gaps) & (gaps < local.neighbourhood_gap))
+    if not inside.size:
+        return nothing
+    K = int(result.trace.iteration[inside[0]])
+    gap_K = max(float(gaps[inside[0]]), 0.0)
+    algorithm = result.algorithm
+    eta_min = t1_lsmooth.min_accepted_step(eps if algorithm == "armijo-normalized" else None, L=hypotheses.L,
+                                           lam=lam, f1=f1, eta0=eta0, variant=algorithm, f2=f2)
+    bound = t3_lojasiewicz.iteration_bound(eps, K=K, gap_K=gap_K, C=local.C, theta=local.theta, lam=lam,
+                                           eta_min=eta_min, variant=algorithm)
+    return np.where(result.eps_hits[start] >= K, bound, np.inf)
+
+
 def start_deltas(result, limits, hypotheses):
     """Per-start ``Delta`` of T1/T2 and where it comes from (see the module docstring)."""
     deltas = np.full(result.starts, np.nan)
@@ -370,8 +406,14 @@ def _with_verdict(verdict, text, name="inconclusive"):
                    verdict.predicted_exponent)
 
 
-def _group_verdict(checks, fit, predicted, statuses, applicable, why_not, diverged):
+def _group_verdict(checks, fit, predicted, statuses, applicable, why_not, diverged, prediction=None, agrees=None):
     verdict = decide(checks, fit, predicted, statuses)
+    if verdict.verdict != "violated" and agrees is False:
+        # a confident fit against the rate the limit point's Lojasiewicz exponent predicts
+        expected = (prediction.model if prediction.model == "logarithmic"
+                    else f"power {prediction.exponent:.4g}")
+        return _with_verdict(verdict, f"the fit ({fit.model}) disagrees with the prediction from the limit "
+                                      f"point's theta ({expected})", "inconsistent")
     if not applicable:
         return _with_verdict(verdict, why_not)
     if not any(check.n_checked for check in checks):
@@ -447,8 +489,13 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     t3_applies = "T3" in applicable and hypotheses.analytic and bounded_here
     if result.trace is not None and result.trace.iteration.size:
         lojasiewicz = tuple(_lojasiewicz_per_start(result, limits))
+    group_list = group_starts(limits)
+    locals_ = {}
+    for group in group_list:
+        if group.limit.verified:
+            locals_[group.starts] = lojasiewicz_at(objective, group.limit, seed=fit_seed)
     if t3_applies and result.trace is not None and hypotheses.L:
-        rows = []
+        rows, point_rows = [], []
         for start, estimate in enumerate(lojasiewicz):
             if estimate is None:
                 rows.append(np.full(eps.size, np.inf))
@@ -462,8 +509,13 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             # the bound speaks of thresholds reached after entering the neighbourhood
             rows.append(np.where(hits[start] >= estimate["K"], bound, np.inf))
         bounds["T3"] = np.vstack(rows)
+        for start in range(result.starts):
+            point_rows.append(_t3_point_bound(result, start, limits[start],
+                                              next((local for members, local in locals_.items() if start in members),
+                                                   None), hypotheses, lam, f1, eta0, f2))
+        bounds["T3-point"] = np.vstack(point_rows)
     measured = {}
-    for theorem in ("T1", "T2", "T3"):
+    for theorem in ("T1", "T2", "T3", "T3-point"):
         if theorem in bounds:
             measured[theorem] = hits
     if "T4" in applicable and hypotheses.L:
@@ -506,20 +558,31 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
                if "not C^1" in smoothness else f"no theorem of the suite covers {algorithm}")
     diverged = bool((result.status == "diverged").any())
     groups = []
-    for group in group_starts(limits):
+    for group in group_list:
         members = list(group.starts)
         fit = fit_rate(eps, hits[members], two_regime="T2" in bounds, seed=fit_seed)
         group_checks = tuple(check_bound(measured[theorem][members], bounds[theorem][members], theorem=theorem)
                              for theorem in measured)
         thetas = [lojasiewicz[start]["theta"] for start in members
                   if lojasiewicz and lojasiewicz[start] is not None]
+        local = locals_.get(group.starts)
+        prediction = agrees = None
+        if local is not None:
+            settled = result.trace is not None and all(steps_settled(result.trace.step[:, start])
+                                                       for start in members)
+            prediction = predict(local, settled)
+            agrees = agreement(prediction, fit)
         verdict = _group_verdict(group_checks, fit, predicted, _short_statuses(result, fit, members),
-                                 bool(applicable), why_not, diverged)
+                                 bool(applicable), why_not, diverged, prediction, agrees)
         groups.append(GroupAssessment(group.limit, group.starts, fit,
                                       float(np.median(thetas)) if thetas else None, predicted,
-                                      group_checks, verdict))
+                                      group_checks, verdict, local, prediction, agrees))
     largest = groups[0]
     verdict = largest.verdict
+    if verdict.verdict != "violated" and any(g.verdict.verdict == "inconsistent" for g in groups[1:]):
+        verdict = Verdict("inconsistent", tuple(f"limit group {groups.index(g) + 1}: {reason}" for g in groups
+                                                if g.verdict.verdict == "inconsistent" for reason in g.verdict.reasons),
+                          tuple(checks), largest.fit.exponent, predicted)
     violated = [g for g in groups if g.verdict.verdict == "violated"]
     if violated and verdict.verdict != "violated":
         verdict = Verdict("violated", tuple(f"limit group {groups.index(g) + 1}: {reason}" for g in violated

@@ -4,7 +4,9 @@ Pure functions on arrays (no engine import).  A verdict is ``violated`` when a m
 count exceeds an applicable bound or the fitted exponent's interval lies entirely above
 the predicted largest exponent (plus :data:`EXPONENT_TOL`); ``inconclusive`` when the fit
 cannot decide (flags such as ``window_too_short``, jumps in most starts, no exponent, or a
-run status that voids the count, e.g. ``precision_floor``); ``consistent`` otherwise.
+run status that voids the count, e.g. ``precision_floor``); ``consistent`` otherwise.  The
+assessment adds ``inconsistent``: a confident fit that disagrees with the rate predicted
+from the Lojasiewicz exponent at the limit point (:mod:`theory.local_rate`).
 """
 
 from __future__ import annotations
@@ -50,7 +52,11 @@ class BoundCheck:
 
 @dataclass(frozen=True)
 class Verdict:
-    """``consistent``, ``violated`` or ``inconclusive``, with the reasons."""
+    """``consistent``, ``violated``, ``inconsistent`` or ``inconclusive``, with the reasons.
+
+    ``inconsistent`` (set by the assessment, not by :func:`decide`): no bound is exceeded, but
+    a confident fit disagrees with the rate the limit point's Lojasiewicz exponent predicts.
+    """
 
     verdict: str
     reasons: tuple[str, ...]
