@@ -42,8 +42,9 @@ Threads
 -------
 Starts are independent and each writes only its own rows of the outputs, so results do not
 depend on the number of threads.  Numba uses ``NUMBA_NUM_THREADS`` threads (default: all
-cores); ``threads=`` limits one call (``numba.set_num_threads``).  A single start runs
-without the thread pool.
+cores); ``threads=`` limits one call (``numba.set_num_threads``).  A single start, or a
+call with one thread, runs the serial loop and never touches the thread pool (so a process
+forked from one that used the pool, as the experiments' worker processes are, runs safely).
 
 This module imports Numba; :mod:`armijo` itself does not, and works without it.
 """
@@ -93,48 +94,89 @@ _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 
 
 @njit(**_OPTIONS)
-def _pairwise_squares(v, start, count):
-    """NumPy's pairwise sum of ``v[start:start+count] ** 2`` (``DOUBLE_pairwise_sum``).
+def _pairwise_block(v, start, count):
+    """NumPy's pairwise sum of ``v[start:start+count] ** 2`` for ``count <= 128``.
 
-    Below 8 elements a plain loop from 0; up to 128, eight interleaved accumulators
-    combined as ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``, then the remainder; above, the two
-    halves (the first rounded down to a multiple of 8) summed recursively.
+    Below 8 elements a plain loop from 0; else eight interleaved accumulators combined as
+    ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``, then the remainder one by one.
     """
     if count < 8:
         total = 0.0
         for i in range(start, start + count):
             total += v[i] * v[i]
         return total
+    r0 = v[start] * v[start]
+    r1 = v[start + 1] * v[start + 1]
+    r2 = v[start + 2] * v[start + 2]
+    r3 = v[start + 3] * v[start + 3]
+    r4 = v[start + 4] * v[start + 4]
+    r5 = v[start + 5] * v[start + 5]
+    r6 = v[start + 6] * v[start + 6]
+    r7 = v[start + 7] * v[start + 7]
+    i = 8
+    blocks_end = count - count % 8
+    while i < blocks_end:
+        j = start + i
+        r0 += v[j] * v[j]
+        r1 += v[j + 1] * v[j + 1]
+        r2 += v[j + 2] * v[j + 2]
+        r3 += v[j + 3] * v[j + 3]
+        r4 += v[j + 4] * v[j + 4]
+        r5 += v[j + 5] * v[j + 5]
+        r6 += v[j + 6] * v[j + 6]
+        r7 += v[j + 7] * v[j + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < count:
+        total += v[start + i] * v[start + i]
+        i += 1
+    return total
+
+
+@njit(**_OPTIONS)
+def _pairwise_squares(v, start, count):
+    """NumPy's pairwise sum of squares (``DOUBLE_pairwise_sum``) for any ``count``.
+
+    Above 128 elements NumPy sums the two halves recursively, the first rounded down to a
+    multiple of 8.  The recursion is unrolled on an explicit stack (Numba cannot cache a
+    recursive function): a frame waits for its left half, then its right half, and returns
+    ``left + right``.
+    """
     if count <= 128:
-        r0 = v[start] * v[start]
-        r1 = v[start + 1] * v[start + 1]
-        r2 = v[start + 2] * v[start + 2]
-        r3 = v[start + 3] * v[start + 3]
-        r4 = v[start + 4] * v[start + 4]
-        r5 = v[start + 5] * v[start + 5]
-        r6 = v[start + 6] * v[start + 6]
-        r7 = v[start + 7] * v[start + 7]
-        i = 8
-        blocks_end = count - count % 8
-        while i < blocks_end:
-            j = start + i
-            r0 += v[j] * v[j]
-            r1 += v[j + 1] * v[j + 1]
-            r2 += v[j + 2] * v[j + 2]
-            r3 += v[j + 3] * v[j + 3]
-            r4 += v[j + 4] * v[j + 4]
-            r5 += v[j + 5] * v[j + 5]
-            r6 += v[j + 6] * v[j + 6]
-            r7 += v[j + 7] * v[j + 7]
-            i += 8
-        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < count:
-            total += v[start + i] * v[start + i]
-            i += 1
-        return total
-    half = count // 2
-    half -= half % 8
-    return _pairwise_squares(v, start, half) + _pairwise_squares(v, start + half, count - half)
+        return _pairwise_block(v, start, count)
+    depth = 64  # halving 2**63 elements down to 128 takes 56 levels
+    frame_start = np.empty(depth, dtype=np.int64)
+    frame_count = np.empty(depth, dtype=np.int64)
+    left_done = np.zeros(depth, dtype=np.bool_)
+    left_value = np.empty(depth)
+    top = 0
+    frame_start[0], frame_count[0] = start, count
+    value = 0.0
+    returning = False
+    while True:
+        if returning:
+            if top < 0:
+                return value
+            half = frame_count[top] // 2
+            half -= half % 8
+            if not left_done[top]:
+                left_done[top], left_value[top] = True, value
+                returning = False
+                top += 1
+                frame_start[top], frame_count[top], left_done[top] = frame_start[top - 1] + half, frame_count[top - 1] - half, False
+            else:
+                value = left_value[top] + value
+                top -= 1
+            continue
+        if frame_count[top] <= 128:
+            value = _pairwise_block(v, frame_start[top], frame_count[top])
+            top -= 1
+            returning = True
+            continue
+        half = frame_count[top] // 2
+        half -= half % 8
+        top += 1
+        frame_start[top], frame_count[top], left_done[top] = frame_start[top - 1], half, False
 
 
 @njit(**_OPTIONS)
@@ -480,12 +522,12 @@ def minimize_compiled(
     arguments = (kernels.f, kernels.grad, X, ALGORITHM_CODES[spec.name], reals, integers,
                  np.ascontiguousarray(thresholds), trace_at, status, counts, hit_tables, x_out, floats,
                  trace_reals, trace_f_evals, trace_rows)
-    if starts == 1:
+    previous_threads = numba.get_num_threads()
+    workers = previous_threads if threads is None else int(threads)
+    if starts == 1 or workers == 1:
         _loop(False)(*arguments)
     else:
-        previous_threads = numba.get_num_threads()
-        if threads is not None:
-            numba.set_num_threads(int(threads))
+        numba.set_num_threads(workers)
         try:
             _loop(True)(*arguments)
         finally:

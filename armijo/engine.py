@@ -77,7 +77,9 @@ def trace_iterations(max_iter, per_decade):
     if max_iter < 1:
         return np.zeros(1, dtype=np.int64)
     count = int(math.ceil(math.log10(max_iter + 1) * per_decade)) + 1
-    points = np.unique(np.round(np.logspace(0, math.log10(max_iter + 1), count) - 1).astype(np.int64))
+    # through Python ints: near 2^63 the float grid rounds above the int64 range
+    rounded = np.round(np.logspace(0, math.log10(max_iter + 1), count) - 1)
+    points = np.unique(np.array([min(int(point), max_iter) for point in rounded], dtype=np.int64))
     return np.union1d(points, np.arange(min(per_decade, max_iter + 1)))
 
 
