@@ -112,7 +112,7 @@ class KernelPrinter(NumPyPrinter):
             return f"({expr.p}/{expr.q})"
         return repr(float(expr))
 
-    def _print_Half(self, expr):
+    def _print_Half(self, expr):  # PythonCodePrinter prints S.Half apart from other rationals
         return self._print_Rational(expr)
 
     def _print_Pow(self, expr, rational=False):
@@ -154,8 +154,7 @@ class KernelPrinter(NumPyPrinter):
         return f"numpy.logical_not({self._print(expr.args[0])})"
 
     def _print_Relational(self, expr):
-        operator = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}[expr.rel_op]
-        return f"({self._print(expr.lhs)} {operator} {self._print(expr.rhs)})"
+        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
 
     def _print_Piecewise(self, expr):
         text = "numpy.nan"
@@ -171,9 +170,6 @@ class KernelPrinter(NumPyPrinter):
         at_zero = self._print(expr.args[1]) if len(expr.args) > 1 else "0.5"
         return (f"numpy.where({argument} > 0, 1.0, numpy.where({argument} < 0, 0.0, "
                 f"numpy.where({argument} == 0, {at_zero}, {argument})))")
-
-    def _print_sign(self, expr):
-        return f"numpy.sign({self._print(expr.args[0])})"
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,35 @@ def test_oracle_counts_equal_the_calls_made(algorithm):
         assert compiled.f_evals[b] == spy.f_calls and compiled.grad_evals[b] == spy.grad_calls, b
 
 
+@pytest.mark.parametrize("text", [
+    "abs(x) + max(x, y)**2 - min(x, 2*y) + floor(x) + sign(y)*x + heaviside(x - y) + relu(y - 1)",
+    "exp(x)*sin(y) + log(1 + x**2) + tanh(x*y) + erf(x) + atan(y)",
+    "x**(3/2)*y**2 + (1 + x**2 + y**2)**(-5/2) + (2 + x*y)**0.3",
+])
+def test_kernels_evaluate_the_printed_code(text):
+    """Kernels and NumPy oracles on points with zeros, ties and random values.
+
+    Exact operations (step functions, max/min, sqrt powers) agree bit for bit; the second and
+    third expressions call transcendental functions and a general power: values differ by a
+    few ulps (here at most 2 for f), and a gradient component that is a sum of larger terms
+    by more relative to itself (64 ulps seen), hence ``rtol = atol = 1e-13``.
+    """
+    objective = functions.from_expression(text)
+    kernels = objective_kernels(objective)
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.uniform(0.05, 3, (200, 2)), [[0.5, 0.5], [1.0, 1.0], [2.0, 1.0], [0.3, 0.15]]])
+    reference_f, reference_g = objective.f(X), objective.grad(X)
+    compiled_f = np.array([kernels.f(row) for row in X])
+    compiled_g = np.empty_like(reference_g)
+    for row, out in zip(X, compiled_g):
+        kernels.grad(row, out)
+    if "exp" in text or "**0.3" in text:
+        for got, expected in ((compiled_f, reference_f), (compiled_g, reference_g)):
+            np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+    else:
+        assert np.array_equal(compiled_f, reference_f) and np.array_equal(compiled_g, reference_g)
+
+
 def test_squared_norm_is_numpys_pairwise_sum():
     rng = np.random.default_rng(7)
     for n in range(1, 301):
