@@ -135,15 +135,13 @@ def _pairwise_block(v, start, count):
 
 @njit(**_OPTIONS)
 def _pairwise_squares(v, start, count):
-    """NumPy's pairwise sum of squares (``DOUBLE_pairwise_sum``) for any ``count``.
+    """NumPy's pairwise sum of squares (``DOUBLE_pairwise_sum``) for ``count > 128``.
 
     Above 128 elements NumPy sums the two halves recursively, the first rounded down to a
     multiple of 8.  The recursion is unrolled on an explicit stack (Numba cannot cache a
     recursive function): a frame waits for its left half, then its right half, and returns
     ``left + right``.
     """
-    if count <= 128:
-        return _pairwise_block(v, start, count)
     depth = 64  # halving 2**63 elements down to 128 takes 56 levels
     frame_start = np.empty(depth, dtype=np.int64)
     frame_count = np.empty(depth, dtype=np.int64)
@@ -183,7 +181,9 @@ def _pairwise_squares(v, start, count):
 def squared_norm(v):
     """``||v||^2`` with the bits of :func:`armijo.engine.squared_norms` (NumPy 2's add.reduce
     starts from the identity 0 and pairwise-sums all ``n`` squares; tested for n = 1..300)."""
-    return _pairwise_squares(v, 0, v.shape[0])
+    count = v.shape[0]
+    # the short case apart: the explicit stack of the long one costs allocations
+    return _pairwise_block(v, 0, count) if count <= 128 else _pairwise_squares(v, 0, count)
 
 
 @njit(**_OPTIONS)
