@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export MPLBACKEND := Agg
 # One BLAS thread per process: JOBS processes would otherwise oversubscribe the cores (Dask workers do the same).
+# Numba: a piece running in a worker process uses one Numba thread (experiments/pieces.py: piece_threads);
+# a single process (JOBS=1, make bench, armijo check) uses NUMBA_NUM_THREADS (default: all cores).
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
@@ -20,7 +22,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --quiet --upgrade pip
-	$(PY) -m pip install --quiet --quiet -e '.[test,dask]'
+	$(PY) -m pip install --quiet --quiet -e '.[test,dask,compiled]'
 	touch $@
 
 # The experiments, in report order (experiments/report.py lists the same names).

@@ -77,7 +77,9 @@ def trace_iterations(max_iter, per_decade):
     if max_iter < 1:
         return np.zeros(1, dtype=np.int64)
     count = int(math.ceil(math.log10(max_iter + 1) * per_decade)) + 1
-    points = np.unique(np.round(np.logspace(0, math.log10(max_iter + 1), count) - 1).astype(np.int64))
+    # through Python ints: near 2^63 the float grid rounds above the int64 range
+    rounded = np.round(np.logspace(0, math.log10(max_iter + 1), count) - 1)
+    points = np.unique(np.array([min(int(point), max_iter) for point in rounded], dtype=np.int64))
     return np.union1d(points, np.arange(min(per_decade, max_iter + 1)))
 
 
@@ -235,23 +237,51 @@ def minimize(
     >>> result.status.tolist()
     ['converged', 'converged']
     """
-    spec = get_spec(algorithm)
-    resolved = resolve_params(algorithm, **params)
-    X = _as_starts(x0)
-    thresholds = _as_thresholds(eps)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
-    for name, value in (("max_norm", max_norm), ("precision_floor_ulps", precision_floor_ulps)):
-        if not value > 0:
-            raise ValueError(f"{name} must be > 0, got {value!r}")
-    if not eta_min >= 0:
-        raise ValueError(f"eta_min must be >= 0, got {eta_min!r}")
-    run = _Run(f, grad, X, spec, resolved, thresholds, int(max_iter), trace, trace_per_decade,
+    spec, resolved, X, thresholds, max_iter = validate_run(
+        algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps)
+    run = _Run(f, grad, X, spec, resolved, thresholds, max_iter, trace, trace_per_decade,
                float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps))
     # Overflow or nan at a trial point is expected and handled (the trial is rejected; a non-finite
     # iterate is the status non_finite): NumPy's floating-point warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return run.execute()
+
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def validate_run(algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps):
+    """Validate the arguments of a run up front (shared by every backend).
+
+    Returns
+    -------
+    spec : AlgorithmSpec
+    params : dict
+        Every parameter of the algorithm, defaults filled, as floats.
+    X : ndarray, shape (B, n)
+        A float64 copy of the starts.
+    thresholds : ndarray, shape (m,)
+    max_iter : int
+
+    Raises
+    ------
+    ValueError
+        For a bad algorithm name, parameter, start, threshold, budget (a non-negative
+        integer that fits in int64) or safeguard.
+    """
+    spec = get_spec(algorithm)
+    resolved = resolve_params(algorithm, **params)
+    X = _as_starts(x0)
+    thresholds = _as_thresholds(eps)
+    if (isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0
+            or max_iter > _INT64_MAX):
+        raise ValueError(f"max_iter must be a non-negative integer (at most 2^63 - 1), got {max_iter!r}")
+    for name, value in (("max_norm", max_norm), ("precision_floor_ulps", precision_floor_ulps)):
+        if not value > 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
+    if not eta_min >= 0:
+        raise ValueError(f"eta_min must be >= 0, got {eta_min!r}")
+    return spec, resolved, X, thresholds, int(max_iter)
 
 
 class _Run:
@@ -679,4 +709,5 @@ class _Run:
             grad_norm_initial=self.grad_norm_initial,
             step=self.step_out,
             trace=self.recorder.finish() if self.recorder is not None else None,
+            backend="numpy",
         )

@@ -87,6 +87,9 @@ class RunResult:
         Last accepted step (nan if none).
     trace : Trace or None
         Thinned history when requested.
+    backend : str
+        ``"numpy"`` (the reference engine, :func:`armijo.minimize`) or ``"compiled"``
+        (the Numba loop of :mod:`armijo.compiled`): which code ran.
     """
 
     algorithm: str
@@ -109,6 +112,7 @@ class RunResult:
     grad_norm_initial: np.ndarray
     step: np.ndarray
     trace: Trace | None = None
+    backend: str = "numpy"
 
     @property
     def starts(self):

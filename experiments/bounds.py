@@ -38,7 +38,8 @@ from theory.verdict import BOUND_RTOL
 NAME = "bounds"
 #: Theorem -> the measured column it bounds, and the total over the run (censored rows).
 THEOREMS = {"T1": ("iterations", "total_iterations"), "T2": ("iterations", "total_iterations"),
-            "T3": ("iterations", "total_iterations"), "T4": ("f_evals", None)}
+            "T3": ("iterations", "total_iterations"), "T3-point": ("iterations", "total_iterations"),
+            "T4": ("f_evals", None)}
 SOURCES = [name for name in EXPERIMENTS if name != NAME]
 GRID = {"sources": SOURCES, "theorems": {t: measured for t, (measured, _) in THEOREMS.items()},
         "tolerance": BOUND_RTOL}

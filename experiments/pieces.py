@@ -2,7 +2,8 @@
 check every applicable bound, and return the tidy rows.
 
 One row per (start, eps): the first hitting iteration and the oracle counts there
-(``iterations = -1`` when the threshold was never reached), the start's final status,
+(``iterations = -1`` when the threshold was never reached), the start's final status and the
+backend that ran (``compiled`` or ``numpy``, see :mod:`experiments.runner`),
 the bound of every applicable theorem at that (start, eps) (empty when it does not
 apply), the start's limit point (``limit_*``) with ``Delta`` from it, the fit and
 verdict of the group of starts with that limit point (``group_*``), and the case-level
@@ -13,14 +14,15 @@ those of the largest group.
 from __future__ import annotations
 
 import json
+import multiprocessing
 
 import numpy as np
 import pandas as pd
 
-from armijo import minimize
+from experiments.runner import run_minimize
 from theory.assessment import assess_run, estimate_hypotheses
 
-THEOREMS = ("T1", "T2", "T3", "T4")
+THEOREMS = ("T1", "T2", "T3", "T3-point", "T4")
 
 _OBJECTIVES = {}
 
@@ -46,12 +48,18 @@ def _vector_text(vector):
     return json.dumps([float(v) for v in vector]) if vector.size <= 8 else ""
 
 
+def piece_threads():
+    """Numba threads of a piece: one in a worker process (JOBS pieces already share the cores,
+    more threads would oversubscribe them), else Numba's default (``NUMBA_NUM_THREADS``)."""
+    return 1 if multiprocessing.parent_process() is not None else None
+
+
 def run_case_with_result(case):
     """Run ``case``; return its tidy table and the engine's :class:`armijo.RunResult` (with trace)."""
     objective = objective_for(case.function, case.function_params)
     starts = starts_for(case, objective)
-    result = minimize(objective.f, objective.grad, starts, case.algorithm, eps=case.eps,
-                      max_iter=case.max_iter, trace=True, **case.algorithm_params)
+    result = run_minimize(objective, starts, case.algorithm, threads=piece_threads(), eps=case.eps,
+                          max_iter=case.max_iter, trace=True, **case.algorithm_params)
     hypotheses = estimate_hypotheses(objective, starts, [result], seed=case.seed)
     assessment = assess_run(objective, result, hypotheses, fit_seed=case.seed)
     return case_table(case, objective, starts, result, hypotheses, assessment), result
@@ -105,6 +113,7 @@ def case_table(case, objective, starts, result, hypotheses, assessment):
         "f_evals": result.eps_hit_f_evals.ravel(),
         "grad_evals": result.eps_hit_grad_evals.ravel(),
         "status": result.status[start_index],
+        "backend": result.backend,
         "seed": case.seed,
         "max_iter": case.max_iter,
         "x0": [_vector_text(starts[b]) for b in start_index],

@@ -1,11 +1,10 @@
 """Closed-form symbolic entries: monomial, rosenbrock, cosh, escape, flat-exp, mexican-hat."""
 
-import dataclasses
 
 import numpy as np
 import sympy
 
-from functions.objective import CriticalPoint, batched, uniform_box_sampler
+from functions.objective import CriticalPoint, uniform_box_sampler
 from functions.symbolic import symbolic_objective
 
 X_SYMBOL = sympy.Symbol("x", real=True)
@@ -174,9 +173,6 @@ def flat_exp():
     x = X_SYMBOL
     smooth_branch = sympy.exp(-1 / x**2)
 
-    def active_region(X):
-        return X[:, 0] ** 2 * FLAT_CUTOFF > 1.0
-
     return symbolic_objective(
         "flat-exp",
         {},
@@ -184,7 +180,7 @@ def flat_exp():
         (x,),
         analytic=False,
         compiled_expression=smooth_branch,
-        active_region=active_region,
+        active_region=x**2 * exact_number(FLAT_CUTOFF) > 1,
         smoothness="C-infinity, not analytic at 0",
         l_smooth=True,
         l0l1_smooth=True,
@@ -243,17 +239,17 @@ def mexican_hat():
     c = 1 / (1 - q)
     smooth_branch = sympy.exp(-c) * (1 - 4 * q ** sympy.Rational(3, 2) * (y * sympy.cos(c) - x * sympy.sin(c)) / (4 * q**2 + (1 - q) ** 4))
 
-    def active_region(X):
-        return (1.0 - (X[:, 0] ** 2 + X[:, 1] ** 2)) * FLAT_CUTOFF > 1.0
-
-    objective = symbolic_objective(
+    value_at_origin = float(np.exp(-1.0))
+    return symbolic_objective(
         "mexican-hat",
         {},
         sympy.Piecewise((smooth_branch, q < 1), (0, True)),
         (x, y),
         analytic=False,
         compiled_expression=smooth_branch,
-        active_region=active_region,
+        active_region=(1 - q) * exact_number(FLAT_CUTOFF) > 1,
+        # the compiled formulas give 0/0 at the exact origin (q**(-1/2) times 0): exact values there
+        special_points=((np.zeros(2), value_at_origin, np.zeros(2), -2.0 * value_at_origin * np.eye(2)),),
         smoothness="C-infinity away from the origin (C^3 there), not analytic on the unit circle",
         l_smooth=True,
         l0l1_smooth=True,
@@ -276,7 +272,6 @@ def mexican_hat():
             "in the annulus 0.3 <= r <= 0.8."
         ),
     )
-    return _with_origin_values(objective)
 
 
 def _annulus_sampler(inner, outer):
@@ -288,27 +283,3 @@ def _annulus_sampler(inner, outer):
         return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
 
     return sample_starts
-
-
-def _with_origin_values(objective):
-    """Patch the Mexican hat oracles at the exact origin, where the compiled formulas give
-    0/0 (``q**(-1/2)`` times 0): f = 1/e, grad = 0, hess = -2/e I."""
-    f, grad, hess = objective.f, objective.grad, objective.hess
-    value_at_origin = np.exp(-1.0)
-
-    def patched(oracle, origin_value):
-        def evaluate(X):
-            out = oracle(X)
-            at_origin = (X[:, 0] == 0.0) & (X[:, 1] == 0.0)
-            if at_origin.any():
-                out[at_origin] = origin_value
-            return out
-
-        return batched(2)(evaluate)
-
-    return dataclasses.replace(
-        objective,
-        f=patched(f, value_at_origin),
-        grad=patched(grad, np.zeros(2)),
-        hess=patched(hess, -2.0 * value_at_origin * np.eye(2)),
-    )

@@ -93,6 +93,10 @@ class Objective:
     minibatch : callable or None
         For finite sums: ``minibatch(batch_size, seed)`` returns a
         :class:`functions.finite_sum.MinibatchOracle`.
+    symbolic : functions.symbolic.SymbolicOracle or None
+        For symbolic entries, the oracle behind ``f``, ``grad`` and ``hess`` (its printed
+        code also gives the compiled backend's kernels, :func:`functions.kernels.objective_kernels`);
+        None for numeric entries.
     """
 
     name: str
@@ -118,6 +122,7 @@ class Objective:
     reference: str = ""
     description: str = ""
     minibatch: Callable | None = None
+    symbolic: object = None
 
     @property
     def n(self):

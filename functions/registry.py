@@ -16,6 +16,7 @@ from functools import partial
 from typing import Callable
 
 from functions import cgt, elementary, logistic, neural, single_neuron
+from functions.kernels import kernel_backend
 from functions.objective import CriticalPoint, Objective  # noqa: F401  (public interface)
 
 
@@ -247,6 +248,7 @@ def catalog():
                 "parameters": dict(objective.params),
                 "dimension": objective.n,
                 "kind": "symbolic" if objective.expression is not None else "numeric",
+                "backend": kernel_backend(objective),
                 "analytic": objective.analytic,
                 "analytic_reason": objective.analytic_reason,
                 "smoothness": objective.smoothness,

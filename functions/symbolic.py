@@ -1,20 +1,22 @@
 """Compile a SymPy expression once into batched NumPy ``f``, ``grad`` and ``hess``.
 
-Derivatives are taken symbolically and compiled with ``sympy.lambdify(..., cse=True)``
-(common-subexpression elimination, NumPy/SciPy backend, dummified argument names so that no
-variable name ever reaches the generated source). Compilation happens at the first call of
-each oracle, so building the registry catalogue costs nothing.
+Derivatives are taken symbolically, reduced by one common-subexpression elimination and
+printed by :mod:`functions.kernels` (variables renamed ``a0, a1, ...`` so that no variable
+name ever reaches the generated source); the printed code runs on the columns of ``X``, and
+the compiled backend's Numba kernels are generated from the same printed code. Compilation
+happens at the first call of each oracle, so building the registry catalogue costs nothing.
 
-``lambdify`` returns a Python scalar for a constant component (e.g. the ``200`` in the
-Hessian of Rosenbrock); every component is therefore written into a preallocated
-``(B, ...)`` array, which broadcasts scalars and costs one copy per component. The batch
-axis is never looped over in Python.
+A constant component (e.g. the ``200`` in the Hessian of Rosenbrock) comes back as a Python
+number; every component is therefore written into a preallocated ``(B, ...)`` array, which
+broadcasts scalars and costs one copy per component. The batch axis is never looped over in
+Python.
 """
 
 import numpy as np
 import sympy
 
 from functions.analyticity import certify_analytic
+from functions.kernels import numpy_condition, numpy_evaluator, print_components, print_condition
 from functions.objective import Objective, batched
 
 
@@ -36,24 +38,37 @@ def _almost_everywhere(derivative):
 class SymbolicOracle:
     """Batched oracles of a SymPy expression, compiled lazily and cached.
 
+    The derivatives are printed once by :mod:`functions.kernels` (one CSE, one printer) and
+    the printed code is executed on columns of ``X``; the Numba kernels of the compiled
+    backend are generated from the same printed code (:func:`functions.kernels.compile_kernels`).
+
     Parameters
     ----------
     expression : sympy.Expr
         A smooth expression in ``symbols`` (the one that is differentiated and compiled).
     symbols : tuple of sympy.Symbol
         The variables, in the order of the columns of ``X``.
-    active_region : callable, optional
-        ``active_region(X) -> bool array (B,)``. Outside it, ``f``, ``grad`` and ``hess``
-        are exactly 0 and the compiled expression is not evaluated. Used for flat regions
-        where the true values are below 1e-290 and the compiled formulas would give
-        ``0 * inf = nan`` (``exp(-1/x**2)`` at 0, the Mexican hat on the unit circle).
+    active_region : sympy.Boolean, optional
+        A condition on ``symbols``. Outside it, ``f``, ``grad`` and ``hess`` are exactly 0 and
+        the compiled expression is not evaluated. Used for flat regions where the true values
+        are below 1e-290 and the compiled formulas would give ``0 * inf = nan``
+        (``exp(-1/x**2)`` at 0, the Mexican hat on the unit circle).
+    special_points : tuple of (point, value, gradient, hessian)
+        Points where the formulas are 0/0 and the exact values are given instead (the origin
+        of the Mexican hat); they take precedence over ``active_region``.
     """
 
-    def __init__(self, expression, symbols, active_region=None):
+    def __init__(self, expression, symbols, active_region=None, special_points=()):
         self.expression = expression
         self.symbols = tuple(symbols)
         self.active_region = active_region
+        self.special_points = tuple(
+            (tuple(float(c) for c in point), float(value), tuple(float(c) for c in gradient),
+             tuple(tuple(float(c) for c in row) for row in hessian))
+            for point, value, gradient, hessian in special_points)
+        self._printed = {}
         self._compiled = {}
+        self._condition = None
         n = len(self.symbols)
         self.f = batched(n)(self._value)
         self.grad = batched(n)(self._gradient)
@@ -64,22 +79,31 @@ class SymbolicOracle:
         """Number of variables."""
         return len(self.symbols)
 
+    def components(self, order):
+        """The SymPy components of the derivative of ``order`` (0, 1 or 2; Hessian: upper triangle)."""
+        symbols = self.symbols
+        if order == 0:
+            components = [self.expression]
+        elif order == 1:
+            components = [sympy.diff(self.expression, s) for s in symbols]
+        else:
+            gradient = [sympy.diff(self.expression, s) for s in symbols]
+            components = [
+                sympy.diff(gradient[i], symbols[j])
+                for i in range(len(symbols))
+                for j in range(i, len(symbols))
+            ]
+        return [_almost_everywhere(component) for component in components]
+
+    def printed(self, order):
+        """The printed code of the derivative of ``order`` (:class:`functions.kernels.PrintedComponents`)."""
+        if order not in self._printed:
+            self._printed[order] = print_components(self.components(order), self.symbols)
+        return self._printed[order]
+
     def _compile(self, order):
         if order not in self._compiled:
-            symbols = self.symbols
-            if order == 0:
-                components = [self.expression]
-            elif order == 1:
-                components = [sympy.diff(self.expression, s) for s in symbols]
-            else:
-                gradient = [sympy.diff(self.expression, s) for s in symbols]
-                components = [
-                    sympy.diff(gradient[i], symbols[j])
-                    for i in range(len(symbols))
-                    for j in range(i, len(symbols))
-                ]
-            components = [_almost_everywhere(component) for component in components]
-            self._compiled[order] = sympy.lambdify(symbols, components, modules=["scipy", "numpy"], cse=True, dummify=True)
+            self._compiled[order] = numpy_evaluator(self.printed(order))
         return self._compiled[order]
 
     def _evaluate(self, X, order):
@@ -108,15 +132,27 @@ class SymbolicOracle:
                 position += 1
         return out
 
+    def _active(self, X):
+        if self._condition is None:
+            self._condition = numpy_condition(print_condition(self.active_region, self.symbols), self.dimension)
+        active = np.empty(X.shape[0], dtype=bool)
+        active[:] = self._condition(*[X[:, i] for i in range(self.dimension)])
+        return active
+
     def _restricted(self, X, order):
         if self.active_region is None:
             with np.errstate(under="ignore"):
-                return self._evaluate(X, order)
-        active = np.asarray(self.active_region(X), dtype=bool)
-        out = np.zeros((X.shape[0],) + (self.dimension,) * order)
-        if active.any():
-            with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
-                out[active] = self._evaluate(X[active], order)
+                out = self._evaluate(X, order)
+        else:
+            active = self._active(X)
+            out = np.zeros((X.shape[0],) + (self.dimension,) * order)
+            if active.any():
+                with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+                    out[active] = self._evaluate(X[active], order)
+        for point, *values in self.special_points:
+            at_point = (X == np.asarray(point)).all(axis=1)
+            if at_point.any():
+                out[at_point] = values[order]
         return out
 
     def _value(self, X):
@@ -132,7 +168,8 @@ class SymbolicOracle:
         return self._restricted(X, 2)
 
 
-def symbolic_objective(name, params, expression, symbols, analytic, compiled_expression=None, active_region=None, **properties):
+def symbolic_objective(name, params, expression, symbols, analytic, compiled_expression=None, active_region=None,
+                       special_points=(), **properties):
     """Build an :class:`~functions.objective.Objective` from a SymPy expression.
 
     Parameters
@@ -150,7 +187,9 @@ def symbolic_objective(name, params, expression, symbols, analytic, compiled_exp
     compiled_expression : sympy.Expr, optional
         The smooth branch actually compiled when ``expression`` is piecewise (used with
         ``active_region``, see :class:`SymbolicOracle`). Defaults to ``expression``.
-    active_region : callable, optional
+    active_region : sympy.Boolean, optional
+        See :class:`SymbolicOracle`.
+    special_points : tuple, optional
         See :class:`SymbolicOracle`.
     **properties
         Remaining :class:`~functions.objective.Objective` fields.
@@ -158,7 +197,8 @@ def symbolic_objective(name, params, expression, symbols, analytic, compiled_exp
     certified, reason = certify_analytic(expression)
     if certified != analytic:
         reason = f"declared analytic={analytic} but the certificate says {certified}: {reason}"
-    oracle = SymbolicOracle(expression if compiled_expression is None else compiled_expression, symbols, active_region)
+    oracle = SymbolicOracle(expression if compiled_expression is None else compiled_expression, symbols,
+                            active_region, special_points)
     return Objective(
         name=name,
         params=dict(params),
@@ -169,5 +209,6 @@ def symbolic_objective(name, params, expression, symbols, analytic, compiled_exp
         hess=oracle.hess,
         analytic=analytic,
         analytic_reason=reason,
+        symbolic=oracle,
         **properties,
     )

@@ -1,0 +1,569 @@
+"""The compiled backend: the whole run loop of :func:`armijo.minimize` compiled with Numba.
+
+:func:`minimize_compiled` takes scalar Numba kernels instead of batched NumPy oracles and runs
+every start to its stop inside one compiled function, in parallel over starts (``prange``).
+The NumPy engine (:mod:`armijo.engine`) stays the reference: it defines every algorithm.  This
+loop performs, for each start, the floating-point operations of the engine's single-start loop
+in the same order, with the same counting, and returns the same :class:`~armijo.result.RunResult`
+(``backend="compiled"``):
+
+* norms: :func:`squared_norm` reproduces NumPy's pairwise summation of ``(X * X).sum(axis=1)``
+  (:func:`armijo.engine.squared_norms`) bit for bit, for every row length;
+* the Armijo test ``phi <= phi0 - lam * eta * slope`` and the precision floor
+  ``eta * slope > precision_floor_ulps * spacing(|f|)``, written once each, as in
+  :mod:`armijo.linesearch`; ``smallest_moving_step``, the first-trial policy with
+  ``MAX_FIRST_TRIAL``, the dichotomy's geometric midpoints and ``dichotomy_rounds``;
+* baselines: the same updates (Adam's bias corrections use ``pow`` with a float exponent,
+  which is the C library's ``pow`` that Python's ``**`` calls);
+* counts: ``f(x_0)`` plus one ``f`` per Armijo trial, one ``grad`` per iterate; baselines
+  evaluate ``f`` at the start, at trace points and at the last iterate;
+* eps grid, statuses, trace: as in the engine (first hitting iteration and the counts there,
+  the log-thinned trace at :func:`armijo.engine.trace_iterations`).
+
+No ``fastmath``: LLVM neither reassociates nor contracts ``a * b + c`` into a fused
+multiply-add, so given the same objective values the two backends produce the same bits
+(``tests/test_compiled.py`` checks it).  What may still differ comes from the objective
+kernels, not from this loop (see :mod:`functions.kernels`).
+
+Kernels
+-------
+A kernels object has three attributes:
+
+* ``f``: a Numba dispatcher ``f(x) -> float`` for ``x`` a C-contiguous float64 array of
+  shape ``(n,)``;
+* ``grad``: a Numba dispatcher ``grad(x, out) -> None`` writing the gradient into ``out``;
+* ``dimension``: ``n``.
+
+The loop takes them as first-class functions (``numba.types.FunctionType``), so it is
+compiled once for every objective and cached on disk (in ``__pycache__`` next to this file,
+or in ``NUMBA_CACHE_DIR``); an objective costs only the compilation of its kernels.
+
+Threads
+-------
+Starts are independent and each writes only its own rows of the outputs, so results do not
+depend on the number of threads.  Numba uses ``NUMBA_NUM_THREADS`` threads (default: all
+cores); ``threads=`` limits one call (``numba.set_num_threads``).  A single start, or a
+call with one thread, runs the serial loop and never touches the thread pool (so a process
+forked from one that used the pool, as the experiments' worker processes are, runs safely).
+
+This module imports Numba; :mod:`armijo` itself does not, and works without it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange, types
+
+from armijo.engine import MAX_FIRST_TRIAL, trace_iterations, validate_run
+from armijo.linesearch import ACCEPTED, PRECISION_FLOOR, STEP_UNDERFLOW, dichotomy_rounds
+from armijo.result import STATUSES, RunResult, Trace
+
+#: Algorithm codes of the compiled loop, in the order of :data:`armijo.params.ALGORITHMS`.
+ALGORITHM_CODES = {name: code for code, name in enumerate(
+    ("armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized",
+     "gd", "clipped-gd", "normalized-gd", "adam"))}
+_ARMIJO, _MEMORY, _INCREASE, _DICHOTOMY, _NORMALIZED, _GD, _CLIPPED, _NORMALIZED_GD, _ADAM = range(9)
+
+# Status codes: indices into armijo.result.STATUSES.
+_CONVERGED, _MAX_ITER, _STEP_UNDERFLOW, _PRECISION_FLOOR, _NON_FINITE, _DIVERGED = range(6)
+assert STATUSES == ("converged", "max_iter", "step_underflow", "precision_floor", "non_finite", "diverged")
+
+# Layout of the float parameters of a run (``reals``) and of its integers (``integers``).
+_ETA0, _LAM, _F1, _F2, _ETA, _GAMMA, _BETA1, _BETA2, _ADAM_EPS = range(9)
+_MAX_NORM_SQUARED, _MIN_F, _ETA_MIN, _FLOOR_ULPS, _MAX_FIRST = range(9, 14)
+_REALS = 14
+_MAX_ITER_INDEX, _ROUNDS = range(2)
+
+# Rows of the per-start float outputs and of the count outputs.
+_OUT_F, _OUT_GRAD_NORM, _OUT_F_INITIAL, _OUT_GRAD_NORM_INITIAL, _OUT_STEP = range(5)
+_OUT_ITERATIONS, _OUT_F_EVALS, _OUT_GRAD_EVALS, _OUT_BACKTRACKS = range(4)
+# Rows of the float trace (the int trace holds f_evals).
+_TRACE_STEP, _TRACE_F, _TRACE_GRAD_NORM, _TRACE_X_NORM = range(4)
+
+#: Signatures of the kernels (first-class function types of the loop's arguments).
+F_SIGNATURE = types.float64(types.float64[::1])
+GRAD_SIGNATURE = types.none(types.float64[::1], types.float64[::1])
+
+_OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+
+
+# -- arithmetic shared with the NumPy engine ------------------------------------------------------
+
+
+@njit(**_OPTIONS)
+def _pairwise_block(v, start, count):
+    """NumPy's pairwise sum of ``v[start:start+count] ** 2`` for ``count <= 128``.
+
+    Below 8 elements a plain loop from 0; else eight interleaved accumulators combined as
+    ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``, then the remainder one by one.
+    """
+    if count < 8:
+        total = 0.0
+        for i in range(start, start + count):
+            total += v[i] * v[i]
+        return total
+    r0 = v[start] * v[start]
+    r1 = v[start + 1] * v[start + 1]
+    r2 = v[start + 2] * v[start + 2]
+    r3 = v[start + 3] * v[start + 3]
+    r4 = v[start + 4] * v[start + 4]
+    r5 = v[start + 5] * v[start + 5]
+    r6 = v[start + 6] * v[start + 6]
+    r7 = v[start + 7] * v[start + 7]
+    i = 8
+    blocks_end = count - count % 8
+    while i < blocks_end:
+        j = start + i
+        r0 += v[j] * v[j]
+        r1 += v[j + 1] * v[j + 1]
+        r2 += v[j + 2] * v[j + 2]
+        r3 += v[j + 3] * v[j + 3]
+        r4 += v[j + 4] * v[j + 4]
+        r5 += v[j + 5] * v[j + 5]
+        r6 += v[j + 6] * v[j + 6]
+        r7 += v[j + 7] * v[j + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < count:
+        total += v[start + i] * v[start + i]
+        i += 1
+    return total
+
+
+@njit(**_OPTIONS)
+def _pairwise_squares(v, start, count):
+    """NumPy's pairwise sum of squares (``DOUBLE_pairwise_sum``) for ``count > 128``.
+
+    Above 128 elements NumPy sums the two halves recursively, the first rounded down to a
+    multiple of 8.  The recursion is unrolled on an explicit stack (Numba cannot cache a
+    recursive function): a frame waits for its left half, then its right half, and returns
+    ``left + right``.
+    """
+    depth = 64  # halving 2**63 elements down to 128 takes 56 levels
+    frame_start = np.empty(depth, dtype=np.int64)
+    frame_count = np.empty(depth, dtype=np.int64)
+    left_done = np.zeros(depth, dtype=np.bool_)
+    left_value = np.empty(depth)
+    top = 0
+    frame_start[0], frame_count[0] = start, count
+    value = 0.0
+    returning = False
+    while True:
+        if returning:
+            if top < 0:
+                return value
+            half = frame_count[top] // 2
+            half -= half % 8
+            if not left_done[top]:
+                left_done[top], left_value[top] = True, value
+                returning = False
+                top += 1
+                frame_start[top], frame_count[top], left_done[top] = frame_start[top - 1] + half, frame_count[top - 1] - half, False
+            else:
+                value = left_value[top] + value
+                top -= 1
+            continue
+        if frame_count[top] <= 128:
+            value = _pairwise_block(v, frame_start[top], frame_count[top])
+            top -= 1
+            returning = True
+            continue
+        half = frame_count[top] // 2
+        half -= half % 8
+        top += 1
+        frame_start[top], frame_count[top], left_done[top] = frame_start[top - 1], half, False
+
+
+@njit(**_OPTIONS)
+def squared_norm(v):
+    """``||v||^2`` with the bits of :func:`armijo.engine.squared_norms` (NumPy 2's add.reduce
+    starts from the identity 0 and pairwise-sums all ``n`` squares; tested for n = 1..300)."""
+    count = v.shape[0]
+    # the short case apart: the explicit stack of the long one costs allocations
+    return _pairwise_block(v, 0, count) if count <= 128 else _pairwise_squares(v, 0, count)
+
+
+@njit(**_OPTIONS)
+def _spacing(value):
+    """``np.spacing(abs(value))``: inf at the largest float, nan at inf and nan."""
+    magnitude = abs(value)
+    return np.nextafter(magnitude, np.inf) - magnitude
+
+
+@njit(**_OPTIONS)
+def _armijo_test(phi_eta, phi0, eta, slope, lam):
+    """:func:`armijo.linesearch.armijo_test` (a nan ``phi_eta`` fails)."""
+    return phi_eta <= phi0 - lam * eta * slope
+
+
+@njit(**_OPTIONS)
+def _resolvable(eta, slope, floor):
+    """The precision-floor test of :mod:`armijo.linesearch`: the decrease is above the floor."""
+    return eta * slope > floor
+
+
+@njit(**_OPTIONS)
+def _smallest_moving_step(x, direction, eta_min):
+    """:func:`armijo.engine.smallest_moving_step` for one row."""
+    smallest = np.inf
+    for i in range(x.shape[0]):
+        moving = abs(direction[i])
+        if moving > 0:
+            candidate = 0.5 * _spacing(x[i]) / moving
+            if candidate < smallest:
+                smallest = candidate
+    return smallest if smallest > eta_min else eta_min
+
+
+@njit(**_OPTIONS)
+def _trial_point(x, eta, direction, out):
+    for i in range(x.shape[0]):
+        out[i] = x[i] - eta * direction[i]
+
+
+# -- one start -----------------------------------------------------------------------------------
+
+
+@njit(**_OPTIONS)
+def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
+               status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows):
+    """Run start ``b`` to its stop and write its row of every output (the engine's single loop)."""
+    n = starts.shape[1]
+    m = thresholds.shape[0]
+    trace_points = trace_at.shape[0]
+    max_iter = integers[_MAX_ITER_INDEX]
+    lam, f1 = reals[_LAM], reals[_F1]
+    line_search = code <= _NORMALIZED
+    x = starts[b].copy()
+    trial = np.empty(n)
+    g = np.empty(n)
+    direction = g if code != _NORMALIZED else np.empty(n)
+    first_moment = np.zeros(n if code == _ADAM else 0)
+    second_moment = np.zeros(n if code == _ADAM else 0)
+
+    fx = f(x)
+    f_evals = 1
+    grad(x, g)
+    grad_evals = 1
+    g2 = squared_norm(g)
+    grad_norm = math.sqrt(g2)
+    floats[_OUT_F_INITIAL, b] = fx
+    floats[_OUT_GRAD_NORM_INITIAL, b] = grad_norm
+    f_is_current = True
+    step = np.nan
+    previous_step = reals[_ETA0]
+    backtracks = 0
+    reached = 0
+    next_threshold = thresholds[0]
+    trace_row = 0
+    next_trace = trace_at[0] if trace_points > 0 else -1
+    k = 0
+    outcome_status = _MAX_ITER
+    while True:
+        if not math.isfinite(g2) or (f_is_current and not math.isfinite(fx)):
+            outcome_status = _NON_FINITE
+            break
+        if grad_norm <= next_threshold:
+            after = reached
+            while after < m and thresholds[after] >= grad_norm:
+                after += 1
+            for j in range(reached, after):
+                hit_tables[0, b, j] = k
+                hit_tables[1, b, j] = f_evals
+                hit_tables[2, b, j] = grad_evals
+            reached = after
+            next_threshold = thresholds[after] if after < m else -np.inf
+        if k == next_trace:
+            traced_f = fx
+            if not f_is_current:
+                traced_f = f(x)
+                f_evals += 1
+            trace_reals[_TRACE_STEP, trace_row, b] = step
+            trace_reals[_TRACE_F, trace_row, b] = traced_f
+            trace_reals[_TRACE_GRAD_NORM, trace_row, b] = grad_norm
+            trace_reals[_TRACE_X_NORM, trace_row, b] = math.sqrt(squared_norm(x))
+            trace_f_evals[trace_row, b] = f_evals
+            trace_row += 1
+            next_trace = trace_at[trace_row] if trace_row < trace_points else -1
+        if reached == m:
+            outcome_status = _CONVERGED
+            break
+        if k == max_iter:
+            outcome_status = _MAX_ITER
+            break
+        if line_search:
+            if code == _NORMALIZED:
+                for i in range(n):
+                    direction[i] = g[i] / grad_norm
+                slope = grad_norm
+            else:
+                slope = g2
+            floor = reals[_FLOOR_ULPS] * _spacing(fx)
+            if code == _ARMIJO or k == 0:
+                eta = reals[_ETA0]
+            elif code == _MEMORY:
+                eta = previous_step
+            else:
+                eta = min(reals[_F2] * previous_step, reals[_MAX_FIRST])
+            # backtracking (armijo.linesearch.backtrack_single)
+            outcome = PRECISION_FLOOR
+            value = np.nan
+            rejections = 0
+            smallest = -1.0
+            while _resolvable(eta, slope, floor):
+                _trial_point(x, eta, direction, trial)
+                value = f(trial)
+                f_evals += 1
+                if _armijo_test(value, fx, eta, slope, lam):
+                    outcome = PRECISION_FLOOR if value == fx else ACCEPTED
+                    break
+                rejections += 1
+                eta /= f1
+                if smallest < 0.0:
+                    smallest = _smallest_moving_step(x, direction, reals[_ETA_MIN])
+                if eta < smallest:
+                    outcome = STEP_UNDERFLOW
+                    break
+            if code == _DICHOTOMY and outcome == ACCEPTED and rejections > 0:
+                # armijo.linesearch.dichotomy_refine_single
+                low = eta
+                high = eta * f1
+                for _ in range(integers[_ROUNDS]):
+                    middle = math.sqrt(low * high)
+                    if not _resolvable(middle, slope, floor):
+                        break
+                    _trial_point(x, middle, direction, trial)
+                    middle_value = f(trial)
+                    f_evals += 1
+                    if _armijo_test(middle_value, fx, middle, slope, lam) and middle_value != fx:
+                        low = middle
+                        value = middle_value
+                    else:
+                        high = middle
+                        rejections += 1
+                eta = low
+            backtracks += rejections
+            if outcome != ACCEPTED:
+                outcome_status = _PRECISION_FLOOR if outcome == PRECISION_FLOOR else _STEP_UNDERFLOW
+                break
+            for i in range(n):
+                x[i] = x[i] - eta * direction[i]
+            fx = value
+            step = eta
+            previous_step = eta
+        else:
+            f_is_current = False
+            eta = reals[_ETA]
+            if code == _GD:
+                step = eta
+                for i in range(n):
+                    x[i] = x[i] - eta * g[i]
+            elif code == _CLIPPED:
+                step = eta * min(1.0, reals[_GAMMA] / grad_norm)
+                for i in range(n):
+                    x[i] = x[i] - step * g[i]
+            elif code == _NORMALIZED_GD:
+                step = eta
+                scale = eta / grad_norm
+                for i in range(n):
+                    x[i] = x[i] - scale * g[i]
+            else:  # adam
+                step = eta
+                beta1, beta2 = reals[_BETA1], reals[_BETA2]
+                correction1 = 1 - math.pow(beta1, np.float64(k + 1))
+                correction2 = 1 - math.pow(beta2, np.float64(k + 1))
+                for i in range(n):
+                    first_moment[i] = beta1 * first_moment[i] + (1 - beta1) * g[i]
+                    second_moment[i] = beta2 * second_moment[i] + (1 - beta2) * (g[i] * g[i])
+                    corrected_first = first_moment[i] / correction1
+                    corrected_second = second_moment[i] / correction2
+                    x[i] = x[i] - eta * (corrected_first / (math.sqrt(corrected_second) + reals[_ADAM_EPS]))
+        k += 1
+        if squared_norm(x) > reals[_MAX_NORM_SQUARED] or (f_is_current and fx < reals[_MIN_F]):
+            outcome_status = _DIVERGED
+            break
+        grad(x, g)
+        grad_evals += 1
+        g2 = squared_norm(g)
+        grad_norm = math.sqrt(g2)
+    if not f_is_current:
+        fx = f(x)
+        f_evals += 1
+    status[b] = outcome_status
+    counts[_OUT_ITERATIONS, b] = k
+    counts[_OUT_F_EVALS, b] = f_evals
+    counts[_OUT_GRAD_EVALS, b] = grad_evals
+    counts[_OUT_BACKTRACKS, b] = backtracks
+    for i in range(n):
+        x_out[b, i] = x[i]
+    floats[_OUT_F, b] = fx
+    floats[_OUT_GRAD_NORM, b] = grad_norm
+    floats[_OUT_STEP, b] = step
+    trace_rows[b] = trace_row
+
+
+def _run_serial_py(f, grad, starts, code, reals, integers, thresholds, trace_at,
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows):
+    for b in range(starts.shape[0]):
+        _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows)
+
+
+def _run_parallel_py(f, grad, starts, code, reals, integers, thresholds, trace_at,
+                     status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows):
+    for b in prange(starts.shape[0]):
+        _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows)
+
+
+_LOOP_SIGNATURE = types.none(
+    types.FunctionType(F_SIGNATURE), types.FunctionType(GRAD_SIGNATURE),
+    types.float64[:, ::1], types.int64, types.float64[::1], types.int64[::1], types.float64[::1],
+    types.int64[::1], types.int64[::1], types.int64[:, ::1], types.int64[:, :, ::1],
+    types.float64[:, ::1], types.float64[:, ::1], types.float64[:, :, ::1], types.int64[:, ::1],
+    types.int64[::1],
+)
+
+_LOOPS = {}
+
+
+def _loop(parallel):
+    """The compiled loop (serial or parallel over starts), compiled or loaded from disk at first use."""
+    if parallel not in _LOOPS:
+        python_function = _run_parallel_py if parallel else _run_serial_py
+        _LOOPS[parallel] = njit(_LOOP_SIGNATURE, parallel=parallel, **_OPTIONS)(python_function)
+    return _LOOPS[parallel]
+
+
+def check_kernels(kernels, dimension):
+    """Refuse kernels that do not fit the starts (a wrong dimension would read out of bounds)."""
+    for name in ("f", "grad", "dimension"):
+        if not hasattr(kernels, name):
+            raise ValueError(f"kernels must have attributes f, grad and dimension; {name} is missing")
+    if int(kernels.dimension) != dimension:
+        raise ValueError(f"the kernels take points of dimension {kernels.dimension}, "
+                         f"but the starts have {dimension} coordinates")
+
+
+def minimize_compiled(
+    kernels,
+    x0,
+    algorithm="armijo",
+    *,
+    eps=(1e-6,),
+    max_iter=10_000,
+    trace=False,
+    trace_per_decade=20,
+    max_norm=1e15,
+    min_f=-1e100,
+    eta_min=0.0,
+    precision_floor_ulps=4.0,
+    threads=None,
+    **params,
+):
+    """Run ``algorithm`` from every start of ``x0`` with the compiled loop.
+
+    Parameters
+    ----------
+    kernels : object
+        ``kernels.f``, ``kernels.grad`` (Numba dispatchers, see the module docstring) and
+        ``kernels.dimension``.
+    x0, algorithm, eps, max_iter, trace, trace_per_decade, max_norm, min_f, eta_min, precision_floor_ulps, **params
+        As in :func:`armijo.minimize`, validated by the same code (same errors).
+    threads : int, optional
+        Numba threads for this call (default: Numba's setting, ``NUMBA_NUM_THREADS``).
+
+    Returns
+    -------
+    RunResult
+        As :func:`armijo.minimize` would return, with ``backend="compiled"``.
+
+    Raises
+    ------
+    ValueError
+        For the arguments :func:`armijo.minimize` refuses, and for kernels of the wrong dimension.
+    """
+    spec, resolved, X, thresholds, max_iter = validate_run(
+        algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps)
+    starts, dimension = X.shape
+    check_kernels(kernels, dimension)
+    if threads is not None and not (isinstance(threads, (int, np.integer)) and 1 <= threads <= numba.config.NUMBA_NUM_THREADS):
+        raise ValueError(f"threads must be an integer in [1, {numba.config.NUMBA_NUM_THREADS}], got {threads!r}")
+
+    reals = np.zeros(_REALS)
+    for index, name in ((_ETA0, "eta0"), (_LAM, "lam"), (_F1, "f1"), (_F2, "f2"), (_ETA, "eta"),
+                        (_GAMMA, "gamma"), (_BETA1, "beta1"), (_BETA2, "beta2"), (_ADAM_EPS, "adam_eps")):
+        reals[index] = resolved.get(name, np.nan)
+    reals[_MAX_NORM_SQUARED] = float(max_norm) ** 2
+    reals[_MIN_F] = float(min_f)
+    reals[_ETA_MIN] = float(eta_min)
+    reals[_FLOOR_ULPS] = float(precision_floor_ulps)
+    reals[_MAX_FIRST] = MAX_FIRST_TRIAL
+    integers = np.zeros(2, dtype=np.int64)
+    integers[_MAX_ITER_INDEX] = max_iter
+    if spec.name == "armijo-dichotomy":
+        integers[_ROUNDS] = dichotomy_rounds(resolved["f1"], resolved["f2"])
+    trace_at = trace_iterations(max_iter, trace_per_decade) if trace else np.zeros(0, dtype=np.int64)
+    trace_at = np.ascontiguousarray(trace_at, dtype=np.int64)
+
+    m = thresholds.size
+    status = np.zeros(starts, dtype=np.int64)
+    counts = np.zeros((4, starts), dtype=np.int64)
+    hit_tables = np.full((3, starts, m), -1, dtype=np.int64)
+    x_out = np.empty_like(X)
+    floats = np.full((5, starts), np.nan)
+    trace_reals = np.full((4, trace_at.size, starts), np.nan)
+    trace_f_evals = np.full((trace_at.size, starts), -1, dtype=np.int64)
+    trace_rows = np.zeros(starts, dtype=np.int64)
+
+    arguments = (kernels.f, kernels.grad, X, ALGORITHM_CODES[spec.name], reals, integers,
+                 np.ascontiguousarray(thresholds), trace_at, status, counts, hit_tables, x_out, floats,
+                 trace_reals, trace_f_evals, trace_rows)
+    previous_threads = numba.get_num_threads()
+    workers = previous_threads if threads is None else int(threads)
+    if starts == 1 or workers == 1:
+        _loop(False)(*arguments)
+    else:
+        numba.set_num_threads(workers)
+        try:
+            _loop(True)(*arguments)
+        finally:
+            numba.set_num_threads(previous_threads)
+
+    recorded = None
+    if trace:
+        used = int(trace_rows.max())
+        recorded = Trace(
+            iteration=trace_at[:used].copy(),
+            step=trace_reals[_TRACE_STEP, :used].copy(),
+            f=trace_reals[_TRACE_F, :used].copy(),
+            grad_norm=trace_reals[_TRACE_GRAD_NORM, :used].copy(),
+            x_norm=trace_reals[_TRACE_X_NORM, :used].copy(),
+            f_evals=trace_f_evals[:used].copy(),
+        )
+    return RunResult(
+        algorithm=spec.name,
+        params=dict(resolved),
+        first_trial=spec.first_trial,
+        eps=thresholds.copy(),
+        max_iter=max_iter,
+        status=np.array(STATUSES, dtype="<U16")[status],
+        iterations=counts[_OUT_ITERATIONS].copy(),
+        f_evals=counts[_OUT_F_EVALS].copy(),
+        grad_evals=counts[_OUT_GRAD_EVALS].copy(),
+        backtracks=counts[_OUT_BACKTRACKS].copy(),
+        eps_hits=hit_tables[0].copy(),
+        eps_hit_f_evals=hit_tables[1].copy(),
+        eps_hit_grad_evals=hit_tables[2].copy(),
+        x=x_out,
+        f=floats[_OUT_F].copy(),
+        grad_norm=floats[_OUT_GRAD_NORM].copy(),
+        f_initial=floats[_OUT_F_INITIAL].copy(),
+        grad_norm_initial=floats[_OUT_GRAD_NORM_INITIAL].copy(),
+        step=floats[_OUT_STEP].copy(),
+        trace=recorded,
+        backend="compiled",
+    )
