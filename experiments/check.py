@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 
-from armijo import ALGORITHMS, minimize
+from armijo import ALGORITHMS
 from armijo.params import resolve_params
+from experiments.runner import run_minimize
 from theory.assessment import assess_run, estimate_hypotheses
 
 DEFAULT_ALGORITHMS = ("armijo", "armijo-increase", "gd")
@@ -62,7 +63,7 @@ def _number(value):
 
 
 def check_objective(objective, starts, algorithms, options, eps, max_iter, *, expression_text=None,
-                    seed=0):
+                    seed=0, backend="auto"):
     """Run every algorithm from ``starts``, estimate the hypotheses, assess every run.
 
     Parameters
@@ -83,6 +84,8 @@ def check_objective(objective, starts, algorithms, options, eps, max_iter, *, ex
         The user's expression, echoed in the report.
     seed : int
         Seed of the estimation samples and bootstrap.
+    backend : str
+        ``"auto"`` (compiled when Numba and a kernel are available), ``"compiled"`` or ``"numpy"``.
 
     Returns
     -------
@@ -94,8 +97,8 @@ def check_objective(objective, starts, algorithms, options, eps, max_iter, *, ex
     runs = []
     for algorithm in algorithms:
         params = algorithm_parameters(algorithm, options)
-        result = minimize(objective.f, objective.grad, starts, algorithm, eps=eps, max_iter=max_iter,
-                          trace=True, **params)
+        result = run_minimize(objective, starts, algorithm, backend=backend, eps=eps, max_iter=max_iter,
+                              trace=True, **params)
         runs.append(result)
     hypotheses = estimate_hypotheses(objective, starts, runs, seed=seed)
     assessments = [assess_run(objective, result, hypotheses, fit_seed=seed) for result in runs]
@@ -127,6 +130,7 @@ def check_objective(objective, starts, algorithms, options, eps, max_iter, *, ex
         fit = assessment.fit
         report["algorithms"].append({
             "algorithm": result.algorithm,
+            "backend": result.backend,
             "params": result.params,
             "first_trial": result.first_trial,
             "starts": result.starts,
@@ -306,7 +310,8 @@ def format_report(report):
     for block in report["algorithms"]:
         params = ", ".join(f"{k}={v:g}" for k, v in block["params"].items())
         lines.append("")
-        lines.append(f"{block['algorithm']} ({params}), {block['starts']} start(s), max_iter {block['max_iter']}")
+        lines.append(f"{block['algorithm']} ({params}), {block['starts']} start(s), max_iter {block['max_iter']}, "
+                     f"backend {block['backend']}")
         statuses = ", ".join(f"{k} {v}" for k, v in block["status"].items() if v)
         lines.append(f"  status: {statuses}")
         groups = block["groups"]

@@ -95,7 +95,7 @@ def cell_summary(table, eps):
     at_eps = table[np.isclose(table["eps"], eps)]
     curve = median_curve(at_eps, ["method", "s", "delta_level"])
     groups = at_eps.groupby(["method", "s", "delta_level"], sort=False)
-    extra = groups.agg(bound=("bound_T2", "median"), delta=("delta", "median"),
+    extra = groups.agg(bound=("bound_T2", "median"), delta=("initial_gap", "median"),
                        converged=("status", lambda v: int((v == "converged").sum())),
                        failed=("status", lambda v: int(v.isin(["diverged", "non_finite"]).sum())),
                        starts=("status", "size")).reset_index()

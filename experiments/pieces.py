@@ -128,6 +128,7 @@ def case_table(case, objective, starts, result, hypotheses, assessment):
         "last_step": result.step[start_index],
         "f_star": hypotheses.f_star,
         "delta": assessment.delta[start_index],
+        "initial_gap": result.f_initial[start_index] - hypotheses.f_star,
         "analytic": objective.analytic,
         "L_est": np.nan if hypotheses.L is None else hypotheses.L,
         "L0_est": np.nan if hypotheses.L0 is None else hypotheses.L0,

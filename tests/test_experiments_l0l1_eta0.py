@@ -39,7 +39,7 @@ def test_no_t2_bound_is_violated_on_the_quick_grid(l0l1_table):
 
 def test_fixed_step_gd_diverges_where_eta_times_curvature_is_large(l0l1_table):
     gd = l0l1_table[(l0l1_table["method"] == "gd eta=0.1")].drop_duplicates(["s", "delta_level", "start"])
-    far = gd[l0l1.ETA0 * (1.0 + gd["s"] ** 2 * gd["delta"]) > 20.0]
+    far = gd[l0l1.ETA0 * (1.0 + gd["s"] ** 2 * gd["initial_gap"]) > 20.0]
     assert len(far) > 0 and far["status"].isin(["diverged", "non_finite"]).all()
     armijo = l0l1_table[l0l1_table["method"] == "armijo"]
     assert (armijo["status"] == "converged").all()

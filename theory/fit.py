@@ -197,7 +197,8 @@ class RateFit:
         The rules with their parameters.
     flags : tuple of str
         ``jump_detected``, ``jumps_in_most_starts``, ``window_too_short``,
-        ``insufficient_data``, ``plateau_in_window``, ``pre_asymptotic``, ``no_model_fits``.
+        ``insufficient_data``, ``plateau_in_window``, ``pre_asymptotic``, ``no_model_fits``,
+        ``no_progress_in_window``.
     local_slopes : ndarray
         Local log-log slopes of the median curve over its valid range (for plots).
     """
@@ -572,6 +573,8 @@ def fit_rate(eps, iterations_per_start, *, two_regime: bool = False,
     model = "logarithmic" if choose_log else best
     if model == "logarithmic":
         a, b, _ = fit_logarithmic(e, n)
+        if not b > 0 or np.ptp(n) == 0:  # every threshold of the window at one iteration: no rate to read
+            return undetermined(["no_progress_in_window"], window, evidence)
         b_low, b_high = _bootstrap_log_slope(eps_array, used, window, n_bootstrap, confidence, seed, float(b))
         return RateFit("logarithmic", 0.0, 0.0, float(max(power["ci_high"], 0.0)), float(b), (b_low, b_high),
                        False, np.nan, {"a": float(a), "b": float(b)}, float(e[-1]), float(e[0]), int(e.size),

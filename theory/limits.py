@@ -20,10 +20,14 @@ that point for every start:
    ``saddle`` when none is within :data:`CURVATURE_RTOL` of 0 (relative to the largest);
    otherwise the point is degenerate and its nature is read from ``f`` on small spheres
    around it (:data:`PROBE_RADII`, the coordinate directions and seeded random ones):
-   ``degenerate minimum``, ``degenerate maximum`` or ``degenerate saddle``.
+   ``degenerate minimum``, ``degenerate maximum`` or ``degenerate saddle``; ``flat`` when
+   every probe equals ``f(x*)`` to rounding (the gradient vanishes in floating point on a
+   whole region, e.g. ``exp(-1/x^2)`` near 0 or the Mexican hat outside its disc: the point
+   that Newton stops at is one of many, and says only which value the run reaches).
 4. **Group.**  Starts whose limits lie within :data:`SAME_POINT_RTOL` of each other (and
-   are of the same kind) form a group; starts without a verified limit form the group
-   ``none``.  Rates, exponents and Lojasiewicz constants are estimated per group.
+   are of the same kind) form a group; ``flat`` limits of equal value form one group; starts
+   without a verified limit form the group ``none``.  Rates, exponents and Lojasiewicz
+   constants are estimated per group.
 
 The numbers are those of floating-point Newton iterations: a limit is verified, not
 proved; its value ``f(x*)`` is exact up to rounding for a nondegenerate point and within
@@ -63,7 +67,10 @@ PROBE_DIRECTIONS = 32
 SAME_POINT_RTOL = 1e-6
 """Limits closer than ``SAME_POINT_RTOL (1 + ||x*||)`` are one limit point."""
 
-KINDS = ("minimum", "saddle", "maximum", "degenerate minimum", "degenerate saddle", "degenerate maximum")
+FLAT_ULPS = 4
+"""Probe values within this many ulps of ``f(x*)`` are equal to it (rounding)."""
+
+KINDS = ("minimum", "saddle", "maximum", "degenerate minimum", "degenerate saddle", "degenerate maximum", "flat")
 
 
 @dataclass(frozen=True)
@@ -203,11 +210,15 @@ def classify(objective, point, *, seed=0):
     radius = 1.0 + _norm(point)
     probes = np.vstack([point + r * radius * directions for r in PROBE_RADII])
     with np.errstate(all="ignore"):
-        differences = np.asarray(objective.f(probes), dtype=float) - float(objective.f(point[None, :])[0])
+        value = float(objective.f(point[None, :])[0])
+        differences = np.asarray(objective.f(probes), dtype=float) - value
     differences = differences[np.isfinite(differences)]
-    if np.all(differences >= 0):
+    rounding = FLAT_ULPS * np.spacing(abs(value)) + np.finfo(float).tiny
+    if np.all(np.abs(differences) <= rounding):
+        return "flat"
+    if np.all(differences >= -rounding):
         return "degenerate minimum"
-    if np.all(differences <= 0):
+    if np.all(differences <= rounding):
         return "degenerate maximum"
     return "degenerate saddle"
 
@@ -271,7 +282,11 @@ def group_starts(limits):
             continue
         for representative, members in groups:
             tolerance = SAME_POINT_RTOL * (1.0 + _norm(representative.point))
-            if representative.kind == limit.kind and _norm(representative.point - limit.point) <= tolerance:
+            same_flat = limit.kind == "flat" and representative.kind == "flat" and (
+                abs(limit.value - representative.value) <= FLAT_ULPS * np.spacing(abs(representative.value))
+                + np.finfo(float).tiny)
+            if same_flat or (representative.kind == limit.kind
+                             and _norm(representative.point - limit.point) <= tolerance):
                 members.append(start)
                 break
         else:

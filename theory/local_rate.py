@@ -196,9 +196,12 @@ def lojasiewicz_at(objective, limit, *, seed=0):
         log_gap, log_grad = np.log(np.abs(gaps)), np.log(grads)
 
     def constant(theta):
-        scores = np.where(usable, theta * log_gap - log_grad, -np.inf).max(axis=1)
-        return scores
+        with np.errstate(invalid="ignore"):
+            return np.where(usable, theta * log_gap - log_grad, -np.inf).max(axis=1)
 
+    if limit.kind == "flat":
+        return LocalLojasiewicz(np.nan, np.nan, False, "flat to rounding around the limit: no Lojasiewicz "
+                                "exponent can be read", np.nan, float(radii[0]))
     if not limit.kind.startswith("degenerate"):
         theta, exact, method = 0.5, True, "nondegenerate Hessian (Morse lemma): theta = 1/2"
         theta_low = theta_high = theta
