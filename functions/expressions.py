@@ -6,8 +6,10 @@ whitelist, and the SymPy expression is built node by node:
 
 - numbers: finite ``int`` and ``float`` literals of magnitude at most ``MAX_LITERAL``
   (floats are read exactly from their decimal ``repr``, ``0.1 -> 1/10``);
-- names: variables (identifiers without leading underscore, at most
-  ``MAX_NAME_LENGTH`` characters, not a function name) and the constants ``pi``, ``E``, ``e``;
+- names: variables (ASCII identifiers without leading underscore, at most
+  ``MAX_NAME_LENGTH`` characters, not a function name, not a reserved word such as
+  ``nan`` or ``inf``), declared parameters (replaced by their values), and the constants
+  ``pi``, ``E``, ``e`` (so ``e`` is never a variable);
 - operators ``+ - * / **`` and unary ``+ -``; a power with a numeric exponent needs
   ``|exponent| <= MAX_EXPONENT``, and a power of two numbers at most ``MAX_NUMBER_BITS`` bits;
 - calls ``name(arg, ...)`` of a function in ``FUNCTIONS`` with its number of positional
@@ -16,12 +18,16 @@ whitelist, and the SymPy expression is built node by node:
 Everything else is refused with a one-line :class:`ExpressionError` naming the construct:
 attribute access, subscripts, lambdas, comparisons, strings, comprehensions, ``^``, ``%``,
 ``//``, unknown names, dunder names, and so on. Inputs longer than ``MAX_LENGTH`` characters,
-nested deeper than ``MAX_DEPTH`` or with more than ``MAX_VARIABLES`` variables are refused.
-Variables are the free symbols sorted by name; a constant expression is refused (nothing to
-minimise). Analyticity is certified from the tree by :func:`certify_analytic`.
+nested deeper than ``MAX_DEPTH`` or with more than ``MAX_VARIABLES`` variables are refused,
+and so is any character outside ASCII (Python would read the full-width ``ｘ`` as ``x``).
+Variables are the free symbols in natural order (``x2`` before ``x10``) or in the order the
+caller gives; a constant expression is refused (nothing to minimise). Analyticity is
+certified from the tree by :func:`certify_analytic`.
 """
 
 import ast
+import re
+import unicodedata
 import warnings
 
 import numpy as np
@@ -37,7 +43,9 @@ MAX_LITERAL = 1e15
 MAX_EXPONENT = 64
 MAX_NUMBER_BITS = 4096
 MAX_NAME_LENGTH = 32
-MAX_VARIABLES = 20
+MAX_VARIABLES = 64
+RESERVED_NAMES = frozenset({"nan", "NaN", "inf", "Inf", "infinity", "Infinity", "oo", "zoo", "I", "j", "J"})
+"""Names a reader would take for a number (or SymPy's infinities and imaginary unit): refused."""
 
 
 class ExpressionError(ValueError):
@@ -148,8 +156,10 @@ def _refuse(what):
 class _TreeToSympy:
     """Walk a whitelisted Python syntax tree and build the SymPy expression."""
 
-    def __init__(self):
+    def __init__(self, parameters=None):
         self.variables = {}
+        self.parameters = dict(parameters or {})
+        self.parameters_used = set()
 
     def build(self, node, depth=0):
         if depth > MAX_DEPTH:
@@ -217,8 +227,13 @@ class _TreeToSympy:
     def _name(self, name):
         if name.startswith("_"):
             _refuse(f"the name {_one_line(name)} (names may not start with '_')")
+        if name in self.parameters:
+            self.parameters_used.add(name)
+            return self.parameters[name]
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name in RESERVED_NAMES:
+            _refuse(f"the name {_one_line(name)} (reads as a number; choose another variable name)")
         if name in FUNCTIONS:
             _refuse(f"the function name {_one_line(name)} used as a variable")
         if len(name) > MAX_NAME_LENGTH or not name.isascii() or not name.isidentifier():
@@ -264,14 +279,49 @@ def _refuse_hidden_names(tree):
             _refuse(f"attribute access ('.{_one_line(node.attr)[1:-1]}')")
 
 
-def parse_expression(text):
+def natural_key(name):
+    """Sort key of a variable name in natural order: ``x2`` before ``x10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _parameter_values(parameters):
+    """Exact SymPy numbers of declared parameters; names must be valid and not constants."""
+    values = {}
+    for name, value in (parameters or {}).items():
+        if not isinstance(name, str) or not name.isascii() or not name.isidentifier() or name.startswith("_"):
+            _refuse(f"the parameter name {_one_line(name)} (ASCII identifiers not starting with '_')")
+        if name in CONSTANTS or name in FUNCTIONS or name in RESERVED_NAMES:
+            _refuse(f"the parameter name {_one_line(name)} (a constant, function or reserved name)")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            _refuse(f"the value {_one_line(value)} of parameter {name} (a number is needed)")
+        if not np.isfinite(float(value)) or abs(float(value)) > MAX_LITERAL:
+            _refuse(f"the value {_one_line(value)} of parameter {name} (finite, magnitude at most {MAX_LITERAL:g})")
+        values[name] = sympy.Integer(int(value)) if float(value) == int(float(value)) else sympy.Rational(repr(float(value)))
+    return values
+
+
+def parse_expression(text, *, parameters=None, variables=None, allow_constant=False):
     """Parse ``text`` into ``(expression, symbols)`` without evaluating it as Python.
+
+    Parameters
+    ----------
+    text : str
+        The expression.
+    parameters : dict, optional
+        Names of the text that are parameters, with their numeric values (substituted
+        exactly; every declared parameter must appear in the text).
+    variables : sequence of str, optional
+        The variables in the order of the coordinates of ``x``: every free name of the
+        expression must be listed; a listed name that does not appear is a variable the
+        function does not depend on.  Default: the free names in natural order.
+    allow_constant : bool
+        Accept an expression without variables (a formula such as a conjectured exponent).
 
     Returns
     -------
     expression : sympy.Expr
     symbols : tuple of sympy.Symbol
-        The free symbols sorted by name.
+        The variables, in order.
 
     Raises
     ------
@@ -284,6 +334,11 @@ def parse_expression(text):
         _refuse(f"an expression longer than {MAX_LENGTH} characters")
     if not text.strip():
         _refuse("an empty expression (nothing to minimise)")
+    foreign = next((character for character in text if not character.isascii()), None)
+    if foreign is not None:
+        name = unicodedata.name(foreign, "unnamed")
+        _refuse(f"the character {foreign!r} ({name}): expressions are ASCII")
+    values = _parameter_values(parameters)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -292,20 +347,48 @@ def parse_expression(text):
         detail = getattr(error, "msg", None) or type(error).__name__
         raise ExpressionError(f"refused: not a valid expression ({_one_line(str(detail))})") from None
     _refuse_hidden_names(tree)
-    builder = _TreeToSympy()
+    builder = _TreeToSympy(values)
     try:
         expression = builder.build(tree.body)
     except RecursionError:
         raise ExpressionError(f"refused: expression nested deeper than {MAX_DEPTH} levels") from None
+    unused = sorted(set(values) - builder.parameters_used)
+    if unused:
+        _refuse(f"the parameter {', '.join(unused)} (not in the expression)")
     if not isinstance(expression, sympy.Expr) or expression.is_real is False:
         _refuse("a non-real expression")
-    symbols = tuple(sorted(expression.free_symbols, key=lambda symbol: symbol.name))
-    if not symbols:
+    free = {symbol.name: symbol for symbol in expression.free_symbols}
+    if variables is None:
+        symbols = tuple(free[name] for name in sorted(free, key=natural_key))
+    else:
+        order = list(variables)
+        for name in order:
+            if not isinstance(name, str) or not name.isascii() or not name.isidentifier() or name.startswith("_"):
+                _refuse(f"the variable name {_one_line(name)} in the variable list")
+            if name in values:
+                _refuse(f"the name {name} as both a parameter and a variable")
+        if len(set(order)) != len(order):
+            _refuse("a variable listed twice")
+        missing = [name for name in sorted(free, key=natural_key) if name not in order]
+        if missing:
+            _refuse(f"the variable {', '.join(missing)} (in the expression but not in the variable list)")
+        if len(order) > MAX_VARIABLES:
+            _refuse(f"more than {MAX_VARIABLES} variables")
+        symbols = tuple(free.get(name, sympy.Symbol(name, real=True)) for name in order)
+    if not symbols and not allow_constant:
         _refuse(f"a constant expression {_one_line(str(expression))} (no variables: nothing to minimise)")
     return expression, symbols
 
 
-def from_expression(text, name="user"):
+def dropped_names(text, expression, parameters=None):
+    """Names written in ``text`` as variables that the expression does not depend on (``0*x``)."""
+    tree = ast.parse(text.strip(), mode="eval")
+    written = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    written -= set(CONSTANTS) | set(FUNCTIONS) | set(parameters or {})
+    return sorted(written - {symbol.name for symbol in expression.free_symbols}, key=natural_key)
+
+
+def from_expression(text, name="user", *, parameters=None, variables=None):
     """Build an :class:`~functions.objective.Objective` from user text, safely.
 
     Parameters
@@ -314,13 +397,18 @@ def from_expression(text, name="user"):
         E.g. ``"x**4 + 3*y**2"``; see the module docstring for the accepted syntax.
     name : str
         The record's name.
+    parameters : dict, optional
+        Parameter names of the text with their values (e.g. ``{"p": 3}`` for ``"x**(2*p)"``).
+    variables : sequence of str, optional
+        Variable order (default: natural order of the free names).
 
     Returns
     -------
     Objective
-        Symbolic entry, variables sorted by name, analyticity certified from the tree,
-        other class tags unknown (None), default start ``(0.5, ..., 0.5)`` (arbitrary:
-        user expressions have no known start), starts uniform in ``[-2, 2]^n``.
+        Symbolic entry, variables in the requested (or natural) order, analyticity certified
+        from the tree, other class tags unknown (None), default start ``(0.5, ..., 0.5)``
+        (arbitrary: user expressions have no known start), starts uniform in
+        ``[-2, 2]^n``.  ``params`` records the expression and the parameter values.
 
     Raises
     ------
@@ -334,13 +422,16 @@ def from_expression(text, name="user"):
     ('x', 'y')
     >>> float(objective.f([[1.0, 1.0]])[0])
     4.0
+    >>> from_expression("x10 + x2**2 + x1**2").variables
+    ('x1', 'x2', 'x10')
     """
-    expression, symbols = parse_expression(text)
+    expression, symbols = parse_expression(text, parameters=parameters, variables=variables)
     analytic, _ = certify_analytic(expression)
     n = len(symbols)
+    values = {key: value for key, value in (parameters or {}).items()}
     return symbolic_objective(
         name,
-        {"expression": text},
+        {"expression": text, **values},
         expression,
         symbols,
         analytic=analytic,
@@ -348,5 +439,6 @@ def from_expression(text, name="user"):
         default_start=np.full(n, 0.5),
         sample_starts=uniform_box_sampler(np.full(n, -2.0), np.full(n, 2.0)),
         reference="user expression",
-        description=f"user expression {text.strip()}",
+        description=f"user expression {text.strip()}"
+        + (f" with {', '.join(f'{k} = {v}' for k, v in values.items())}" if values else ""),
     )

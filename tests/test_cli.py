@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from experiments.cli import main
+from armijo_suite.cli import main
 
 VERDICTS = {"consistent", "violated", "inconclusive"}
 MODELS = {"power", "logarithmic", "two-regime", "undetermined"}
@@ -139,13 +139,13 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
 
 def test_console_script_end_to_end(tmp_path):
     marker = tmp_path / "created"
-    completed = subprocess.run([sys.executable, "-m", "experiments.cli", "check",
+    completed = subprocess.run([sys.executable, "-m", "armijo_suite.cli", "check",
                                 f"__import__('os').system('touch {marker}')"],
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert not marker.exists()
-    completed = subprocess.run([sys.executable, "-m", "experiments.cli", "check", "x**2 + y**4",
+    completed = subprocess.run([sys.executable, "-m", "armijo_suite.cli", "check", "x**2 + y**4",
                                 "--x0=-1,0.5", "--json", *FAST], capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["function"]["variables"] == ["x", "y"]
@@ -174,7 +174,7 @@ def test_unusual_functions_and_ranges_are_reported_not_crashed(capsys, argv):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["x**2", "--seed", "-1"], "--seed must be >= 0"),
+    (["x**2", "--seed", "-1"], "--seed must be an integer >= 0"),
     (["x**2", "--eps-max", "inf"], "finite and > 0"),
     (["x**2", "--eps-max", "1e300", "--eps-min", "1e-300"], "must lie in [1e-150, 1e+150]"),
 ])

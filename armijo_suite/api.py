@@ -1,0 +1,469 @@
+"""The Python interface: check the bounds on a function, or on a function class by a sweep.
+
+>>> from armijo_suite import check
+>>> report = check("x**4 + y**2", x0=[0.8, 0.6], algorithms=["armijo"], eps_min=1e-6)  # doctest: +SKIP
+>>> report.algorithm("armijo").model, report.algorithm("armijo").exponent                # doctest: +SKIP
+('power', 0.667)
+
+:func:`check` takes an expression (parsed safely, never evaluated as Python), a registry
+name (``function="cosh"``), or the user's own batched NumPy callables ``f(X) -> (B,)`` and
+``grad(X) -> (B, n)`` with the class tags the user asserts; it runs the algorithms,
+estimates the hypotheses, names each start's limit point, fits the rate per limit point,
+checks every applicable bound and returns a frozen :class:`~armijo_suite.report.CheckReport`
+(``.to_json()``, ``.text()``, ``.plot(path)``).  :func:`sweep` does so for every value of
+declared parameters and compares the fitted exponents with a conjectured formula.
+
+Bad input raises :class:`CheckInputError` (a ``ValueError``) with a one-line message; the
+command line turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from armijo import ALGORITHMS
+from armijo.params import check_in_range, resolve_params
+from experiments.framework import eps_grid
+from experiments.runner import backend_choice, run_minimize
+from theory.assessment import assess_run, estimate_hypotheses
+
+from armijo_suite.report import (CheckReport, ExpectReport, ExpectRow, FunctionReport, SweepReport,
+                                 algorithm_report, headline_theta, number)
+
+DEFAULT_ALGORITHMS = ("armijo", "armijo-increase", "gd")
+
+#: Range of the thresholds: eps^2 and eps^-2 stay normal floats.
+EPS_LIMITS = (1e-150, 1e150)
+#: At most this many thresholds per decade (each is a column of every table).
+MAX_EPS_PER_DECADE = 100
+#: Default budget and smallest threshold per backend: the compiled loop runs ~10^8 iterations in
+#: seconds (x^6 from 0.9 reaches 1e-10 after 1.75e8), the NumPy engine ~10^5.
+DEFAULT_MAX_ITER = {"compiled": 200_000_000, "numpy": 200_000}
+DEFAULT_EPS_MIN = {"compiled": 1e-10, "numpy": 1e-8}
+#: The largest budget a start may have (the compiled loop counts in int64; 10^12 iterations are days).
+MAX_ITER_LIMIT = 10**12
+#: Random starts: at most this many.
+MAX_STARTS = 10_000
+#: A sweep has at most this many parameter values (product over swept parameters).
+MAX_SWEEP_VALUES = 50
+#: The default box of the random starts of an expression or of user callables.
+DEFAULT_BOX = (-2.0, 2.0)
+#: Parameters of the algorithms that a check accepts.
+ALGORITHM_OPTIONS = ("eta0", "lam", "f1", "f2", "eta")
+
+
+class CheckInputError(ValueError):
+    """Bad input to a check (the command line exits with code 2)."""
+
+
+# ----------------------------------------------------------------------------- objectives
+
+
+def _objective_from_callables(f, grad, hess, dimension, *, name, analytic, bounded, l_smooth, l0l1_smooth, f_star):
+    from functions.objective import Objective, finite_difference_hessian, uniform_box_sampler
+
+    if not callable(f) or not callable(grad):
+        raise CheckInputError("f and grad must be callables: f(X) -> (B,), grad(X) -> (B, n)")
+    if hess is not None and not callable(hess):
+        raise CheckInputError("hess must be a callable hess(X) -> (B, n, n), or None (finite differences of grad)")
+    for tag, value in (("analytic", analytic), ("bounded", bounded), ("l_smooth", l_smooth),
+                       ("l0l1_smooth", l0l1_smooth)):
+        if value not in (True, False, None):
+            raise CheckInputError(f"{tag} must be True, False or None (unknown), got {value!r}")
+    variables = tuple(f"x{i + 1}" for i in range(dimension))
+    return Objective(
+        name=name or "user callables", params={}, variables=variables, expression=None,
+        f=f, grad=grad, hess=hess if hess is not None else finite_difference_hessian(grad, dimension),
+        default_start=np.full(dimension, 0.5),
+        sample_starts=uniform_box_sampler(np.full(dimension, DEFAULT_BOX[0]), np.full(dimension, DEFAULT_BOX[1])),
+        analytic=analytic, analytic_reason="declared by the user" if analytic is not None else "not declared",
+        smoothness="declared by the user", l_smooth=l_smooth, l0l1_smooth=l0l1_smooth, bounded_iterates=bounded,
+        f_star=f_star, hess_method="user" if hess is not None else "central finite differences of grad",
+        reference="user callables", description="user-supplied f and grad")
+
+
+def _objective(expression, function, f, grad, hess, params, variables, dimension, tags):
+    """The objective and the expression text (None for registry entries and callables)."""
+    import functions
+
+    given = [name for name, value in (("an expression", expression), ("function", function), ("f", f))
+             if value is not None]
+    if len(given) != 1:
+        raise CheckInputError("give exactly one of: an expression, function=NAME, or f and grad callables"
+                              + (f" (got {', '.join(given)})" if given else ""))
+    params = dict(params or {})
+    try:
+        if function is not None:
+            if variables is not None:
+                raise CheckInputError("variables go with an expression, not with a registry function")
+            return functions.get(function, **params), None
+        if f is not None:
+            if params or variables is not None:
+                raise CheckInputError("params and variables go with an expression, not with callables")
+            return _objective_from_callables(f, grad, hess, dimension, **tags), None
+        return functions.from_expression(expression, parameters=params, variables=variables), expression
+    except CheckInputError:
+        raise
+    except ValueError as error:  # ExpressionError and the registry's one-line errors
+        raise CheckInputError(str(error)) from None
+
+
+def _dimension(x0, variables, f):
+    if f is None:
+        return None
+    if x0 is not None:
+        return int(np.atleast_2d(np.asarray(x0, dtype=float)).shape[1])
+    if variables is not None:
+        return len(variables)
+    raise CheckInputError("with callables give x0 (the start, which sets the dimension) or variables")
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _starts(objective, x0, starts, box, seed):
+    if x0 is not None:
+        if starts is not None:
+            raise CheckInputError("give either x0 or starts, not both")
+        if box is not None:
+            raise CheckInputError("box draws random starts: give it with starts, not with x0")
+        try:
+            X = np.atleast_2d(np.asarray(x0, dtype=float))
+        except (TypeError, ValueError):
+            raise CheckInputError(f"x0 must be numbers, got {x0!r}") from None
+        if X.ndim != 2 or X.shape[1] != objective.n:
+            names = ", ".join(objective.variables)
+            raise CheckInputError(f"x0 has {X.shape[-1] if X.ndim else 0} value(s) but the function has "
+                                  f"{objective.n} variable(s) ({names})")
+        if not np.isfinite(X).all():
+            raise CheckInputError("x0 must be finite")
+        return X
+    count = 8 if starts is None else starts
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 1 <= count <= MAX_STARTS:
+        raise CheckInputError(f"starts must be an integer in [1, {MAX_STARTS}], got {count!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise CheckInputError(f"seed must be an integer >= 0, got {seed!r}")
+    rng = np.random.default_rng(seed)
+    if box is None:
+        return np.asarray(objective.sample_starts(rng, count), dtype=float)
+    try:
+        low, high = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise CheckInputError(f"box takes (LO, HI), got {box!r}") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise CheckInputError(f"box takes finite LO < HI, got {box!r}")
+    return rng.uniform(low, high, size=(count, objective.n))
+
+
+def validate_starts(objective, starts):
+    """Refuse starts where ``f`` or its gradient is not finite, or the callables return bad shapes."""
+    try:
+        with np.errstate(all="ignore"):
+            values = np.asarray(objective.f(starts), dtype=float)
+            gradients = np.asarray(objective.grad(starts), dtype=float)
+    except Exception as error:  # noqa: BLE001 - the user's own callables may raise anything
+        raise CheckInputError(f"evaluating the function at the starts failed: {type(error).__name__}: {error}") from None
+    if values.shape != (starts.shape[0],) or gradients.shape != starts.shape:
+        raise CheckInputError(f"f must map (B, n) to (B,) and grad (B, n) to (B, n): got {values.shape} and "
+                              f"{gradients.shape} for starts of shape {starts.shape}")
+    bad = ~(np.isfinite(values) & np.isfinite(gradients).all(axis=1))
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        point = ", ".join(f"{v:g}" for v in starts[index])
+        what = "f" if not np.isfinite(values[index]) else "the gradient"
+        raise CheckInputError(f"{what} is not finite at the start ({point}); choose another start")
+
+
+def algorithm_parameters(algorithm, options):
+    """The parameters of ``algorithm`` among ``options`` (the others belong to other algorithms)."""
+    accepted = ALGORITHMS[algorithm].defaults
+    chosen = {name: value for name, value in options.items() if value is not None and name in accepted}
+    return resolve_params(algorithm, **chosen)
+
+
+def unused_options(algorithms, options):
+    """Options given that no chosen algorithm takes (they would be silently ignored)."""
+    return [name for name, value in options.items() if value is not None
+            and not any(name in ALGORITHMS[a].defaults for a in algorithms)]
+
+
+def _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter, backend_name):
+    algorithms = list(algorithms)
+    if not algorithms:
+        raise CheckInputError("give at least one algorithm")
+    for name in algorithms:
+        if name not in ALGORITHMS:
+            raise CheckInputError(f"unknown algorithm {name!r}; choose among {', '.join(ALGORITHMS)}")
+    for name, value in options.items():
+        if value is not None:
+            try:
+                check_in_range(name, value)
+            except ValueError as error:
+                raise CheckInputError(str(error)) from None
+    eps_min_value = DEFAULT_EPS_MIN[backend_name] if eps_min is None else eps_min
+    for label, value in (("eps_max", eps_max), ("eps_min", eps_min_value)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+            raise CheckInputError(f"{label} must be finite and > 0, got {value!r}")
+    if not (EPS_LIMITS[0] <= eps_min_value and eps_max <= EPS_LIMITS[1]):
+        raise CheckInputError(f"eps_min and eps_max must lie in [{EPS_LIMITS[0]:g}, {EPS_LIMITS[1]:g}] "
+                              "(the bounds use eps^2, which must stay a normal float)")
+    if not eps_min_value < eps_max:
+        raise CheckInputError(f"eps_min ({eps_min_value:g}) must be below eps_max ({eps_max:g})")
+    if isinstance(eps_per_decade, bool) or not isinstance(eps_per_decade, (int, np.integer)) \
+            or not 1 <= eps_per_decade <= MAX_EPS_PER_DECADE:
+        raise CheckInputError(f"eps_per_decade must be an integer in [1, {MAX_EPS_PER_DECADE}], got {eps_per_decade!r}")
+    budget = DEFAULT_MAX_ITER[backend_name] if max_iter is None else max_iter
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or not 1 <= budget <= MAX_ITER_LIMIT:
+        raise CheckInputError(f"max_iter must be an integer in [1, {MAX_ITER_LIMIT:.0e}], got {max_iter!r}")
+    eps = eps_grid(float(eps_max), float(eps_min_value), int(eps_per_decade))
+    return algorithms, eps, int(budget)
+
+
+def _run_check(objective, starts, algorithms, options, eps, max_iter, backend, seed, expression_text, dropped):
+    runs = []
+    for algorithm in algorithms:
+        runs.append(run_minimize(objective, starts, algorithm, backend=backend, eps=eps, max_iter=max_iter,
+                                 trace=True, **algorithm_parameters(algorithm, options)))
+    hypotheses = estimate_hypotheses(objective, starts, runs, seed=seed)
+    assessments = tuple(assess_run(objective, result, hypotheses, fit_seed=seed) for result in runs)
+    function = FunctionReport(
+        name=objective.name,
+        expression=expression_text if expression_text is not None else (
+            str(objective.expression) if objective.expression is not None else None),
+        variables=tuple(objective.variables),
+        params=dict(objective.params),
+        analytic=objective.analytic,
+        analytic_reason=objective.analytic_reason,
+        l_smooth_declared=objective.l_smooth,
+        l0l1_smooth_declared=objective.l0l1_smooth,
+        L=number(hypotheses.L), L0=number(hypotheses.L0), L1=number(hypotheses.L1),
+        grad_norm_max=number(hypotheses.grad_norm_max),
+        lojasiewicz_theta=headline_theta(assessments),
+        f_star=number(hypotheses.f_star),
+        f_star_source=hypotheses.f_star_source,
+        bounded_iterates=hypotheses.bounded_iterates,
+        constants_sampled_on=hypotheses.sampled_on,
+        constants_are_lower_estimates=hypotheses.lower_estimates,
+        dropped_names=tuple(dropped),
+    )
+    return CheckReport(function, tuple(algorithm_report(r, a) for r, a in zip(runs, assessments)), assessments)
+
+
+# ----------------------------------------------------------------------------- the interface
+
+
+def check(expression=None, *, function=None, f=None, grad=None, hess=None, params=None, variables=None,
+          x0=None, starts=None, box=None, seed=0, algorithms=DEFAULT_ALGORITHMS, eta0=None, lam=None, f1=None,
+          f2=None, eta=None, eps_max=1e-2, eps_min=None, eps_per_decade=4, max_iter=None, backend="auto",
+          name=None, analytic=None, bounded=None, l_smooth=None, l0l1_smooth=None, f_star=None):
+    """Check the complexity bounds of Armijo-like methods on one function.
+
+    Parameters
+    ----------
+    expression : str, optional
+        The objective, e.g. ``"x**4 + 3*y**2"`` (parsed safely, never run as Python).
+    function : str, optional
+        A registry entry instead (``armijo functions`` lists them); ``params`` its parameters.
+    f, grad, hess : callable, optional
+        The user's own batched oracles instead: ``f(X) -> (B,)``, ``grad(X) -> (B, n)``,
+        ``hess(X) -> (B, n, n)`` (optional; central differences of ``grad`` otherwise).
+        With callables, give ``x0`` (it sets the dimension) and the class tags you assert:
+        ``analytic``, ``bounded`` (bounded iterates), ``l_smooth``, ``l0l1_smooth`` (True,
+        False or None for unknown), and ``f_star`` where ``inf f`` is known.
+    params : dict, optional
+        Parameter values: of the registry family, or of the names of the expression that are
+        parameters, not variables (e.g. ``{"p": 3}`` for ``"x**(2*p)"``).
+    variables : sequence of str, optional
+        Variable order of an expression (default: natural order, ``x2`` before ``x10``).
+    x0 : array_like, optional
+        One start ``(n,)`` or several ``(B, n)``.
+    starts, box, seed
+        Otherwise ``starts`` random starts (default 8) drawn from the function's start
+        distribution (for expressions: uniform in ``[-2, 2]^n``) or uniform in
+        ``box = (LO, HI)`` per coordinate, with ``seed``.
+    algorithms : sequence of str
+        Engine algorithms (default ``armijo``, ``armijo-increase``, ``gd``).
+    eta0, lam, f1, f2, eta : float, optional
+        Algorithm parameters (defaults: the engine's); each must belong to a chosen algorithm.
+    eps_max, eps_min, eps_per_decade : float, float, int
+        The thresholds on ``||grad f||`` (default ``1e-2`` to ``1e-10`` on the compiled
+        backend, ``1e-8`` on NumPy; 4 per decade).
+    max_iter : int, optional
+        Budget per start (default ``2 10^8`` compiled, about 8 s per start that never
+        converges; ``2 10^5`` NumPy).
+    backend : str
+        ``"auto"`` (compiled when Numba is installed and the function has a kernel),
+        ``"compiled"`` or ``"numpy"``.
+    name : str, optional
+        A name for callables in the report.
+
+    Returns
+    -------
+    CheckReport
+
+    Raises
+    ------
+    CheckInputError
+        Bad input, with a one-line message.
+    """
+    tags = dict(name=name, analytic=analytic, bounded=bounded, l_smooth=l_smooth, l0l1_smooth=l0l1_smooth,
+                f_star=f_star)
+    if f is None and (grad is not None or hess is not None):
+        raise CheckInputError("grad and hess go with f")
+    if f is not None and grad is None:
+        raise CheckInputError("with f, give grad as well")
+    if f is None and any(value is not None for key, value in tags.items()):
+        raise CheckInputError("name and the class tags (analytic, bounded, ...) go with f and grad callables: "
+                              "expressions and registry entries carry their own")
+    objective, text = _objective(expression, function, f, grad, hess, params, variables,
+                                 _dimension(x0, variables, f), tags)
+    options = {"eta0": eta0, "lam": lam, "f1": f1, "f2": f2, "eta": eta}
+    try:
+        choice = backend_choice(objective, backend)
+    except ValueError as error:
+        raise CheckInputError(str(error)) from None
+    algorithms, eps, budget = _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter,
+                                        choice.backend)
+    unused = unused_options(algorithms, options)
+    if unused:
+        raise CheckInputError(f"{', '.join(unused)} is a parameter of none of the chosen algorithms "
+                              f"({', '.join(algorithms)})")
+    X = _starts(objective, x0, starts, box, seed)
+    validate_starts(objective, X)
+    dropped = ()
+    if text is not None:
+        from functions.expressions import dropped_names
+        dropped = dropped_names(text, objective.expression, params)
+    return _run_check(objective, X, algorithms, options, eps, budget, choice.backend, seed, text, dropped)
+
+
+def parse_values(text):
+    """Values of a swept parameter: ``"2,3,4"``, ``"2:8"`` (integers, inclusive) or ``"0.5:2:0.5"``."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            parts = [float(part) for part in text.split(":")]
+            if len(parts) not in (2, 3):
+                raise ValueError
+            start, stop = parts[0], parts[1]
+            step = parts[2] if len(parts) == 3 else 1.0
+            if not all(math.isfinite(p) for p in parts) or step <= 0:
+                raise CheckInputError(f"a range START:STOP[:STEP] needs finite numbers and STEP > 0, got {text!r}")
+            count = math.floor((stop - start) / step + 1e-9) + 1
+            if count < 1:
+                raise CheckInputError(f"the range {text!r} is empty")
+            if count > MAX_SWEEP_VALUES:
+                raise CheckInputError(f"the range {text!r} has {count} values; at most {MAX_SWEEP_VALUES}")
+            values = [start + k * step for k in range(count)]
+        else:
+            values = [float(part) for part in text.split(",") if part.strip()]
+    except CheckInputError:
+        raise
+    except ValueError:
+        raise CheckInputError(f"sweep values are NUMBERS,... or START:STOP[:STEP], got {text!r}") from None
+    if not values:
+        raise CheckInputError(f"no value to sweep in {text!r}")
+    if not all(math.isfinite(v) for v in values):
+        raise CheckInputError(f"sweep values must be finite, got {text!r}")
+    return [int(v) if float(v).is_integer() else v for v in values]
+
+
+def sweep(expression=None, *, over, function=None, params=None, expect=None, **check_options):
+    """:func:`check` for every combination of the values in ``over``; compare with ``expect``.
+
+    Parameters
+    ----------
+    expression, function : str
+        As in :func:`check` (an expression whose parameters are the swept names, or a registry
+        family whose parameters they are).
+    over : dict
+        Swept parameter -> list of values (at most :data:`MAX_SWEEP_VALUES` combinations).
+    params : dict, optional
+        Parameters held fixed.
+    expect : str, optional
+        A conjectured exponent as a formula in the swept parameters, e.g.
+        ``"(2*p-2)/(2*p-1)"`` (same safe parser): each row agrees when it lies in the
+        fitted interval of the first algorithm (the largest limit group).
+    **check_options
+        Everything else :func:`check` takes (``x0``, ``algorithms``, ``eps_min``...).
+
+    Returns
+    -------
+    SweepReport
+    """
+    if not isinstance(over, dict) or not over:
+        raise CheckInputError("over must map each swept parameter to its values")
+    if check_options.get("f") is not None:
+        raise CheckInputError("a sweep needs an expression or a registry family (callables have no parameters)")
+    fixed = dict(params or {})
+    over = dict(over)
+    names = list(over)
+    for name in names:
+        if name in fixed:
+            raise CheckInputError(f"{name} is both swept and fixed")
+        values = over[name]
+        if isinstance(values, str):
+            over[name] = parse_values(values)
+        elif not list(values):
+            raise CheckInputError(f"no value to sweep for {name}")
+    combinations = list(itertools.product(*(list(over[name]) for name in names)))
+    if len(combinations) > MAX_SWEEP_VALUES:
+        raise CheckInputError(f"{len(combinations)} parameter values to sweep; at most {MAX_SWEEP_VALUES}")
+    formula = None
+    if expect is not None:
+        formula = _expect_formula(expect, names)
+    rows, table = [], []
+    for combination in combinations:
+        values = dict(zip(names, combination))
+        try:
+            report = check(expression, function=function, params={**fixed, **values}, **check_options)
+        except CheckInputError as error:
+            raise CheckInputError(f"{_values_text(values)}: {error}") from None
+        rows.append(report)
+        table.append(values)
+    expect_report = None
+    if formula is not None:
+        expect_rows = []
+        for values, report in zip(table, rows):
+            expected = _evaluate(formula, values)
+            block = report.algorithms[0]
+            low, high = block.exponent_ci
+            agrees = (expected is not None and low is not None and high is not None
+                      and low - 1e-12 <= expected <= high + 1e-12)
+            expect_rows.append(ExpectRow(values, expected, block.model, block.exponent, block.exponent_ci, bool(agrees)))
+        expect_report = ExpectReport(expect, rows[0].algorithms[0].algorithm,
+                                     sum(row.agrees for row in expect_rows), tuple(expect_rows))
+    return SweepReport({"parameters": names, "values": table, "fixed": fixed,
+                        "target": expression if expression is not None else function}, tuple(rows), expect_report)
+
+
+def _values_text(values):
+    return ", ".join(f"{name}={value:g}" for name, value in values.items())
+
+
+def _expect_formula(text, names):
+    """The conjecture parsed safely; its only names must be swept parameters."""
+    from functions.expressions import ExpressionError, parse_expression
+
+    try:
+        expression, symbols = parse_expression(text, allow_constant=True)
+    except ExpressionError as error:
+        raise CheckInputError(f"expect: {error}") from None
+    unknown = [symbol.name for symbol in symbols if symbol.name not in names]
+    if unknown:
+        raise CheckInputError(f"expect: {', '.join(unknown)} is not a swept parameter ({', '.join(names)})")
+    return expression
+
+
+def _evaluate(formula, values):
+    import sympy
+
+    substituted = formula.subs({sympy.Symbol(name, real=True): value for name, value in values.items()})
+    try:
+        value = float(substituted)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
