@@ -229,7 +229,7 @@ def _trial_point(x, eta, direction, out):
 
 @njit(**_OPTIONS)
 def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
-               status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows):
+               status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
     """Run start ``b`` to its stop and write its row of every output (the engine's single loop)."""
     n = starts.shape[1]
     m = thresholds.shape[0]
@@ -285,6 +285,8 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
             trace_reals[_TRACE_F, trace_row, b] = traced_f
             trace_reals[_TRACE_GRAD_NORM, trace_row, b] = grad_norm
             trace_reals[_TRACE_X_NORM, trace_row, b] = math.sqrt(squared_norm(x))
+            for i in range(n):
+                trace_x[trace_row, b, i] = x[i]
             trace_f_evals[trace_row, b] = f_evals
             trace_row += 1
             next_trace = trace_at[trace_row] if trace_row < trace_points else -1
@@ -406,17 +408,17 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
 
 
 def _run_serial_py(f, grad, starts, code, reals, integers, thresholds, trace_at,
-                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows):
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
     for b in range(starts.shape[0]):
         _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
-                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows)
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x)
 
 
 def _run_parallel_py(f, grad, starts, code, reals, integers, thresholds, trace_at,
-                     status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows):
+                     status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
     for b in prange(starts.shape[0]):
         _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
-                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows)
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x)
 
 
 _LOOP_SIGNATURE = types.none(
@@ -424,7 +426,7 @@ _LOOP_SIGNATURE = types.none(
     types.float64[:, ::1], types.int64, types.float64[::1], types.int64[::1], types.float64[::1],
     types.int64[::1], types.int64[::1], types.int64[:, ::1], types.int64[:, :, ::1],
     types.float64[:, ::1], types.float64[:, ::1], types.float64[:, :, ::1], types.int64[:, ::1],
-    types.int64[::1],
+    types.int64[::1], types.float64[:, :, ::1],
 )
 
 _LOOPS = {}
@@ -518,10 +520,11 @@ def minimize_compiled(
     trace_reals = np.full((4, trace_at.size, starts), np.nan)
     trace_f_evals = np.full((trace_at.size, starts), -1, dtype=np.int64)
     trace_rows = np.zeros(starts, dtype=np.int64)
+    trace_x = np.full((trace_at.size, starts, X.shape[1]), np.nan)
 
     arguments = (kernels.f, kernels.grad, X, ALGORITHM_CODES[spec.name], reals, integers,
                  np.ascontiguousarray(thresholds), trace_at, status, counts, hit_tables, x_out, floats,
-                 trace_reals, trace_f_evals, trace_rows)
+                 trace_reals, trace_f_evals, trace_rows, trace_x)
     previous_threads = numba.get_num_threads()
     workers = previous_threads if threads is None else int(threads)
     if starts == 1 or workers == 1:
@@ -543,6 +546,7 @@ def minimize_compiled(
             grad_norm=trace_reals[_TRACE_GRAD_NORM, :used].copy(),
             x_norm=trace_reals[_TRACE_X_NORM, :used].copy(),
             f_evals=trace_f_evals[:used].copy(),
+            x=trace_x[:used].copy(),
         )
     return RunResult(
         algorithm=spec.name,

@@ -129,9 +129,10 @@ _LARGEST_FLOAT = float(np.finfo(np.float64).max)
 
 
 class _TraceRecorder:
-    def __init__(self, iterations, starts):
+    def __init__(self, iterations, starts, dimension):
         self.iterations = iterations
         shape = (iterations.size, starts)
+        self.x = np.full(shape + (dimension,), np.nan)
         self.step = np.full(shape, np.nan)
         self.f = np.full(shape, np.nan)
         self.grad_norm = np.full(shape, np.nan)
@@ -151,6 +152,7 @@ class _TraceRecorder:
         self.f[row, ids] = f
         self.grad_norm[row, ids] = grad_norm
         self.x_norm[row, ids] = np.sqrt(squared_norms(X))
+        self.x[row, ids] = X
         self.f_evals[row, ids] = f_evals
         self.position += 1
 
@@ -163,6 +165,7 @@ class _TraceRecorder:
             grad_norm=self.grad_norm[used],
             x_norm=self.x_norm[used],
             f_evals=self.f_evals[used],
+            x=self.x[used],
         )
 
 
@@ -299,7 +302,7 @@ class _Run:
         self.precision_floor_ulps = precision_floor_ulps
         starts, dimension = X.shape
         self.oracle = CountingOracle(f, grad, starts)
-        self.recorder = _TraceRecorder(trace_iterations(max_iter, trace_per_decade), starts) if trace else None
+        self.recorder = _TraceRecorder(trace_iterations(max_iter, trace_per_decade), starts, dimension) if trace else None
         # Thresholds padded with -inf: the next threshold of a start that hit all of them.
         self.padded_thresholds = np.append(thresholds, -np.inf)
         self.ascending_thresholds = thresholds[::-1].copy()

@@ -36,6 +36,8 @@ class Trace:
         ``||x_k||``.
     f_evals : ndarray, shape (T, B)
         Function evaluations spent up to and including iterate ``k``.
+    x : ndarray, shape (T, B, n)
+        The iterates ``x_k`` themselves (the region a run visited).
 
     Entries after a start has stopped are nan (``f_evals``: -1).
     """
@@ -46,6 +48,7 @@ class Trace:
     grad_norm: np.ndarray
     x_norm: np.ndarray
     f_evals: np.ndarray
+    x: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -30,34 +30,11 @@ from experiments.framework import eps_grid
 from experiments.runner import backend_choice, run_minimize
 from theory.assessment import assess_run, estimate_hypotheses
 
+from armijo_suite.limits import (ALGORITHM_OPTIONS, DEFAULT_ALGORITHMS, DEFAULT_BOX, DEFAULT_EPS_MIN,  # noqa: F401
+                                 DEFAULT_MAX_ITER, EPS_LIMITS, MAX_EPS_PER_DECADE, MAX_ITER_LIMIT, MAX_STARTS,
+                                 MAX_SWEEP_VALUES, CheckInputError, check_numbers)
 from armijo_suite.report import (CheckReport, ExpectReport, ExpectRow, FunctionReport, SweepReport,
                                  algorithm_report, headline_theta, number)
-
-DEFAULT_ALGORITHMS = ("armijo", "armijo-increase", "gd")
-
-#: Range of the thresholds: eps^2 and eps^-2 stay normal floats.
-EPS_LIMITS = (1e-150, 1e150)
-#: At most this many thresholds per decade (each is a column of every table).
-MAX_EPS_PER_DECADE = 100
-#: Default budget and smallest threshold per backend: the compiled loop runs ~10^8 iterations in
-#: seconds (x^6 from 0.9 reaches 1e-10 after 1.75e8), the NumPy engine ~10^5.
-DEFAULT_MAX_ITER = {"compiled": 200_000_000, "numpy": 200_000}
-DEFAULT_EPS_MIN = {"compiled": 1e-10, "numpy": 1e-8}
-#: The largest budget a start may have (the compiled loop counts in int64; 10^12 iterations are days).
-MAX_ITER_LIMIT = 10**12
-#: Random starts: at most this many.
-MAX_STARTS = 10_000
-#: A sweep has at most this many parameter values (product over swept parameters).
-MAX_SWEEP_VALUES = 50
-#: The default box of the random starts of an expression or of user callables.
-DEFAULT_BOX = (-2.0, 2.0)
-#: Parameters of the algorithms that a check accepts.
-ALGORITHM_OPTIONS = ("eta0", "lam", "f1", "f2", "eta")
-
-
-class CheckInputError(ValueError):
-    """Bad input to a check (the command line exits with code 2)."""
-
 
 # ----------------------------------------------------------------------------- objectives
 
@@ -124,6 +101,24 @@ def _dimension(x0, variables, f):
 # ----------------------------------------------------------------------------- inputs
 
 
+def describe_starts(objective, x0, starts, box, seed):
+    """Where the starts come from, for the report."""
+    if x0 is not None:
+        return "given (x0)"
+    count = 8 if starts is None else starts
+    if box is not None:
+        return f"{count} uniform in [{box[0]:g}, {box[1]:g}]^{objective.n} (seed {seed})"
+    sampler_box = getattr(objective.sample_starts, "box", None)
+    if sampler_box is not None:
+        low, high = (np.asarray(v, dtype=float) for v in sampler_box)
+        if np.all(low == low[0]) and np.all(high == high[0]):
+            where = f"[{low[0]:g}, {high[0]:g}]^{objective.n}"
+        else:
+            where = "the box [" + ", ".join(f"{a:g}..{b:g}" for a, b in zip(low, high)) + "]"
+        return f"{count} uniform in {where}, the function's start distribution (seed {seed})"
+    return f"{count} from the function's start distribution (seed {seed})"
+
+
 def _starts(objective, x0, starts, box, seed):
     if x0 is not None:
         if starts is not None:
@@ -142,10 +137,6 @@ def _starts(objective, x0, starts, box, seed):
             raise CheckInputError("x0 must be finite")
         return X
     count = 8 if starts is None else starts
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 1 <= count <= MAX_STARTS:
-        raise CheckInputError(f"starts must be an integer in [1, {MAX_STARTS}], got {count!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CheckInputError(f"seed must be an integer >= 0, got {seed!r}")
     rng = np.random.default_rng(seed)
     if box is None:
         return np.asarray(objective.sample_starts(rng, count), dtype=float)
@@ -204,25 +195,14 @@ def _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter, b
             except ValueError as error:
                 raise CheckInputError(str(error)) from None
     eps_min_value = DEFAULT_EPS_MIN[backend_name] if eps_min is None else eps_min
-    for label, value in (("eps_max", eps_max), ("eps_min", eps_min_value)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-            raise CheckInputError(f"{label} must be finite and > 0, got {value!r}")
-    if not (EPS_LIMITS[0] <= eps_min_value and eps_max <= EPS_LIMITS[1]):
-        raise CheckInputError(f"eps_min and eps_max must lie in [{EPS_LIMITS[0]:g}, {EPS_LIMITS[1]:g}] "
-                              "(the bounds use eps^2, which must stay a normal float)")
-    if not eps_min_value < eps_max:
-        raise CheckInputError(f"eps_min ({eps_min_value:g}) must be below eps_max ({eps_max:g})")
-    if isinstance(eps_per_decade, bool) or not isinstance(eps_per_decade, (int, np.integer)) \
-            or not 1 <= eps_per_decade <= MAX_EPS_PER_DECADE:
-        raise CheckInputError(f"eps_per_decade must be an integer in [1, {MAX_EPS_PER_DECADE}], got {eps_per_decade!r}")
     budget = DEFAULT_MAX_ITER[backend_name] if max_iter is None else max_iter
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or not 1 <= budget <= MAX_ITER_LIMIT:
-        raise CheckInputError(f"max_iter must be an integer in [1, {MAX_ITER_LIMIT:.0e}], got {max_iter!r}")
+    check_numbers(eps_max=eps_max, eps_min=eps_min_value, eps_per_decade=eps_per_decade, max_iter=budget)
     eps = eps_grid(float(eps_max), float(eps_min_value), int(eps_per_decade))
     return algorithms, eps, int(budget)
 
 
-def _run_check(objective, starts, algorithms, options, eps, max_iter, backend, seed, expression_text, dropped):
+def _run_check(objective, starts, algorithms, options, eps, max_iter, backend, seed, expression_text, dropped,
+               starts_drawn=""):
     runs = []
     for algorithm in algorithms:
         runs.append(run_minimize(objective, starts, algorithm, backend=backend, eps=eps, max_iter=max_iter,
@@ -248,6 +228,7 @@ def _run_check(objective, starts, algorithms, options, eps, max_iter, backend, s
         constants_sampled_on=hypotheses.sampled_on,
         constants_are_lower_estimates=hypotheses.lower_estimates,
         dropped_names=tuple(dropped),
+        starts_drawn=starts_drawn,
     )
     return CheckReport(function, tuple(algorithm_report(r, a) for r, a in zip(runs, assessments)), assessments)
 
@@ -318,6 +299,8 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
     if f is None and any(value is not None for key, value in tags.items()):
         raise CheckInputError("name and the class tags (analytic, bounded, ...) go with f and grad callables: "
                               "expressions and registry entries carry their own")
+    check_numbers(eps_max=eps_max, eps_min=eps_min, eps_per_decade=eps_per_decade, max_iter=max_iter,
+                  starts=starts, seed=seed)
     objective, text = _objective(expression, function, f, grad, hess, params, variables,
                                  _dimension(x0, variables, f), tags)
     options = {"eta0": eta0, "lam": lam, "f1": f1, "f2": f2, "eta": eta}
@@ -337,7 +320,8 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
     if text is not None:
         from functions.expressions import dropped_names
         dropped = dropped_names(text, objective.expression, params)
-    return _run_check(objective, X, algorithms, options, eps, budget, choice.backend, seed, text, dropped)
+    return _run_check(objective, X, algorithms, options, eps, budget, choice.backend, seed, text, dropped,
+                      describe_starts(objective, x0, starts, box, seed))
 
 
 def parse_values(text):

@@ -109,8 +109,20 @@ def _as_options(message):
     return re.sub(pattern, option, message)
 
 
+#: The expression parser's limits, as functions.expressions states them (tested equal), for --help
+#: without importing SymPy.
+EXPRESSION_LIMITS = {"length": 1000, "variables": 64, "depth": 60, "exponent": 64}
+
+
 def command_check(args):
-    from armijo_suite.api import CheckInputError, check, parse_values, sweep
+    from armijo_suite.limits import CheckInputError, check_numbers
+
+    try:  # plain sizes first: refused before the heavy imports
+        check_numbers(eps_max=args.eps_max, eps_min=args.eps_min, eps_per_decade=args.eps_per_decade,
+                      max_iter=args.max_iter, starts=args.starts, seed=args.seed)
+    except CheckInputError as error:
+        raise UsageError(_as_options(str(error))) from None
+    from armijo_suite.api import check, parse_values, sweep
 
     if args.function and args.expression:
         raise UsageError("give either an expression or --function, not both")
@@ -174,9 +186,8 @@ def command_algorithms(args):
 
 
 def build_parser():
-    from armijo_suite.api import (DEFAULT_BOX, DEFAULT_EPS_MIN, DEFAULT_MAX_ITER, MAX_EPS_PER_DECADE,
-                                  MAX_ITER_LIMIT, MAX_STARTS, MAX_SWEEP_VALUES)
-    from functions.expressions import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_VARIABLES
+    from armijo_suite.limits import (DEFAULT_BOX, DEFAULT_EPS_MIN, DEFAULT_MAX_ITER, MAX_EPS_PER_DECADE,
+                                     MAX_ITER_LIMIT, MAX_STARTS, MAX_SWEEP_VALUES)
 
     parser = _Parser(prog="armijo", description="Theory-verification suite for Armijo-like line searches.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -191,8 +202,8 @@ def build_parser():
   asin acos atan asinh acosh atanh erf sigmoid softplus abs sign heaviside floor ceiling relu max min.
   pi, e and E are constants, never variables; nan, inf and I are refused as names.  Variables are
   the other names, in natural order (x2 before x10) unless --vars gives the order.  Limits: at most
-  {MAX_LENGTH} characters, {MAX_VARIABLES} variables, nesting depth {MAX_DEPTH}, numeric exponents
-  |k| <= {MAX_EXPONENT}; ASCII only.  The text is parsed, never run as Python.
+  {EXPRESSION_LIMITS['length']} characters, {EXPRESSION_LIMITS['variables']} variables, nesting depth {EXPRESSION_LIMITS['depth']}, numeric exponents
+  |k| <= {EXPRESSION_LIMITS['exponent']}; ASCII only.  The text is parsed, never run as Python.
 starts: --x0 (one start) or --starts N random starts uniform in the box [{DEFAULT_BOX[0]:g}, {DEFAULT_BOX[1]:g}]^n
   (a registry entry: its own start distribution) or in --box; at most {MAX_STARTS} starts.
 sweeps: --sweep p=2,3,4 or p=2:8 (integers) or p=0.5:2:0.25; at most {MAX_SWEEP_VALUES} values.""")

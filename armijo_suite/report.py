@@ -59,6 +59,7 @@ class BoundReport(_Record):
     max_ratio: float | None
     checked: int
     violations: int
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class FunctionReport(_Record):
     constants_sampled_on: str
     constants_are_lower_estimates: bool
     dropped_names: tuple = ()
+    starts_drawn: str = ""
 
 
 @dataclass(frozen=True)
@@ -253,8 +255,10 @@ def censored_median(values):
     return tuple(None if not np.isfinite(v) else float(v) for v in np.atleast_1d(median))
 
 
-def bound_reports(checks):
-    return tuple(BoundReport(c.theorem, bool(c.holds), number(c.max_ratio), int(c.n_checked), int(c.n_violations))
+def bound_reports(checks, unchecked=None):
+    unchecked = unchecked or {}
+    return tuple(BoundReport(c.theorem, bool(c.holds), number(c.max_ratio), int(c.n_checked), int(c.n_violations),
+                             None if c.n_checked else unchecked.get(c.theorem, "no count where it applies in this group"))
                  for c in checks)
 
 
@@ -329,7 +333,7 @@ def algorithm_report(result, assessment):
             "a": number(assessment.two_regime.a), "b": number(assessment.two_regime.b),
             "crossover_eps": number(assessment.two_regime.crossover_eps)},
         predicted_max_exponent=number(assessment.predicted_exponent),
-        bounds=bound_reports(assessment.checks),
+        bounds=bound_reports(assessment.checks, assessment.unchecked),
         delta=tuple(number(d) for d in assessment.delta),
         delta_source=tuple(assessment.delta_source),
         groups=tuple(group_report(result, group) for group in assessment.groups),
@@ -416,7 +420,7 @@ def _count_table(lines, eps, iterations, f_evals, indent):
 def _bound_lines(lines, bounds, indent):
     for bound in bounds:
         if not bound.checked:
-            lines.append(f"{indent}{bound.theorem}: not checked (no count where it applies)")
+            lines.append(f"{indent}{bound.theorem}: not checked: {bound.reason}")
             continue
         state = "holds" if bound.holds else f"VIOLATED ({bound.violations} counts)"
         lines.append(f"{indent}{bound.theorem}: {state}, largest measured/bound = {_fmt(bound.max_ratio)} "
@@ -437,7 +441,9 @@ def format_report(report):
                  f"inf f = {_fmt(function.f_star)} ({function.f_star_source})")
     lines.append(f"  L = {_fmt(function.L)}   (L0, L1) = ({_fmt(function.L0)}, {_fmt(function.L1)})   "
                  f"max ||g|| = {_fmt(function.grad_norm_max)}")
-    lines.append(f"  constants: lower estimates on {function.constants_sampled_on}")
+    how = "lower estimates, sampled" if function.constants_are_lower_estimates else "exact where declared, else sampled"
+    lines.append(f"  constants ({how}): {function.constants_sampled_on}")
+    lines.append(f"  starts: {function.starts_drawn}")
     for block in report.algorithms:
         params = ", ".join(f"{k}={v:g}" for k, v in block.params.items())
         lines.append("")
@@ -494,46 +500,77 @@ def format_sweep(sweep):
 # ----------------------------------------------------------------------------- figures
 
 
-def plot_report(report, path):
-    """Log-log ``N(eps)`` per algorithm with the fitted slope over its window and the predicted one."""
+#: Marker and line style per algorithm in the order of the report: coinciding curves stay visible.
+PLOT_STYLES = (("o", "-"), ("s", "--"), ("^", "-."), ("D", ":"), ("v", "-"), ("P", "--"), ("X", "-."), ("*", ":"),
+               ("h", "-"))
+
+
+def report_figure(report):
+    """The log-log figure of ``N(eps)``: per algorithm the medians of its largest limit group, the
+    fitted model over its window and the theorems' ceiling, both drawn within the data's range."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(6.4, 4.6))
-    for block in report.algorithms:
+    figure, axes = plt.subplots(figsize=(7.6, 4.6))
+    shown_n = []
+    for index, block in enumerate(report.algorithms):
+        group = block.groups[0] if block.groups else block
         eps = np.array(block.eps)
-        median = np.array([np.nan if v is None else v for v in block.iterations_median], dtype=float)
+        median = np.array([np.nan if v is None else v for v in group.iterations_median], dtype=float)
         shown = np.isfinite(median) & (median > 0)
         if not shown.any():
             continue
-        line, = axes.loglog(eps[shown], median[shown], "o-", ms=3, label=block.algorithm)
-        exponent, (low, high) = block.exponent, block.fit_window
-        if exponent is not None and low is not None:
-            inside = shown & (eps >= low) & (eps <= high)
-            if inside.any():
-                anchor_eps, anchor_n = eps[inside][-1], median[inside][-1]
-                grid = np.array([low, high])
-                axes.loglog(grid, anchor_n * (grid / anchor_eps) ** (-exponent), "--", color=line.get_color(),
-                            label=f"fit slope {exponent:.2f}")
-                predicted = block.predicted_max_exponent
-                if predicted is not None:
-                    axes.loglog(grid, anchor_n * (grid / anchor_eps) ** (-predicted), ":",
-                                color=line.get_color(), label=f"predicted max {predicted:g}")
+        marker, style = PLOT_STYLES[index % len(PLOT_STYLES)]
+        # later algorithms are drawn smaller on top, so that coinciding curves all stay visible
+        line, = axes.loglog(eps[shown], median[shown], marker=marker, ls=style, ms=6 - 1.2 * (index % 3),
+                            mfc="none", lw=1, label=f"{block.algorithm} ({group.starts} start(s))", zorder=3 + index)
+        shown_n.append(median[shown])
+        low, high = group.fit_window
+        if low is None or group.model == "undetermined":
+            continue
+        inside = shown & (eps >= low) & (eps <= high)
+        if not inside.any():
+            continue
+        grid = np.logspace(np.log10(low), np.log10(high), 50)
+        anchor_eps, anchor_n = eps[inside][-1], median[inside][-1]
+        if group.model == "logarithmic":
+            fitted = anchor_n + group.iterations_per_decade * np.log10(anchor_eps / grid)
+            label = f"fit: log, {group.iterations_per_decade:.3g} per decade"
+        else:
+            fitted = anchor_n * (grid / anchor_eps) ** (-group.exponent)
+            label = f"fit: slope {group.exponent:.3g}"
+        axes.loglog(grid, fitted, ls=style, color=line.get_color(), lw=2, alpha=0.45, label=label)
+        predicted = group.predicted_max_exponent
+        if predicted is not None:
+            ceiling = anchor_n * (grid / anchor_eps) ** (-predicted)
+            axes.loglog(grid, ceiling, ":", color=line.get_color(), lw=1, label=f"ceiling: slope {predicted:g}")
+    if shown_n:  # every reference line is clipped to the data's range of N
+        values = np.concatenate(shown_n)
+        axes.set_ylim(values.min() / 2, values.max() * 2)
     title = report.function.expression or report.function.name
     axes.set_xlabel("eps (threshold on ||grad f||)")
-    axes.set_ylabel("N(eps), median over starts")
-    axes.set_title(f"armijo check: {title}")
+    axes.set_ylabel("N(eps), median over the largest limit group")
+    axes.set_title(f"armijo check: {title}"[:80])
     axes.invert_xaxis()
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=7)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     figure.tight_layout()
+    return figure
+
+
+def plot_report(report, path):
+    """Write :func:`report_figure` to ``path`` (``.png`` or ``.pdf``)."""
+    import matplotlib.pyplot as plt
+
+    figure = report_figure(report)
     figure.savefig(path)
     plt.close(figure)
 
 
-def plot_sweep(sweep, path):
-    """Exponent of the first algorithm against the (first) swept parameter."""
+def sweep_figure(sweep):
+    """Exponent of the first algorithm against the (first) swept parameter, with the intervals, the
+    theorems' ceilings and the conjecture."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -541,7 +578,7 @@ def plot_sweep(sweep, path):
     name = sweep.sweep["parameters"][0]
     x = np.array([values[name] for values in sweep.sweep["values"]], dtype=float)
     blocks = [report.algorithms[0] for report in sweep.rows]
-    figure, axes = plt.subplots(figsize=(6.4, 4.4))
+    figure, axes = plt.subplots(figsize=(7.6, 4.4))
     exponent = np.array([np.nan if b.exponent is None else b.exponent for b in blocks])
     low = np.array([np.nan if b.exponent_ci[0] is None else b.exponent_ci[0] for b in blocks])
     high = np.array([np.nan if b.exponent_ci[1] is None else b.exponent_ci[1] for b in blocks])
@@ -554,11 +591,19 @@ def plot_sweep(sweep, path):
     axes.plot(x, ceiling, "k_", ms=16, mew=2, label="largest exponent the theorems allow")
     if sweep.expect is not None:
         expected = np.array([np.nan if r.expected is None else r.expected for r in sweep.expect.rows])
-        axes.plot(x, expected, "r*-", lw=1, label=f"conjecture {sweep.expect.formula}")
+        axes.plot(x, expected, "r*-", lw=1, ms=14, mfc="none", zorder=5, label=f"conjecture {sweep.expect.formula}")
     axes.set_xlabel(f"{name} (swept parameter)")
     axes.set_ylabel("exponent p of N(eps) ~ eps^-p")
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=7)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     figure.tight_layout()
+    return figure
+
+
+def plot_sweep(sweep, path):
+    """Write :func:`sweep_figure` to ``path``."""
+    import matplotlib.pyplot as plt
+
+    figure = sweep_figure(sweep)
     figure.savefig(path)
     plt.close(figure)

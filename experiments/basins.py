@@ -301,7 +301,8 @@ def plot(table, figures):
             handles = ([Line2D([], [], ls="", marker="o", color=function_colours[f], label=f) for f in functions]
                        + [Line2D([], [], ls="", marker=markers[a], color="k", mfc="none", label=a) for a in algorithms]
                        + [Line2D([], [], ls="", marker="o", color="k", mfc="none", label="open: degenerate minimum")])
-            axes.legend(handles=handles, fontsize=6)
+            figure.legend(handles=handles, fontsize=6, loc="lower left", bbox_to_anchor=(0.905, 0.02),
+                          title="cost panels", title_fontsize=6)
         axes.set_title("Cost per reached minimum (marker size ~ frequency)" if column == 0 else
                        "Cost against the local curvature of the basin", fontsize=9)
 

@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, median_curve, nearest_eps, save_figure, verdict_rows
+from experiments.experiment import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
 
 NAME = "eta0"
@@ -132,8 +132,8 @@ def plot(table, figures):
             axis.set_ylabel(f"{label} at eps = {eps:.0e}, median over starts")
             axis.grid(True, which="both", alpha=0.25)
         axes[0, column].set_title(f"{function}: X = some start diverged, | = budget {budget} reached")
-    axes[0, 0].legend(fontsize=7, loc="upper right")
-    figure.suptitle("Sensitivity to the initial step: every Armijo variant against fixed-step gd "
+    legend_outside(axes[0, -1], fontsize=7)
+    figure.suptitle("Sensitivity to the initial step: every Armijo variant against fixed-step gd\n"
                     "(missing points: not every start reached eps)", fontsize=11)
     figure.tight_layout()
     save_figure(figure, figures, NAME)

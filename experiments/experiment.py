@@ -77,6 +77,11 @@ def _plain(value):
     return value
 
 
+def legend_outside(axes, **options):
+    """A legend to the right of ``axes``, off the data (the figure's layout makes room for it)."""
+    return axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **options)
+
+
 def save_figure(figure, figures, name):
     """Write ``name.png`` and ``name.pdf`` atomically and close the figure."""
     import matplotlib.pyplot as plt
@@ -248,3 +253,60 @@ def main(module, argv=None):
         summary = plot(module, quick=args.quick)
         print(f"{module.NAME}: {summary.get('caption', '')[:200]}")
     return 0
+
+
+def layout_problems(figure):
+    """What a referee would flag in a figure's layout: text outside the canvas, legends on data.
+
+    Draws the figure and returns one line per problem: a text artist (title, label, tick
+    label, legend entry, annotation) whose box leaves the canvas, or a legend whose box covers a
+    plotted data point (line vertices, markers, scatter offsets, error bars) of its own axes.
+    """
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.text import Text
+
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    canvas = figure.bbox
+    problems = []
+    texts = list(figure.texts)
+    if getattr(figure, "_suptitle", None) is not None:
+        texts.append(figure._suptitle)
+    for axes in figure.axes:
+        texts += [axes.title, axes._left_title, axes._right_title, axes.xaxis.label, axes.yaxis.label, *axes.texts]
+        if axes.get_legend() is not None:
+            texts += [*axes.get_legend().get_texts(), axes.get_legend().get_title()]
+        for axis in (axes.xaxis, axes.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = (high - low) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if low - span <= tick.get_loc() <= high + span:  # only the ticks that are drawn
+                    texts += [tick.label1, tick.label2]
+    for text in texts:
+        if not isinstance(text, Text) or not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < canvas.x0 - 1 or box.y0 < canvas.y0 - 1 or box.x1 > canvas.x1 + 1 or box.y1 > canvas.y1 + 1:
+            problems.append(f"text {text.get_text()[:40]!r} leaves the canvas")
+    for axes in figure.axes:
+        legend = axes.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box = legend.get_window_extent(renderer)
+        points = []
+        for line in axes.get_lines():
+            if isinstance(line, Line2D) and line.get_visible() and line.get_label() != "_nolegend_":
+                xy = np.column_stack(line.get_data()).astype(float)
+                points.append(line.get_transform().transform(xy[np.isfinite(xy).all(axis=1)]))
+        for collection in axes.collections:
+            if isinstance(collection, Collection) and collection.get_visible():
+                offsets = np.asarray(collection.get_offsets(), dtype=float)
+                if offsets.size:
+                    points.append(collection.get_offset_transform().transform(offsets))
+        if points:
+            xy = np.vstack([p for p in points if p.size])
+            inside = ((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1))
+            if inside.any():
+                problems.append(f"the legend of '{axes.get_title()[:40]}' covers {int(inside.sum())} data point(s)")
+    return problems

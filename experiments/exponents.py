@@ -15,7 +15,8 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import group_rows, groups_cell, main, median_curve, save_figure, verdict_rows
+from experiments.experiment import (group_rows, groups_cell, legend_outside, main, median_curve, save_figure,
+                                    verdict_rows)
 from experiments.framework import Case, eps_grid
 
 NAME = "exponents"
@@ -76,7 +77,7 @@ def cases(quick=False):
 def plot(table, figures):
     import matplotlib.pyplot as plt
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
+    figure, (left, right) = plt.subplots(1, 2, figsize=(15, 5.2), gridspec_kw={"width_ratios": [1, 1.25]})
     armijo = table[table["algorithm"] == "armijo"]
     curves = median_curve(armijo, ["function", "function_params"])
     for function, params in HEADLINE:
@@ -96,7 +97,7 @@ def plot(table, figures):
     left.set_ylabel("N(eps), median over starts (armijo)")
     left.set_title("armijo: analytic & bounded (solid) vs worst cases (dashed)")
     left.grid(True, which="both", alpha=0.25)
-    left.legend(fontsize=7)
+    legend_outside(left, fontsize=7)
 
     rows = table.drop_duplicates(["function", "function_params", "algorithm"])
     labels = [f"{f} {p if p != '{}' else ''}".strip() for f, p in
@@ -133,7 +134,7 @@ def plot(table, figures):
     right.set_xlabel("exponent p of N ~ eps^-p, 95% interval (largest limit group)")
     right.set_title("Rate per function x Armijo variant (grey: predicted max; red star: known)", fontsize=10)
     right.grid(True, axis="x", alpha=0.3)
-    right.legend(fontsize=7, loc="lower right")
+    legend_outside(right, fontsize=7)
     figure.tight_layout()
     save_figure(figure, figures, NAME)
 

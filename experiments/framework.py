@@ -24,9 +24,9 @@ import importlib.metadata
 import json
 import os
 import platform
+import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -147,11 +147,12 @@ def atomic_write_text(path, text):
     """Write ``text`` to ``path`` through ``path.tmp`` and a rename: readers never see half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # a unique temporary name in the same folder: concurrent writers never share it
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=path.name + ".", suffix=".tmp",
-                                     delete=False) as handle:
+    # a unique temporary name in the same folder (concurrent writers never share it), created by
+    # open() so that the file gets the user's umask (tempfile's files are private, mode 0600)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+    with open(temporary, "x") as handle:
         handle.write(text)
-    os.replace(handle.name, path)
+    os.replace(temporary, path)
 
 
 def atomic_write_table(path, table):

@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, median_curve, nearest_eps, save_figure, verdict_rows
+from experiments.experiment import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
 from theory import t2_l0l1
 
@@ -170,10 +170,10 @@ def plot(table, figures):
     axes[0, 0].set_xlabel("L1 = s")
     axes[0, 0].set_ylabel(f"N(eps = {eps:.0e}), median over starts")
     axes[0, 0].set_title(f"against L1 at Delta ~ {fixed_delta:g}")
-    axes[0, 0].legend(fontsize=7, loc="upper left")
+    legend_outside(axes[0, 0], fontsize=7)
     _draw_against(axes[0, 1], cells, "delta_level", "s", fixed_s, budget)
     axes[0, 1].set_xlabel("initial gap Delta = f(x0) - f*")
-    axes[0, 1].set_title(f"against Delta at L1 = s = {fixed_s:g}  (^: budget reached, X: diverged)")
+    axes[0, 1].set_title(f"against Delta at L1 = s = {fixed_s:g}\n(^: budget reached, X: diverged)")
 
     for method, style in (("armijo", "-"), ("armijo-increase", "--")):
         for k, s in enumerate(s_values):
@@ -203,7 +203,7 @@ def plot(table, figures):
     status.set_xlim(deltas[0], deltas[-1])
     status.set_xlabel("Delta")
     status.set_ylabel("L1 = s")
-    status.set_title(f"gd, fixed eta = {ETA0}: converged (N(eps) written) or diverged (X)")
+    status.set_title(f"gd, fixed eta = {ETA0}:\nconverged (N(eps) written) or diverged (X)")
     status.legend(fontsize=7, loc="upper right")
     status.grid(True, which="both", alpha=0.25)
     figure.suptitle("cosh(s x)/s^2, (L0, L1) = (1, s): cost against L1 and Delta, and the T2 bound", fontsize=11)

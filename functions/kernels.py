@@ -48,8 +48,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import secrets
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -362,9 +362,11 @@ def compile_kernels(oracle):
     try:
         if not path.exists():
             source = _kernel_source(oracle, key)
-            with tempfile.NamedTemporaryFile("w", dir=folder, prefix=module_name, suffix=".tmp", delete=False) as handle:
+            # a unique temporary name (concurrent processes), created by open(): the user's umask applies
+            temporary = folder / f"{module_name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
+            with open(temporary, "x") as handle:
                 handle.write(source)
-            os.replace(handle.name, path)
+            os.replace(temporary, path)
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module

@@ -34,6 +34,9 @@ class Parameter:
         Inclusive lower bound for numbers.
     choices : tuple of str, optional
         Allowed values for strings.
+    maximum : float, optional
+        Inclusive upper bound for numbers: every size parameter has one, so that a request
+        answers in a second (or is refused) instead of running for minutes.
     """
 
     name: str
@@ -41,6 +44,7 @@ class Parameter:
     description: str
     minimum: float | None = None
     choices: tuple = ()
+    maximum: float | None = None
 
     def coerce(self, family, value):
         """Return ``value`` converted to the parameter's type, or raise a one-line ValueError."""
@@ -66,6 +70,8 @@ class Parameter:
             raise ValueError(f"{where} must be {'an integer' if kind is int else 'a finite number' if kind is float else 'text'}, got {value!r}") from None
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"{where} must be >= {self.minimum}, got {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{where} must be <= {self.maximum:g}, got {value!r}")
         if self.choices and value not in self.choices:
             raise ValueError(f"{where} must be one of {', '.join(self.choices)}; got {value!r}")
         return value
@@ -106,7 +112,7 @@ FAMILIES = {
         Family(
             "monomial",
             elementary.monomial,
-            (Parameter("p", 2, "half the degree: f = x^(2p)", minimum=1),),
+            (Parameter("p", 2, "half the degree: f = x^(2p)", minimum=1, maximum=32),),
             "x^(2p): degenerate minimum, (L0,L1)-smooth, not L-smooth for p >= 2",
             ("symbolic", "analytic", "(L0,L1)-smooth"),
         ),
@@ -114,14 +120,14 @@ FAMILIES = {
         Family(
             "cosh",
             elementary.cosh_family,
-            (Parameter("s", 1.0, "scale: f = cosh(s x)/s^2; (L0, L1) = (1, s)"),),
+            (Parameter("s", 1.0, "scale: f = cosh(s x)/s^2; (L0, L1) = (1, s), 0 < s <= 100", maximum=100.0),),
             "cosh(s x)/s^2: strongly convex, (L0,L1) = (1, s), not L-smooth",
             ("symbolic", "analytic", "(L0,L1)-smooth"),
         ),
         Family(
             "escape",
             elementary.escape,
-            (Parameter("a", 1.0, "decay: f = (1+x^2)^(-a/2), a > 0"),),
+            (Parameter("a", 1.0, "decay: f = (1+x^2)^(-a/2), 0 < a <= 64", maximum=64.0),),
             "(1+x^2)^(-a/2) from x0 > 0: iterates escape to infinity, inf 0 not attained",
             ("symbolic", "analytic", "L-smooth", "unbounded iterates"),
         ),
@@ -138,7 +144,7 @@ FAMILIES = {
         Family(
             "cgt",
             cgt.cgt,
-            (Parameter("tau", 0.1, "exponent: ||g_k|| = (k+1)^(-1/2-tau), 0 < tau <= 1/2"),),
+            (Parameter("tau", 0.1, "exponent: ||g_k|| = (k+1)^(-1/2-tau), 0 < tau <= 1/2", maximum=0.5),),
             "Cartis-Gould-Toint worst case: C^1 Hermite spline, armijo exponent 2/(1+2 tau)",
             ("numeric", "not analytic", "L-smooth", "unbounded iterates"),
         ),
@@ -154,10 +160,10 @@ FAMILIES = {
             "logistic",
             logistic.logistic,
             (
-                Parameter("samples", 1000, "number of samples m", minimum=1),
-                Parameter("features", 20, "number of features d", minimum=1),
-                Parameter("seed", 0, "data seed", minimum=0),
-                Parameter("l2", 0.0, "ridge regularisation lambda", minimum=0.0),
+                Parameter("samples", 1000, "number of samples m (at most 10^4)", minimum=1, maximum=10_000),
+                Parameter("features", 20, "number of features d (at most 10^3)", minimum=1, maximum=1_000),
+                Parameter("seed", 0, "data seed", minimum=0, maximum=2**32 - 1),
+                Parameter("l2", 0.0, "ridge regularisation lambda", minimum=0.0, maximum=1e6),
             ),
             "logistic regression on seeded synthetic data (numeric, batched)",
             ("numeric", "analytic", "L-smooth", "finite sum"),
@@ -167,11 +173,11 @@ FAMILIES = {
                 f"mlp-{activation}",
                 partial(neural.mlp, activation),
                 (
-                    Parameter("hidden", 10, "hidden units", minimum=1),
-                    Parameter("samples", 200, "two-moons points", minimum=2),
-                    Parameter("noise", 0.1, "Gaussian noise of the points", minimum=0.0),
+                    Parameter("hidden", 10, "hidden units (at most 256)", minimum=1, maximum=256),
+                    Parameter("samples", 200, "two-moons points (at most 10^4)", minimum=2, maximum=10_000),
+                    Parameter("noise", 0.1, "Gaussian noise of the points", minimum=0.0, maximum=10.0),
                     Parameter("loss", "cross-entropy", "loss", choices=neural.LOSSES),
-                    Parameter("seed", 0, "data seed", minimum=0),
+                    Parameter("seed", 0, "data seed", minimum=0, maximum=2**32 - 1),
                 ),
                 f"one-hidden-layer {activation} network on two moons (numeric, mini-batch oracle)",
                 ("numeric", "analytic" if activation == "tanh" else "not C^1", "finite sum"),
@@ -229,6 +235,7 @@ def family_info(name):
         "parameters": {
             parameter.name: {"default": parameter.default, "description": parameter.description}
             | ({"minimum": parameter.minimum} if parameter.minimum is not None else {})
+            | ({"maximum": parameter.maximum} if parameter.maximum is not None else {})
             | ({"choices": list(parameter.choices)} if parameter.choices else {})
             for parameter in family.parameters
         },

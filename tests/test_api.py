@@ -135,3 +135,42 @@ def test_readme_api_example_runs():
     exec(compile(blocks[0], "README.md (api example)", "exec"), namespace)  # our own README's code
     report = namespace["report"]
     assert report.algorithm("armijo").groups[0].limit_kind in ("minimum", "degenerate minimum")
+
+
+def test_check_figure_keeps_coinciding_algorithms_apart_and_lines_in_range():
+    import matplotlib.pyplot as plt
+
+    from armijo_suite.report import report_figure, sweep_figure
+    from experiments.experiment import layout_problems
+
+    # armijo and gd coincide on x^6 (the accepted step is eta0 = the fixed step)
+    report = check("x**6", x0=[0.9], algorithms=["armijo", "gd"], eps_min=1e-6)
+    figure = report_figure(report)
+    axes = figure.axes[0]
+    data = [line for line in axes.get_lines() if "start(s)" in line.get_label()]
+    assert len(data) == 2 and data[0].get_marker() != data[1].get_marker()
+    assert data[0].get_linestyle() != data[1].get_linestyle()
+    low, high = axes.get_ylim()
+    counts = np.concatenate([line.get_ydata() for line in data])
+    assert low >= counts.min() / 2 - 1e-9 and high <= counts.max() * 2 + 1e-9  # reference lines clipped
+    assert layout_problems(figure) == []
+    plt.close(figure)
+    result = sweep("x**(2*p)", over={"p": [2, 3]}, x0=[0.9], expect="(2*p-2)/(2*p-1)", algorithms=["armijo"],
+                   eps_min=1e-6)
+    figure = sweep_figure(result)
+    assert layout_problems(figure) == []
+    plt.close(figure)
+
+
+def test_report_files_get_the_users_umask(tmp_path):
+    import os
+
+    from experiments.framework import atomic_write_text
+
+    previous = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "table.csv", "a,b\n1,2\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "table.csv").stat().st_mode & 0o777 == 0o644
+    assert not list(tmp_path.glob("*.tmp"))

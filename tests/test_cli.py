@@ -195,3 +195,48 @@ def test_a_diverging_baseline_does_not_switch_off_t3_for_armijo(capsys):
     sampled = report["function"]["constants_sampled_on"]
     assert int(sampled.split()[0]) > 1000, sampled
     assert "e+9" not in sampled
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x**2", "--eps-per-decade", "100000"], "--eps-per-decade must be an integer in [1, 100]"),
+    (["--function", "logistic", "--param", "samples=100000000"], "samples must be <= 10000"),
+    (["--function", "mlp-tanh", "--param", "hidden=100000"], "hidden must be <= 256"),
+    (["x**2", "--max-iter", "99999999999999999999"], "--max-iter must be an integer in [1, 1e+12]"),
+    (["x**2", "--starts", "1000000"], "--starts must be an integer in [1, 10000]"),
+    (["nan*x**2"], "the name 'nan' (reads as a number"),
+    (["\uff58**2"], "FULLWIDTH LATIN SMALL LETTER X"),
+    (["x**2", "--x0", "1", "--box=-1,1"], "--box draws random starts"),
+    (["x**2", "--x0", "1", "--eta", "0.2", "--algorithm", "armijo"], "--eta is a parameter of none"),
+    (["x**2", "--x0", "1", "--f2", "3", "--algorithm", "armijo", "--algorithm", "gd"], "--f2 is a parameter of none"),
+])
+def test_sizes_names_and_ignored_options_are_refused_quickly(capsys, argv, message):
+    import time
+
+    started = time.perf_counter()
+    code, out, err = run_cli(capsys, "check", *argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert message in err
+    assert time.perf_counter() - started < 10  # answered, not run (well under a second once imported)
+
+
+def test_unchecked_bounds_say_why(capsys):
+    code, out, err = run_cli(capsys, "check", "x**4 - x**3", "--x0=-0.5", "--algorithm", "armijo", *FAST)
+    assert code == 0, err
+    assert "T3-point: not checked: the limit points are degenerate saddle" in out
+    assert "not checked (no count where it applies)" not in out
+
+
+def test_the_report_says_where_the_starts_come_from(capsys):
+    code, out, err = run_cli(capsys, "check", "x**2 + y**2", "--starts", "3", "--algorithm", "armijo", *FAST)
+    assert code == 0 and "starts: 3 uniform in [-2, 2]^2" in out
+
+
+def test_sampled_region_covers_the_visited_iterates():
+    from armijo_suite import check
+
+    report = check("(1-x)**2 + 100*(y-x**2)**2", x0=[-1.2, 1.0], algorithms=["armijo"], eps_min=1e-5)
+    sampled = report.function.constants_sampled_on
+    low, high = (tuple(float(v) for v in part.strip("()").split(","))
+                 for part in sampled.split("box [")[1].split("] around")[0].split("), ("))
+    # Rosenbrock's iterates from (-1.2, 1) dip to y ~ -0.01 and climb to y ~ 1.07 before (1, 1)
+    assert low[1] < -0.01 and high[1] > 1.07, sampled

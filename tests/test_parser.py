@@ -223,3 +223,11 @@ def test_step_functions_of_composite_arguments_compile(text):
     assert objective.grad(X).shape == (2, 2) and np.isfinite(objective.grad(X)).all()
     assert objective.hess(X).shape == (2, 2, 2)
     assert objective.analytic is False
+
+
+def test_help_states_the_parser_limits():
+    from armijo_suite.cli import EXPRESSION_LIMITS
+    from functions import expressions
+
+    assert EXPRESSION_LIMITS == {"length": expressions.MAX_LENGTH, "variables": expressions.MAX_VARIABLES,
+                                 "depth": expressions.MAX_DEPTH, "exponent": expressions.MAX_EXPONENT}

@@ -137,6 +137,7 @@ class Assessment:
     groups: tuple = ()                        # GroupAssessment, largest first
     delta: np.ndarray = field(default=None, repr=False)  # per-start Delta of T1/T2 (nan: none)
     delta_source: tuple = ()                  # per start: where Delta comes from
+    unchecked: dict = field(default_factory=dict)  # theorem -> why no count could be checked
 
 
 # -- hypotheses ----------------------------------------------------------------------------------
@@ -147,28 +148,41 @@ def _finite_rows(trace, start):
     return np.flatnonzero(rows)
 
 
-def sample_sublevel_set(objective, starts, results, rng, count=ESTIMATION_SAMPLES):
-    """Points of the box spanned by the starts and last iterates, within ``{f <= max f(x_0)}``.
+def visited_points(results):
+    """Every recorded iterate (the traces) and last iterate of the usable starts of ``results``."""
+    points = []
+    for result in results:
+        usable = _usable_starts(result)
+        points.append(result.x[usable])
+        if result.trace is not None and getattr(result.trace, "x", None) is not None:
+            visited = result.trace.x[:, usable].reshape(-1, result.x.shape[1])
+            points.append(visited[np.isfinite(visited).all(axis=1)])
+    return np.vstack(points) if points else np.zeros((0, results[0].x.shape[1]))
 
-    Returns the points and a description of the set.
+
+def sample_sublevel_set(objective, starts, results, rng, count=ESTIMATION_SAMPLES):
+    """Points of the region the runs visited, within ``{f <= max f(x_0)}``.
+
+    The region is the bounding box of the starts and of every recorded iterate of the usable
+    starts (padded by :data:`BOX_PADDING` of its largest side), sampled uniformly; the visited
+    iterates themselves are added.  Returns the points and a description of the set.
     """
-    ends = [(r, _usable_starts(r)) for r in results]
-    corners = np.vstack([starts] + [r.x[usable] for r, usable in ends])
+    visited = visited_points(results)
+    corners = np.vstack([starts, visited])
     corners = corners[np.isfinite(corners).all(axis=1)]
     low, high = corners.min(axis=0), corners.max(axis=0)
-    pad = BOX_PADDING * np.maximum(high - low, 1e-3)
+    pad = BOX_PADDING * max(float(np.max(high - low)), 1e-3)
     low, high = low - pad, high + pad
     level = max(float(np.nanmax(r.f_initial)) for r in results)
     candidates = rng.uniform(low, high, size=(count, corners.shape[1]))
     with np.errstate(all="ignore"):
         values = objective.f(candidates)
     inside = candidates[np.isfinite(values) & (values <= level)]
-    # the segments from each start to its last iterate belong to the region of interest
-    segments = [(1 - t) * starts[usable] + t * r.x[usable] for r, usable in ends for t in np.linspace(0, 1, 9)]
-    points = np.vstack([inside, *segments])
+    points = np.vstack([inside, starts, visited])
     points = points[np.isfinite(points).all(axis=1)]
-    description = (f"{inside.shape[0]} uniform points of the box [{_fmt(low)}, {_fmt(high)}] "
-                   f"with f <= max f(x0) = {level:.4g}, plus the segments start -> last iterate")
+    description = (f"{inside.shape[0]} uniform points of the box [{_fmt(low)}, {_fmt(high)}] around the "
+                   f"iterates the runs visited, with f <= max f(x0) = {level:.4g}, plus the {visited.shape[0]} "
+                   "recorded iterates")
     return points, description
 
 
@@ -242,7 +256,8 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
         L0, L1 = float(declared["L0"]), float(declared["L1"])
     lower = not {"L", "L0", "L1"} <= set(declared)  # some constant was sampled
     if declared:
-        sampled_on = f"declared by the registry: {declared}; otherwise {sampled_on}"
+        sampled_on = (f"{sampled_on}; the registry declares the exact "
+                      + ", ".join(f"{key} = {value:g}" for key, value in declared.items()))
     return Hypotheses(
         function=getattr(objective, "name", "user"),
         analytic=getattr(objective, "analytic", None),
@@ -348,6 +363,32 @@ def _lojasiewicz_per_start(result, limits):
             "C": float(estimate.C),
         })
     return estimates
+
+
+def _why_unchecked(theorem, result, delta, lojasiewicz, limits, locals_):
+    """Why a theorem that applies could check no count: the statuses, the window or the hypothesis."""
+    reached = result.eps_hits >= 0
+    statuses = ", ".join(f"{name} {count}" for name, count in result.status_counts().items() if count)
+    if not reached.any():
+        return f"no threshold was reached (statuses: {statuses})"
+    if theorem in ("T1", "T2") and not np.isfinite(delta).any():
+        return "Delta is unknown for every start (diverged, or no limit and no known inf f)"
+    if theorem == "T3":
+        if not any(estimate is not None for estimate in lojasiewicz):
+            return ("no start has a Lojasiewicz estimate on the tail of its trace (it needs a converged or "
+                    f"max_iter start with 8 recorded points or more; statuses: {statuses})")
+        return "every threshold was reached before the tail window of the estimate began (K)"
+    if theorem == "T3-point":
+        kinds = sorted({limit.kind for limit in limits})
+        if not any(limit.verified for limit in limits):
+            return "no start has a verified limit point"
+        if not any(kind.endswith("minimum") for kind in kinds):
+            return (f"the limit points are {', '.join(kinds)}: their neighbourhood is not a sublevel set "
+                    "(T3 with limit-point constants covers minima)")
+        if not any(np.isfinite(local.theta) for local in locals_.values()):
+            return "no Lojasiewicz exponent could be read at the limit points"
+        return "the runs entered the sampled neighbourhood of their limit only after the last threshold"
+    return "no count where the bound is defined"
 
 
 def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
@@ -534,6 +575,8 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
         bounds["T4"] = np.where(hits >= 0, bound, np.nan)  # no count, no bound
         measured["T4"] = result.eps_hit_f_evals
     checks = [check_bound(measured[theorem], bounds[theorem], theorem=theorem) for theorem in measured]
+    unchecked = {check.theorem: _why_unchecked(check.theorem, result, delta, lojasiewicz, limits, locals_)
+                 for check in checks if not check.n_checked}
     if hypotheses.sampled_on.startswith("not sampled"):
         notes.append(f"T1, T2, T4 not checked: constants {hypotheses.sampled_on}")
     unverified = [start for start, source in enumerate(delta_source) if "under-estimate" in source]
@@ -593,4 +636,4 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=largest.fit,
                       two_regime=two_regime, lojasiewicz=lojasiewicz, predicted_exponent=predicted,
                       verdict=verdict, notes=tuple(notes), limits=limits, groups=tuple(groups),
-                      delta=delta, delta_source=delta_source)
+                      delta=delta, delta_source=delta_source, unchecked=unchecked)
