@@ -399,13 +399,17 @@ def exit_step(beta):
 # ----------------------------------------------------------------------------- the entry
 
 
-def spiral_expression(beta):
-    """The exact SymPy expression (Piecewise) and its smooth branch, in ``(x, y)``."""
+def spiral_expression(beta, kappa=None):
+    """The exact SymPy expression (Piecewise) and its smooth branch, in ``(x, y)``.
+
+    ``kappa`` replaces the winding scale :func:`winding_scale` (for comparisons only: the
+    registry entry always uses the default).
+    """
     check_beta(beta)
     x, y = X_SYMBOL, Y_SYMBOL
     q = x**2 + y**2
     c = 1 / (1 - q)
-    kappa = exact_number(winding_scale(beta))
+    kappa = exact_number(winding_scale(beta) if kappa is None else kappa)
     if beta == 0.0:
         angle = kappa * c
     else:
