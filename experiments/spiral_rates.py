@@ -14,8 +14,10 @@ columns: ``predicted_from_start`` integrates from the start's ``c`` (it ignores 
 hundred iterations in which the phase relaxes onto the manifold: an offset of up to a few
 thousand iterations), ``predicted`` anchors the model at the first threshold of the grid
 (``N(eps_0)`` measured, then the model's increments).  On ``mexican-hat`` no theorem
-guarantees that every first trial passes (its cross-valley curvature reaches about 19 near
-``c = 4``); the ``backtracks`` column says whether it happened.
+guarantees that every first trial passes (its cross-valley curvature
+:math:`4 r^2 c^4 e^{-c}` reaches about 14 near ``c = 4.4``, so :math:`\eta_0 h_\perp \le
+1.4 < 2`: the cross-valley mode stays stable, but T1 does not apply); the ``backtracks``
+column says whether it happened.
 
 Fit (:func:`fit_exponent`): least squares of ``log N`` (median over starts) on
 ``log(1/eps)`` over the whole grid; the interval spans the slopes of every sub-window of at

@@ -138,6 +138,15 @@ def winding_scale(beta):
     return min(WINDING_CAP * (1.0 - 2.0 * beta) ** 2, LOCK_NUMBER * math.sqrt(FLOOR) * math.exp(-beta * LOCK_C))
 
 
+def smoothness_order(beta):
+    r"""Largest ``k`` with :math:`f \in C^k(\mathbb{R}^2)`: the largest integer below :math:`1/\beta`
+    (``math.inf`` at ``beta = 0``), derived in :mod:`theory.spiral` (C)."""
+    check_beta(beta)
+    if beta == 0.0:
+        return math.inf
+    return math.ceil(1.0 / beta) - 1
+
+
 def winding(c, beta):
     r"""Angle of the valley :math:`\varphi(c) = \kappa (e^{\beta c} - 1)/\beta` (``kappa c`` at ``beta = 0``)."""
     c = np.asarray(c, dtype=float)
@@ -470,7 +479,7 @@ def spiral(beta):
                            note="Hessian e^-1 (-2 nu I + 2 n n^T), n = (-sin phi(1), cos phi(1)): "
                                 "eigenvalues -2 nu/e and 2 (1 - nu)/e",
                            exact=(sympy.Integer(0), sympy.Integer(0)))
-    smooth_order = "infinity" if beta == 0.0 else str(math.ceil(1.0 / beta) - 1)
+    order = smoothness_order(beta)
     onset = locking_onset(beta)
 
     def active_region(X):
@@ -487,7 +496,7 @@ def spiral(beta):
         smoothness=(
             "C-infinity on the plane (flat at the unit circle), analytic inside the open disc, "
             "not analytic at the circle" if beta == 0.0 else
-            f"C^{smooth_order} on the plane, not C^{int(smooth_order) + 1} at the unit circle "
+            f"C^{order} on the plane, not C^{order + 1} at the unit circle "
             f"(C^k exactly for k < 1/beta); analytic inside the open disc"),
         l_smooth=True,
         l0l1_smooth=True,

@@ -26,7 +26,9 @@ EXIT_BOUND_SLACK = 0.05
 """Same for the bound behind ``exit_step`` (max of ||grad f|| / (1 - r))."""
 
 ROUNDING_RTOL = 1e-9
-"""Two float64 evaluations of f at c <= 30: relative rounding about c^2 u through 1 - r^2."""
+"""f from the registry oracle against the polar formula at c <= 30: the round trip c -> (x, y) -> c
+rounds c by about c^2 u, which moves the phase phi(c) by kappa e^(beta c) c^2 u (2e-11 rad at
+c = 30, beta = 0.3), a relative 1e-10 in f where the phase is small (observed 1.4e-10)."""
 
 MANIFOLD_RTOL = 1e-9
 """The gradient norm of f at the slow manifold's point equals the model's formula (exact algebra)."""
@@ -252,6 +254,23 @@ def test_local_exponent_tends_to_p_with_the_derived_correction(beta):
     predicted = p + spiral_theory.local_exponent_correction(beta, c)
     assert np.all(np.abs(local - predicted) < THIRD_ORDER / c**3)
     assert np.all(local > p)
+
+
+def test_mexican_hat_exponent_is_one_with_slow_corrections():
+    """(E): the local exponent of the Mexican hat's model is 1 + 4.5/c^2 + O(c^-3) (approached from
+    below in c^2 (local - 1)), 1.064 at eps = 1e-6, 1.037 at 1e-8, 1.009 at 1e-15."""
+    model = spiral_theory.mexican_hat_valley()
+    c = np.array([10.0, 20.0, 40.0])
+    excess = (model.local_exponent(model.gradient_norm(c), 2.0, span_decades=0.2) - 1.0) * c**2
+    assert np.all(np.diff(excess) > 0) and np.all((3.0 < excess) & (excess < 4.5))
+    local = model.local_exponent(np.array([1e-6, 1e-8, 1e-15]), 2.0)
+    np.testing.assert_allclose(local, [1.064, 1.037, 1.009], atol=0.001)
+
+
+def test_lipschitz_bound_over_the_range_of_beta():
+    """(B): L <= 5.7 for every beta (largest at beta = 0), so eta0 = 0.1 passes at lam = 0.5."""
+    bounds = np.array([spiral_function.hessian_bound(beta) for beta in np.linspace(0.0, 0.49, 15)])
+    assert bounds.max() == bounds[0] < 5.7 and np.all(bounds > 5.0)
 
 
 def test_exponents_and_sympy_form():
