@@ -382,34 +382,32 @@ class ValleyModel:
         modulation_term = self.modulation_slope(c) - self.modulation(c)
         return -c_prime * (floor_term + modulation_term * self.harmonic(phase))
 
-    def phase(self, c, *, check=True):
-        r"""Phase :math:`\psi^*(c)` of the slow manifold (fixed point of the equation in (A)).
-
-        Raises
-        ------
-        ValueError
-            Where the manifold does not exist (no locking) or the iteration did not converge,
-            when ``check``.
-        """
+    def _phase_and_residual(self, c):
         c = np.asarray(c, dtype=float)
         r, _, omega = self._geometry(c)
         phase = np.full(c.shape, self.valley_phase)
         scale = r**2 * omega / (self.modulation(c) * (1.0 + (r * omega) ** 2))
         for _ in range(PHASE_ITERATIONS):
             phase = self.phase_from_slope(-scale * self._pull(c, phase))
-        residual = self.harmonic_slope(phase) + scale * self._pull(c, phase)
-        if check and not np.all(np.abs(residual) <= PHASE_TOLERANCE):
+        return phase, np.abs(self.harmonic_slope(phase) + scale * self._pull(c, phase))
+
+    def phase(self, c):
+        r"""Phase :math:`\psi^*(c)` of the slow manifold (fixed point of the equation in (A)).
+
+        Raises
+        ------
+        ValueError
+            Where the manifold does not exist (no locking) or the iteration did not converge.
+        """
+        phase, residual = self._phase_and_residual(c)
+        if not np.all(residual <= PHASE_TOLERANCE):
             raise ValueError(f"{self.name}: no slow manifold (the valley does not hold the iterates) "
-                             f"at c = {c[~(np.abs(residual) <= PHASE_TOLERANCE)][:3]}")
+                             f"at c = {np.asarray(c, float)[~(residual <= PHASE_TOLERANCE)][:3]}")
         return phase
 
     def locked(self, c):
         """Whether the slow manifold exists at ``c`` (boolean array)."""
-        c = np.asarray(c, dtype=float)
-        r, _, omega = self._geometry(c)
-        phase = self.phase(c, check=False)
-        scale = r**2 * omega / (self.modulation(c) * (1.0 + (r * omega) ** 2))
-        return np.abs(self.harmonic_slope(phase) + scale * self._pull(c, phase)) <= PHASE_TOLERANCE
+        return self._phase_and_residual(c)[1] <= PHASE_TOLERANCE
 
     def log_gradient_norm(self, c):
         r""":math:`\ln\|\nabla f\| = -c + \ln(D e^c) - \tfrac12\ln(1 + r^2\Omega^2)` on the manifold."""
