@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable
 
-from functions import cgt, elementary, logistic, neural, single_neuron
+from functions import cgt, elementary, logistic, neural, single_neuron, spiral
 from functions.kernels import kernel_backend
 from functions.objective import CriticalPoint, Objective  # noqa: F401  (public interface)
 
@@ -154,6 +154,13 @@ FAMILIES = {
             elementary.mexican_hat,
             (),
             "Absil-Mahony-Andrews Mexican hat: C-infinity, descent iterates circle forever",
+            ("symbolic", "not analytic", "L-smooth"),
+        ),
+        Family(
+            "spiral",
+            spiral.spiral,
+            (Parameter("beta", 0.4, "winding rate: valley angle kappa (e^(beta c) - 1)/beta, c = 1/(1-r^2); 0 <= beta < 1/2", minimum=0.0),),
+            "spiral valley e^-c (nu + u^2): bounded, L-smooth, not analytic; armijo exponent (1+2 beta)/(1+beta) > 1",
             ("symbolic", "not analytic", "L-smooth"),
         ),
         Family(

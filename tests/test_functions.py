@@ -25,6 +25,7 @@ REQUIRED_NAMES = (
     "cgt",
     "flat-exp",
     "mexican-hat",
+    "spiral",
     "logistic",
     "mlp-tanh",
     "mlp-relu",
@@ -49,6 +50,8 @@ DERIVATIVE_CASES = [
     ("cgt", {"tau": 0.45}, ([-1.0], [5.0])),  # keep the FD step well below the node spacing
     ("flat-exp", {}, ([-1.5], [1.5])),
     ("mexican-hat", {}, None),
+    ("spiral", {"beta": 0.4}, None),
+    ("spiral", {"beta": 0.0}, None),
     ("logistic", {"samples": 60, "features": 4, "seed": 1}, None),
     ("logistic", {"samples": 40, "features": 3, "l2": 0.3}, None),
     ("mlp-tanh", {"hidden": 3, "samples": 30}, None),
@@ -198,6 +201,7 @@ SYMBOLIC_DECLARED_ANALYTIC = {
     "poly-eight": True,
     "flat-exp": False,
     "mexican-hat": False,
+    "spiral": False,
 }
 
 
@@ -211,7 +215,7 @@ def test_certified_analytic_flag_matches_declared_tag(name, declared):
 
 
 def test_known_non_analytic_entries_are_flagged():
-    for name in ("cgt", "flat-exp", "mexican-hat", "mlp-relu"):
+    for name in ("cgt", "flat-exp", "mexican-hat", "spiral", "mlp-relu"):
         objective = get(name)
         assert objective.analytic is False, name
         assert objective.analytic_reason
