@@ -58,6 +58,8 @@ def plot(module, *, quick=False):
     table = read_table(module.NAME, quick)
     summary = module.plot(table, figures)
     summary = {"experiment": module.NAME, "quick": quick, **summary}
+    if "group_agreement" in table.columns:
+        summary.setdefault("prediction_agreement", prediction_agreement(table))
     atomic_write_text(figures / f"{module.NAME}.json", json.dumps(_plain(summary), indent=1))
     return summary
 
@@ -162,14 +164,17 @@ def _merge_bound_checks(texts):
 
 GROUP_COLUMNS = ["limit_group", "limit_kind", "limit_value", "limit_point", "group_starts", "group_model",
                  "group_exponent", "group_exponent_ci_low", "group_exponent_ci_high", "group_iterations_per_decade",
-                 "group_pre_asymptotic", "group_theta", "group_verdict"]
+                 "group_pre_asymptotic", "group_theta", "group_theta_point", "group_theta_point_exact",
+                 "group_predicted_model", "group_predicted_exponent", "group_agreement", "group_verdict"]
 
 
-def group_rows(table):
-    """One row per (function, parameters, algorithm, limit group): the fit of the starts with that limit."""
+def group_rows(table, extra=()):
+    """One row per (function, parameters, algorithm, limit group): the fit of the starts with that limit
+    (and the case's ``extra`` label columns)."""
     present = [c for c in GROUP_COLUMNS if c in table.columns]
     return table.drop_duplicates(subset=VERDICT_KEYS + ["algorithm_params", "limit_group"])[
-        VERDICT_KEYS + ["algorithm_params"] + present].sort_values(VERDICT_KEYS + ["limit_group"], kind="stable")
+        VERDICT_KEYS + ["algorithm_params", *extra] + present].sort_values(VERDICT_KEYS + ["limit_group"],
+                                                                           kind="stable")
 
 
 KIND_ABBREVIATIONS = {"minimum": "min", "saddle": "saddle", "maximum": "max", "degenerate minimum": "min*",
@@ -215,6 +220,22 @@ def groups_cell(groups):
             rate = "-"
         parts.append(f"{kind}{points} ({int(same['group_starts'].sum())}): {rate}")
     return "; ".join(parts) or "-"
+
+
+def prediction_agreement(table):
+    """Over every limit group of every case: how often the rate predicted from the limit point's
+    Lojasiewicz exponent agrees with the fitted one (``theory.local_rate``)."""
+    groups = group_rows(table)
+    state = groups["group_agreement"].map(lambda v: "agree" if v in (True, "True") else
+                                          "disagree" if v in (False, "False") else "not compared")
+    counts = state.value_counts().to_dict()
+    disagreeing = groups[state == "disagree"]
+    return {"groups": int(len(groups)), "agree": int(counts.get("agree", 0)),
+            "disagree": int(counts.get("disagree", 0)), "not_compared": int(counts.get("not compared", 0)),
+            "disagreements": [f"{r.function} {r.function_params} {r.algorithm}: {r.limit_kind}, fit {r.group_model} "
+                              f"{r.group_exponent:.3g} [{r.group_exponent_ci_low:.3g}, {r.group_exponent_ci_high:.3g}], "
+                              f"predicted {r.group_predicted_model} {r.group_predicted_exponent:.3g}"
+                              for r in disagreeing.itertuples(index=False)]}
 
 
 def nearest_eps(table, target):

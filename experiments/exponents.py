@@ -119,6 +119,18 @@ def plot(table, figures):
         # linear convergence is a model of its own, not a small exponent: an open triangle at 0
         right.plot(np.zeros((~power).sum()), y[~power], "<", ms=5, mfc="none", color=colours[algorithm])
     right.plot([], [], "<", ms=5, mfc="none", color="k", label="logarithmic (linear convergence)")
+    # the rate predicted from the Lojasiewicz exponent at the limit point (largest group), where it applies
+    largest = group_rows(table)
+    largest = largest[largest["limit_group"] == 0]
+    for offset, algorithm in zip(offsets, VARIANTS):
+        subset = largest[(largest["algorithm"] == algorithm) & largest["group_predicted_model"].notna()]
+        if subset.empty:
+            continue
+        y = np.array([positions[f"{f} {p if p != '{}' else ''}".strip()] for f, p in
+                      subset[["function", "function_params"]].itertuples(index=False)]) + offset
+        right.plot(subset["group_predicted_exponent"].to_numpy(float), y, "|", ms=9, mew=1.5,
+                   color=colours[algorithm])
+    right.plot([], [], "|", ms=9, mew=1.5, color="k", label="predicted from theta at the limit point")
     predicted = rows[rows["algorithm"] == "armijo"]
     for f, p, value in predicted[["function", "function_params", "case_predicted_exponent"]].itertuples(index=False):
         if np.isfinite(value):
@@ -163,7 +175,9 @@ def plot(table, figures):
                "rate of every function x Armijo variant, fitted on the starts of its largest limit group (starts "
                "that reach different critical points are fitted apart; the table lists every group): a power law "
                "with its 95% interval (spread over starts, window and pre-asymptotic drift), or an open triangle "
-               "at 0 where the chosen model is logarithmic (linear convergence: N = a + b log10(1/eps)); grey "
+               "at 0 where the chosen model is logarithmic (linear convergence: N = a + b log10(1/eps)); a "
+               "vertical tick marks the rate predicted from the Lojasiewicz exponent estimated at the limit point "
+               "(2 - 1/theta, or 0 for theta = 1/2), where the accepted steps settle to a constant; grey "
                f"bars mark the largest exponent the applicable theorems allow, red stars the known exponent. armijo: {text}. "
                f"Models chosen on the deepest quarter of each window: {models}; "
                f"{int((multi > 1).sum())} of {len(multi)} cases reach more than one limit point. "

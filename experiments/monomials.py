@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, save_figure, verdict_rows
+from experiments.experiment import group_rows, main, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
 
 NAME = "monomials"
@@ -76,6 +76,12 @@ def plot(table, figures):
             axes.plot(linear["p"] + offsets.get(algorithm, 0), np.zeros(len(linear)), markers.get(algorithm, "o"),
                       mfc="none", ms=7, color=line[0].get_color(), label=f"{algorithm}: logarithmic (linear)")
         numbers[algorithm] = {int(p): float(e) for p, e in zip(group["p"], group["case_exponent"])}
+    largest = group_rows(table, extra=["p"])
+    largest = largest[(largest["limit_group"] == 0) & largest["group_predicted_model"].notna()]
+    if not largest.empty:  # predicted from theta at the limit point (largest group), where the steps settle
+        axes.plot(largest["p"] + largest["algorithm"].map(offsets).fillna(0) + 0.04,
+                  largest["group_predicted_exponent"], "_", color="k", ms=10, mew=1.5,
+                  label="predicted from theta at the limit point")
     axes.set_xlabel("p  (f = x^(2p))")
     axes.set_ylabel("exponent p of N(eps) ~ eps^-p")
     axes.set_title("Monomials: measured exponent against the fixed-step prediction")

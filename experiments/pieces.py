@@ -93,6 +93,13 @@ def _limit_columns(assessment, start_index):
         "group_fit_eps_lo": [group.fit.eps_lo for group in groups],
         "group_fit_eps_hi": [group.fit.eps_hi for group in groups],
         "group_theta": [np.nan if group.theta is None else group.theta for group in groups],
+        "group_theta_point": [np.nan if group.local is None else group.local.theta for group in groups],
+        "group_theta_point_exact": [None if group.local is None else group.local.exact for group in groups],
+        "group_predicted_model": [None if group.prediction is None or not group.prediction.applies
+                                  else group.prediction.model for group in groups],
+        "group_predicted_exponent": [np.nan if group.prediction is None or not group.prediction.applies
+                                     else group.prediction.exponent for group in groups],
+        "group_agreement": [group.agreement for group in groups],
         "group_verdict": [group.verdict.verdict for group in groups],
     }
 

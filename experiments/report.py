@@ -58,6 +58,30 @@ def verdict_table(summaries):
     return lines, counts
 
 
+def prediction_section(summaries):
+    """How often the rate predicted from the limit point's Lojasiewicz exponent agrees with the fit."""
+    rows = [(name, summary["prediction_agreement"]) for name, summary in summaries if "prediction_agreement" in summary]
+    if not rows:
+        return []
+    total = {key: sum(numbers[key] for _, numbers in rows) for key in ("groups", "agree", "disagree", "not_compared")}
+    compared = total["agree"] + total["disagree"]
+    lines = ["## The rate predicted at the limit point against the fit", "",
+             "For every limit group of every case, the Lojasiewicz exponent theta is estimated at the limit point "
+             "itself (exact at nondegenerate and univariate points, sampled on spheres otherwise; "
+             "`theory/local_rate.py`), independently of the run; with the accepted steps settled to a constant it "
+             "predicts the model (theta = 1/2: logarithmic; theta in (1/2, 1): power 2 - 1/theta). It agrees when "
+             "the fitted model is the same and, for a power law, the predicted exponent lies in the fitted "
+             f"interval. Over {total['groups']} groups: {total['agree']} agree, {total['disagree']} disagree"
+             + (f" ({total['agree'] / compared:.0%} of the {compared} compared)" if compared else "")
+             + f", {total['not_compared']} not compared (no verified limit, steps not settled, or no model fitted).",
+             "", "| experiment | groups | agree | disagree | not compared |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {n['groups']} | {n['agree']} | {n['disagree']} | {n['not_compared']} |" for name, n in rows]
+    disagreements = [f"- {name}: {text}" for name, n in rows for text in n.get("disagreements", [])]
+    if disagreements:
+        lines += ["", "Disagreements:", ""] + disagreements
+    return lines + [""]
+
+
 def bounds_section():
     """The bounds the experiments check, as the theorem modules state them (SymPy forms)."""
     import sympy
@@ -98,6 +122,7 @@ def build(quick=False):
         extra = summary.get("table_markdown")
         if extra:
             lines += extra + [""]
+    lines += prediction_section(summaries)
     lines += bounds_section()
     table, counts = verdict_table(summaries)
     lines += ["## Verdicts", "",

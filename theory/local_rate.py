@@ -83,6 +83,11 @@ GROWTH_TOLERANCE = 0.02
 its interval is where the growth is within this many log units per decade of 0 (finite radii
 see higher-order terms)."""
 
+PREDICTION_TOL = 0.01
+"""A predicted exponent within this distance of the fitted interval agrees with it: the prediction is
+asymptotic (constant steps, leading-order Taylor terms), a finite window carries corrections of
+this order (measured on x^4 over two decades: 5e-4)."""
+
 STEP_SETTLED_RTOL = 1e-6
 """Accepted steps are constant when the recorded tail steps agree within this relative spread."""
 
@@ -268,12 +273,13 @@ def predict(local, settled):
 
 def agreement(prediction, fit):
     """Whether a rate fit agrees with the prediction: same model and, for a power law, the
-    predicted exponent's interval meets the fitted one.  ``None`` where the prediction does not
-    apply or the fit is undetermined."""
+    predicted exponent's interval meets the fitted one widened by :data:`PREDICTION_TOL`.
+    ``None`` where the prediction does not apply or the fit is undetermined."""
     if not prediction.applies or fit.model == "undetermined":
         return None
     if prediction.model != fit.model:
         return False
     if prediction.model == "logarithmic":
         return True
-    return bool(prediction.exponent_low <= fit.ci_high and fit.ci_low <= prediction.exponent_high)
+    return bool(prediction.exponent_low <= fit.ci_high + PREDICTION_TOL
+                and fit.ci_low - PREDICTION_TOL <= prediction.exponent_high)

@@ -1,0 +1,70 @@
+"""T3 as a prediction (issue 18): the Lojasiewicz exponent at the limit point, exact or sampled,
+the rate it predicts, and agreement with the fit in the verdict."""
+
+import numpy as np
+import pytest
+
+import functions
+from armijo_suite import check
+from theory.limits import find_limit
+from theory.local_rate import PREDICTION_TOL, agreement, lojasiewicz_at, predict
+
+THETA_TOL = 0.01
+
+
+@pytest.mark.parametrize("expression, point, theta, exact", [
+    ("exp(x) - x", [1e-3], 0.5, True),              # nondegenerate minimum
+    ("x**6", [0.05], 5 / 6, True),                   # univariate Taylor order 6
+    ("x**4 - x**3", [-1e-3], 2 / 3, True),           # the degenerate saddle: order 3
+    ("log(cosh(x))**2", [0.05], 0.75, True),         # order 4 (x^4/4 - ...)
+    ("x**4 + y**2", [0.05, 0.05], 0.75, False),      # sampled: theta 3/4 along x
+    ("x**4 + y**6", [0.05, 0.05], 5 / 6, False),     # sampled: the flatter direction decides
+    ("(x**2 + y**2 - 1)**2", [0.8, 0.61], 0.5, False),  # Morse-Bott circle: 1/2 across it
+])
+def test_theta_at_the_limit_point(expression, point, theta, exact):
+    objective = functions.from_expression(expression)
+    limit = find_limit(objective, np.array(point))
+    local = lojasiewicz_at(objective, limit)
+    assert local.exact == exact
+    assert abs(local.theta - theta) <= THETA_TOL, local
+    assert local.theta_low <= local.theta + 1e-12 and local.theta <= local.theta_high + 1e-12
+    assert np.isfinite(local.C) and local.C > 0
+
+
+@pytest.mark.parametrize("argv, model, exponent", [
+    (dict(expression="x**6", x0=[0.9], eps_min=1e-8), "power", 0.8),
+    (dict(expression="x**4 - x**3", x0=[-0.5], eps_min=1e-8), "power", 0.5),
+    (dict(expression="exp(x) - x", x0=[1.0], eps_min=1e-8), "logarithmic", 0.0),
+    (dict(expression="x**4 + y**2", x0=[0.8, 0.6], eps_min=1e-8), "power", 2 / 3),
+])
+def test_check_predicts_from_the_limit_point_and_the_fit_agrees(argv, model, exponent):
+    group = check(**argv, algorithms=["armijo"]).algorithm("armijo").groups[0]
+    assert group.prediction_applies and group.predicted_model == model
+    assert group.predicted_exponent == pytest.approx(exponent, abs=0.01)
+    assert group.agreement is True and group.verdict == "consistent"
+
+
+def test_tail_and_limit_point_estimates_are_both_shown_and_can_differ():
+    # x^4 + 1e-6 x^2: down to ||g|| ~ 1e-9 the run sees the quartic (its tail says theta ~ 3/4), while the
+    # minimum is nondegenerate (theta = 1/2 exactly at the point, which predicts linear convergence): both
+    # are reported, and the fit on a window still in the quartic regime is flagged against the prediction
+    block = check("x**4 + 1e-6*x**2", x0=[0.9], algorithms=["armijo"], eps_min=1e-7).algorithm("armijo")
+    group = block.groups[0]
+    assert group.theta_point == 0.5 and group.theta_point_exact and group.limit_kind == "minimum"
+    assert group.theta is not None and group.theta > 0.65  # the tail restates the quartic run
+    assert group.theta_source.startswith("tail")
+    assert group.model == "power" and group.predicted_model == "logarithmic"
+    assert group.agreement is False and group.verdict == "inconsistent"
+
+
+def test_a_confident_disagreement_is_inconsistent():
+    from theory.fit import fit_rate
+
+    eps = np.logspace(-2, -8, 25)
+    fit = fit_rate(eps, np.ceil(5.0 * eps**-0.5))
+    wrong = predict(type("L", (), {"theta": 0.75, "theta_low": 0.75, "theta_high": 0.75})(), settled=True)
+    assert wrong.model == "power" and wrong.exponent == pytest.approx(2 / 3)
+    assert fit.contains(0.5) and not fit.contains(2 / 3 - PREDICTION_TOL)
+    assert agreement(wrong, fit) is False
+    not_settled = predict(type("L", (), {"theta": 0.75, "theta_low": 0.75, "theta_high": 0.75})(), settled=False)
+    assert agreement(not_settled, fit) is None
