@@ -526,7 +526,9 @@ def print_report(report):
             print(f"  {key:40s} {report[key]:12.2f}  target {report['targets'][key]:8s} {verdict}")
         else:
             print(f"  {key:40s} {report[key]:12.2f}  (no target)")
-    print(f"  check x^6 to 1e-10: {report['details']['check_x6']['proxy']}")
+    check_x6 = report["details"]["check_x6"]
+    print(f"  check x^6: `{check_x6['command']}` on the {check_x6['backend']} backend: {check_x6['model']}, "
+          f"exponent {check_x6['exponent']}")
 
 
 def main(argv=None):

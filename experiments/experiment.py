@@ -121,7 +121,7 @@ def verdict_rows(table, scanned=()):
     present = [c for c in VERDICT_COLUMNS if c in table.columns]
     if not scanned:
         rows = table[VERDICT_KEYS + present].drop_duplicates(subset=VERDICT_KEYS)
-        return rows.fillna("").to_dict(orient="records")
+        return rows.astype(object).where(rows.notna(), "").to_dict(orient="records")
     identity = VERDICT_KEYS + ["algorithm_params", *scanned]
     per_case = table.drop_duplicates(subset=identity)
     rows = []
