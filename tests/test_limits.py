@@ -133,3 +133,26 @@ def test_two_limit_points_two_answers(capsys):
     assert at_zero["model"] == "power" and at_zero["exponent_ci"][0] <= 2 / 3 <= at_zero["exponent_ci"][1]
     assert at_two["model"] == "logarithmic"
     assert block["exponent"] == at_zero["exponent"]  # the largest group
+
+
+def test_run_verdict_names_the_group_that_violates_or_disagrees():
+    from theory.assessment import GroupAssessment, run_verdict
+    from theory.fit import fit_rate
+    from theory.limits import LimitPoint
+    from theory.verdict import BoundCheck, Verdict
+
+    eps = np.logspace(-2, -8, 25)
+    fit = fit_rate(eps, np.ceil(5.0 * eps**-0.5))
+    ok = BoundCheck("T1", 10, 0, 0.5, 0)
+
+    def group(verdict, x):
+        limit = LimitPoint(np.array([x, 0.0]), "minimum", 0.0, 0.0, 0.0)  # arrays inside: no equality needed
+        return GroupAssessment(limit, (0,), fit, 0.5, 1.0, (ok,), Verdict(verdict, (f"{verdict} here",), (ok,), 0.5, 1.0))
+
+    assert run_verdict([group("consistent", 0), group("consistent", 1)], [ok], 1.0).verdict == "consistent"
+    mixed = run_verdict([group("consistent", 0), group("inconsistent", 1)], [ok], 1.0)
+    assert mixed.verdict == "inconsistent" and mixed.reasons == ("limit group 2: inconsistent here",)
+    worst = run_verdict([group("inconsistent", 0), group("violated", 1), group("inconsistent", 2)], [ok], 1.0)
+    assert worst.verdict == "violated" and worst.reasons == ("limit group 2: violated here",)
+    above = run_verdict([group("consistent", 0)], [BoundCheck("T1", 10, 2, 1.5, 3)], 1.0)
+    assert above.verdict == "violated"

@@ -80,7 +80,7 @@ class Hypotheses:
     lower_estimates: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GroupAssessment:
     """Rate, Lojasiewicz exponent, checks and verdict of the starts that share one limit point.
 
@@ -416,6 +416,26 @@ def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
     return np.where(result.eps_hits[start] >= K, bound, np.inf)
 
 
+def run_verdict(groups, checks, predicted):
+    """The verdict of a whole run from its groups (largest first) and its bound checks.
+
+    The largest group's verdict stands, except that a violation anywhere (in a group, or a count
+    above a bound over all starts) makes the run ``violated``, and an inconsistency in a smaller
+    group makes it ``inconsistent`` (each reason names its group).
+    """
+    largest = groups[0]
+    verdict = largest.verdict
+    for name in ("violated", "inconsistent"):
+        others = [(number, g) for number, g in enumerate(groups, 1) if g.verdict.verdict == name]
+        if others and verdict.verdict not in ("violated", name):
+            return Verdict(name, tuple(f"limit group {number}: {reason}" for number, g in others
+                                       for reason in g.verdict.reasons), tuple(checks), largest.fit.exponent,
+                           predicted)
+    if any(not c.holds for c in checks) and verdict.verdict != "violated":
+        return decide(checks, largest.fit, predicted)
+    return verdict
+
+
 def start_deltas(result, limits, hypotheses):
     """Per-start ``Delta`` of T1/T2 and where it comes from (see the module docstring)."""
     deltas = np.full(result.starts, np.nan)
@@ -621,18 +641,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
                                       float(np.median(thetas)) if thetas else None, predicted,
                                       group_checks, verdict, local, prediction, agrees))
     largest = groups[0]
-    verdict = largest.verdict
-    if verdict.verdict != "violated" and any(g.verdict.verdict == "inconsistent" for g in groups[1:]):
-        verdict = Verdict("inconsistent", tuple(f"limit group {groups.index(g) + 1}: {reason}" for g in groups
-                                                if g.verdict.verdict == "inconsistent" for reason in g.verdict.reasons),
-                          tuple(checks), largest.fit.exponent, predicted)
-    violated = [g for g in groups if g.verdict.verdict == "violated"]
-    if violated and verdict.verdict != "violated":
-        verdict = Verdict("violated", tuple(f"limit group {groups.index(g) + 1}: {reason}" for g in violated
-                                            for reason in g.verdict.reasons),
-                          tuple(checks), largest.fit.exponent, predicted)
-    elif any(not c.holds for c in checks) and verdict.verdict != "violated":
-        verdict = decide(checks, largest.fit, predicted)
+    verdict = run_verdict(groups, checks, predicted)
     return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=largest.fit,
                       two_regime=two_regime, lojasiewicz=lojasiewicz, predicted_exponent=predicted,
                       verdict=verdict, notes=tuple(notes), limits=limits, groups=tuple(groups),

@@ -347,7 +347,8 @@ def lojasiewicz_theta(f_values, grad_norms, f_limit: float | None = None, *,
         half = stats.t.ppf(0.5 + confidence / 2.0, kept.size - 2) * standard_error
     else:
         half = np.nan
-    constant = float(np.max(np.exp(theta * log_gap - log_g)))
+    with np.errstate(over="ignore"):  # an overflowing constant is inf: no bound from it
+        constant = float(np.max(np.exp(theta * log_gap - log_g)))
     return LojasiewiczEstimate(theta, theta - half, theta + half, constant, float(f_limit),
                                estimated, (int(window[0]), int(window[-1])), int(kept.size),
                                sampled_on)
