@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --quiet -e '.[test,dask,compiled]'
 	touch $@
 
-# The experiments, in report order (experiments/report.py lists the same names).
+# The experiments, in report order (experiments/machinery/report.py lists the same names).
 EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(QUICK),1)
@@ -41,8 +41,8 @@ endif
 .PRECIOUS: $(CACHE)/%/table.csv
 RUN_FLAGS := $(FLAGS) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 # Code that decides the numbers: a change re-runs the tables (cached pieces of unchanged code are kept).
-CORE := $(wildcard armijo/*.py functions/*.py theory/*.py) experiments/framework.py \
-        experiments/pieces.py experiments/experiment.py
+CORE := $(wildcard armijo/*.py functions/*.py theory/*.py) \
+        $(addprefix experiments/machinery/,cases.py executors.py run.py runner.py pieces.py study.py)
 TABLES := $(foreach e,$(filter-out bounds,$(EXPERIMENTS)),$(CACHE)/$(e)/table.csv)
 PLOTS  := $(foreach e,$(EXPERIMENTS),$(FIGURES)/$(e).png)
 
@@ -75,14 +75,14 @@ $(CACHE)/bounds/table.csv: experiments/bounds.py $(TABLES) | $(STAMP)
 	$(PY) -m experiments.bounds run $(RUN_FLAGS)
 
 # One figure (PNG, PDF and its summary JSON) per experiment, from its table only.
-$(FIGURES)/%.png: $(CACHE)/%/table.csv experiments/experiment.py
+$(FIGURES)/%.png: $(CACHE)/%/table.csv experiments/machinery/study.py
 	$(PY) -m experiments.$* plot $(FLAGS)
 
-$(FIGURES)/REPORT.md: $(PLOTS) experiments/report.py
-	$(PY) -m experiments.report $(FLAGS)
+$(FIGURES)/REPORT.md: $(PLOTS) experiments/machinery/report.py
+	$(PY) -m experiments.machinery.report $(FLAGS)
 
 bench: $(STAMP)
-	$(PY) -m experiments.bench $(if $(filter 1,$(QUICK)),--quick,)
+	$(PY) -m experiments.machinery.bench $(if $(filter 1,$(QUICK)),--quick,)
 
 clean:
 	rm -rf cache build *.egg-info .pytest_cache

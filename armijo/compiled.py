@@ -3,7 +3,7 @@
 :func:`minimize_compiled` takes scalar Numba kernels instead of batched NumPy oracles and runs
 every start to its stop inside one compiled function, in parallel over starts (``prange``).
 The NumPy engine (:mod:`armijo.engine`) stays the reference: it defines every algorithm.  This
-loop performs, for each start, the floating-point operations of the engine's single-start loop
+loop performs, for each start, the floating-point operations of the engine's loop on that start's row
 in the same order, with the same counting, and returns the same :class:`~armijo.result.RunResult`
 (``backend="compiled"``):
 
@@ -310,7 +310,7 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
                 eta = previous_step
             else:
                 eta = min(reals[_F2] * previous_step, reals[_MAX_FIRST])
-            # backtracking (armijo.linesearch.backtrack_single)
+            # backtracking (armijo.linesearch.backtrack, one row)
             outcome = PRECISION_FLOOR
             value = np.nan
             rejections = 0
@@ -330,7 +330,7 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
                     outcome = STEP_UNDERFLOW
                     break
             if code == _DICHOTOMY and outcome == ACCEPTED and rejections > 0:
-                # armijo.linesearch.dichotomy_refine_single
+                # armijo.linesearch.dichotomy_refine, one row
                 low = eta
                 high = eta * f1
                 for _ in range(integers[_ROUNDS]):

@@ -23,9 +23,7 @@ from armijo.linesearch import (
     PRECISION_FLOOR,
     STEP_UNDERFLOW,
     backtrack,
-    backtrack_single,
     dichotomy_refine,
-    dichotomy_refine_single,
     dichotomy_rounds,
 )
 from armijo.oracle import CountingOracle
@@ -117,15 +115,6 @@ def squared_norms(X):
     summation order exactly.
     """
     return (X * X).sum(axis=1)
-
-
-def _spacing(value):
-    """``np.spacing(abs(value))`` for a Python float (``math.ulp``; NumPy gives inf at the largest float)."""
-    magnitude = abs(value)
-    return math.ulp(magnitude) if magnitude < _LARGEST_FLOAT else math.inf
-
-
-_LARGEST_FLOAT = float(np.finfo(np.float64).max)
 
 
 class _TraceRecorder:
@@ -416,8 +405,6 @@ class _Run:
     # -- the loop ------------------------------------------------------------------
 
     def execute(self):
-        if self.ids.size == 1:
-            return self._execute_single()
         self.F = self.oracle.f(self.X)
         self.f_initial = self.F.copy()
         self.evaluate_gradient()
@@ -451,152 +438,6 @@ class _Run:
             k += 1
             self.evaluate_gradient()
         return self._result()
-
-    # -- the loop for a single start -----------------------------------------------------
-
-    def _execute_single(self):
-        """The loop of :meth:`execute` for one start, with Python floats for its scalars.
-
-        At ``B = 1`` the fixed cost of a NumPy call on a one-element array is most of
-        the time of an iteration.  Here the step, ``f``, ``||g||^2``, the thresholds
-        and the counters are Python floats and ints, and only the vectors are arrays
-        (of shape ``(1, n)``, so the oracles keep their batched signature).  Every
-        floating-point operation is the batched loop's, in the same order, so both
-        loops give identical results (the tests compare them).  The rare events (a
-        threshold reached, a trace point, the stop) load the state into the compact
-        arrays and run the batched code.
-
-        One shortcut: the divergence test ``||x_k||^2 > max_norm^2`` is evaluated only
-        when the triangle-inequality bound ``||x_k|| <= ||x_0|| + sum_j eta_j ||d_j||``
-        (inflated for rounding) exceeds ``max_norm / 2``; below that the test is false
-        and computing it would cost as much as the Armijo test itself.
-        """
-        name, params, oracle, recorder = self.spec.name, self.params, self.oracle, self.recorder
-        line_search, normalized = self.spec.line_search, name == "armijo-normalized"
-        x = self.X
-        f = float(oracle.f(x)[0])
-        g, g2 = self._gradient_single(x)
-        grad_norm = math.sqrt(g2)
-        self.f_initial = np.array([f])
-        self.grad_norm_initial = np.array([grad_norm])
-        f_is_current = True
-        step = math.nan
-        previous_step = params.get("eta0")
-        backtracks = 0
-        next_threshold = float(self.thresholds[0])
-        converged = False
-        # Relative rounding of one update of the bound on ||x_k|| (generous: n + 8 ulps).
-        rounding = 1.0 + (x.shape[1] + 8) * np.finfo(np.float64).eps
-        norm_bound = math.sqrt(squared_norms(x)[0]) * rounding
-        divergence_check_from = 0.5 * self.max_norm
-        k = 0
-
-        last_trial = [math.nan, None]  # the last trial step and its point, reused when accepted
-
-        def phi(eta):
-            point = x - eta * direction
-            last_trial[:] = eta, point
-            return float(oracle.f(point)[0])
-
-        def min_step():
-            return float(smallest_moving_step(x, direction, self.eta_min)[0])
-
-        while True:
-            if not math.isfinite(g2) or (f_is_current and not math.isfinite(f)):
-                status = "non_finite"
-                break
-            tracing = recorder is not None and recorder.next_iteration == k
-            if grad_norm <= next_threshold or tracing:
-                self._load_single(x, f, g, g2, step, backtracks)
-                if grad_norm <= next_threshold:
-                    self.record_hits(k)
-                    next_threshold = float(self.next_threshold[0])
-                    converged = self.hits[0] == self.thresholds.size
-                if tracing:
-                    self._record_trace()
-            if converged:
-                status = "converged"
-                break
-            if k == self.max_iter:
-                status = "max_iter"
-                break
-            if line_search:
-                direction, slope = (g / grad_norm, grad_norm) if normalized else (g, g2)
-                step_taken, value, outcome, rejections = self._search_single(k, f, slope, previous_step, phi, min_step)
-                backtracks += rejections
-                if outcome != ACCEPTED:
-                    status = _FAILED_SEARCH[outcome]
-                    break
-                x = last_trial[1] if last_trial[0] == step_taken else x - step_taken * direction
-                f, step, previous_step = value, step_taken, step_taken
-                norm_bound += step * (1.0 if normalized else grad_norm)
-            else:
-                f_is_current = self.f_is_current = False
-                step, x, move = self._baseline_single(k, x, g, grad_norm)
-                norm_bound += move
-            k += 1
-            norm_bound *= rounding
-            if norm_bound > divergence_check_from:
-                x_norm2 = float(squared_norms(x)[0])
-                if x_norm2 > self.max_norm**2:
-                    status = "diverged"
-                    break
-                norm_bound = math.sqrt(x_norm2) * rounding
-            if f_is_current and f < self.min_f:
-                status = "diverged"
-                break
-            g, g2 = self._gradient_single(x)
-            grad_norm = math.sqrt(g2)
-        self._load_single(x, f, g, g2, step, backtracks)
-        self.finish(np.ones(1, dtype=bool), status, k)
-        return self._result()
-
-    def _gradient_single(self, x):
-        g = self.oracle.grad(x)
-        return g, float(squared_norms(g)[0])
-
-    def _load_single(self, x, f, g, g2, step, backtracks):
-        """Write the floats of the single-start loop into the compact arrays of the batched code."""
-        self.X, self.G = x, g
-        self.F = np.array([f])
-        self.g2 = np.array([g2])
-        self.grad_norm = np.sqrt(self.g2)
-        self.step = np.array([step])
-        self.backtracks = np.array([backtracks])
-        if self.spec.line_search:
-            self.previous_step = self.step.copy()
-
-    def _search_single(self, k, f, slope, previous_step, phi, min_step):
-        """Armijo search of one iteration of the single start: ``(step, phi(step), outcome, rejections)``."""
-        name, params = self.spec.name, self.params
-        floor = self.precision_floor_ulps * _spacing(f)
-        step, value, outcome, rejections = backtrack_single(
-            phi, f, slope, float(first_trial(name, k, params, previous_step)),
-            lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step,
-        )
-        if name == "armijo-dichotomy" and outcome == ACCEPTED and rejections > 0:
-            step, value, refine_rejections = dichotomy_refine_single(
-                phi, step, value, f, slope, lam=params["lam"], f1=params["f1"],
-                rounds=dichotomy_rounds(params["f1"], params["f2"]), precision_floor=floor,
-            )
-            rejections += refine_rejections
-        return step, value, outcome, rejections
-
-    def _baseline_single(self, k, x, g, grad_norm):
-        """One baseline iteration of the single start, as :meth:`_baseline_step`.
-
-        Returns the step, ``x_{k+1}`` and a bound on ``||x_{k+1} - x_k||`` (inf for Adam).
-        """
-        params, name = self.params, self.spec.name
-        eta = params["eta"]
-        if name == "gd":
-            return eta, x - eta * g, eta * grad_norm
-        if name == "clipped-gd":
-            step = eta * min(1.0, params["gamma"] / grad_norm)
-            return step, x - step * g, step * grad_norm
-        if name == "normalized-gd":
-            return eta, x - (eta / grad_norm) * g, eta
-        return eta, x - eta * self._adam_direction(g, k), math.inf
 
     def _record_trace(self):
         if not self.f_is_current:

@@ -142,10 +142,12 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, value, o
 
 
 def backtrack_single(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_step):
-    """:func:`backtrack` for one row, with Python floats: the lean path of a single start.
+    """:func:`backtrack` for one row, with Python floats (a scalar search: the stochastic
+    line searches of ``experiments/neural.py`` use it on mini-batch losses).
 
     The same trials in the same order with the same floating-point operations
-    as :func:`backtrack` on a batch of one row, so both give identical results.
+    as :func:`backtrack` on a batch of one row, so both give identical results
+    (tested).
 
     Parameters
     ----------
@@ -234,24 +236,3 @@ def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, pr
 def dichotomy_rounds(f1, f2):
     """Number of bisection rounds of ``armijo-dichotomy``: ``floor(log f2 / log f1)``."""
     return int(math.floor(math.log(f2) / math.log(f1) + 1e-12))
-
-
-def dichotomy_refine_single(phi, step, value, phi0, slope, *, lam, f1, rounds, precision_floor):
-    """:func:`dichotomy_refine` for one row that backtracked, with Python floats.
-
-    ``phi(eta)`` returns a float; the other arguments are the row's floats.
-    Returns the refined ``step``, its ``value`` and the number of rejected midpoints.
-    """
-    low, high = step, step * f1
-    rejections = 0
-    for _ in range(rounds):
-        middle = math.sqrt(low * high)
-        if not middle * slope > precision_floor:
-            break
-        trial_value = phi(middle)
-        if armijo_test(trial_value, phi0, middle, slope, lam) and trial_value != phi0:
-            low, value = middle, trial_value
-        else:
-            high = middle
-            rejections += 1
-    return low, value, rejections

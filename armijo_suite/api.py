@@ -26,8 +26,8 @@ import numpy as np
 
 from armijo import ALGORITHMS
 from armijo.params import check_in_range, resolve_params
-from experiments.framework import eps_grid
-from experiments.runner import backend_choice, run_minimize
+from experiments.machinery.cases import eps_grid
+from experiments.machinery.runner import backend_choice, run_minimize
 from theory.assessment import assess_run, estimate_hypotheses
 
 from armijo_suite.limits import (ALGORITHM_OPTIONS, DEFAULT_ALGORITHMS, DEFAULT_BOX, DEFAULT_EPS_MIN,  # noqa: F401

@@ -20,8 +20,8 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, rate_text, save_figure, verdict_rows
-from experiments.framework import Case, eps_grid
+from experiments.machinery.study import main, rate_text, save_figure, verdict_rows
+from experiments.machinery.cases import Case, eps_grid
 
 NAME = "basins"
 FUNCTIONS = ["poly-two", "poly-three", "poly-four", "poly-five", "poly-eight"]
@@ -130,7 +130,7 @@ def run_piece(case):
     ``lingered_values`` (``;``-separated other critical values the start lingered at, see
     :func:`lingered_values`) and ``lingered_count``.
     """
-    from experiments.pieces import objective_for, run_case_with_result, starts_for
+    from experiments.machinery.pieces import objective_for, run_case_with_result, starts_for
 
     table, result = run_case_with_result(case)
     objective = objective_for(case.function, case.function_params)

@@ -6,7 +6,7 @@ evaluations spent until then hold for every run the suite makes (SCIENCE.md sect
 Expected: no violation.  A violation is listed, never hidden.
 
 This experiment runs no optimiser: its pieces read the tables of the other experiments
-(``cache/<name>/table.csv``, names in :data:`experiments.report.EXPERIMENTS`), whose rows
+(``cache/<name>/table.csv``, names in :data:`experiments.machinery.report.EXPERIMENTS`), whose rows
 carry the bound of each applicable theorem at that (start, eps) in ``bound_T1`` ..
 ``bound_T4`` (empty where the theorem does not apply).  One piece per source table; the
 piece's cache key includes the SHA-256 of that table, so a new table is checked again.
@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.experiment import folders, main, save_figure
-from experiments.framework import Case
-from experiments.report import EXPERIMENTS
+from experiments.machinery.study import folders, main, save_figure
+from experiments.machinery.cases import Case
+from experiments.machinery.report import EXPERIMENTS
 from theory.verdict import BOUND_RTOL
 
 NAME = "bounds"

@@ -15,9 +15,9 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import (group_rows, groups_cell, legend_outside, main, median_curve, save_figure,
+from experiments.machinery.study import (group_rows, groups_cell, legend_outside, main, median_curve, save_figure,
                                     verdict_rows)
-from experiments.framework import Case, eps_grid
+from experiments.machinery.cases import Case, eps_grid
 
 NAME = "exponents"
 VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]

@@ -22,8 +22,8 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
-from experiments.framework import Case, eps_grid
+from experiments.machinery.study import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
+from experiments.machinery.cases import Case, eps_grid
 from theory import t2_l0l1
 
 NAME = "l0l1"

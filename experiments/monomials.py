@@ -14,8 +14,8 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import group_rows, main, save_figure, verdict_rows
-from experiments.framework import Case, eps_grid
+from experiments.machinery.study import group_rows, main, save_figure, verdict_rows
+from experiments.machinery.cases import Case, eps_grid
 
 NAME = "monomials"
 GRID = {

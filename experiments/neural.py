@@ -5,7 +5,7 @@ Claim checked: the paper's setting is deep learning.  On a one-hidden-layer netw
 oracle calls, the Armijo variants ``armijo`` and ``armijo-increase`` with ``gd`` (fixed
 step) and ``adam``:
 
-* **full batch**: the standard piece (:func:`experiments.pieces.run_case`: run, bounds,
+* **full batch**: the standard piece (:func:`experiments.machinery.pieces.run_case`: run, bounds,
   fitted exponent of ``N(eps)``, verdict), plus the trace of the full loss and gradient
   norm against oracle calls;
 * **mini-batch**: a stochastic Armijo line search on the current batch (Vaswani et al.,
@@ -25,7 +25,7 @@ mini-batch runs are *monitoring* evaluations, not charged to any algorithm (the 
 charges the few ``f`` evaluations of its trace to the baselines' ``f_evals``; the
 ``oracle_calls`` column leaves them out).
 
-Table: the standard columns (:data:`experiments.framework.TABLE_COLUMNS`) first, plus
+Table: the standard columns (:data:`experiments.machinery.run.TABLE_COLUMNS`) first, plus
 ``record`` (``"eps"``: one row per start and eps, first hitting of ``||grad f|| <= eps``;
 ``"curve"``: one row per monitored iterate, with ``curve_loss`` and ``curve_grad_norm``
 of the full objective and the iteration in ``iterations``), ``batch``, ``batch_size``,
@@ -45,9 +45,9 @@ import pandas as pd
 
 from armijo.engine import smallest_moving_step
 from armijo.linesearch import ACCEPTED, PRECISION_FLOOR, backtrack_single
-from experiments.experiment import main, save_figure, verdict_rows
-from experiments.framework import Case, eps_grid
-from experiments.pieces import THEOREMS, objective_for, run_case_with_result, starts_for
+from experiments.machinery.study import main, save_figure, verdict_rows
+from experiments.machinery.cases import Case, eps_grid
+from experiments.machinery.pieces import THEOREMS, objective_for, run_case_with_result, starts_for
 
 NAME = "neural"
 NETWORKS = ["mlp-tanh", "mlp-relu"]
@@ -119,7 +119,7 @@ def run_piece(case):
 
 
 def run_full_batch(case):
-    """The standard piece (as :func:`experiments.pieces.run_case`) plus its trace as curve rows."""
+    """The standard piece (as :func:`experiments.machinery.pieces.run_case`) plus its trace as curve rows."""
     table, result = run_case_with_result(case)
     samples = objective_for(case.function, case.function_params).params["samples"]
     table["record"] = "eps"

@@ -22,8 +22,8 @@ import sys
 
 import numpy as np
 
-from experiments.experiment import main, save_figure, verdict_rows
-from experiments.framework import Case, eps_grid
+from experiments.machinery.study import main, save_figure, verdict_rows
+from experiments.machinery.cases import Case, eps_grid
 from theory.t4_oracle import mean_f_evals_per_iteration
 
 NAME = "variants"

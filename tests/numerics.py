@@ -2,7 +2,7 @@
 
 Results computed along the *same* code path (the same function on the same inputs, on one
 machine and one library build) are compared exactly.  Results computed along two paths (the
-batched loop and the single-start loop, an independent recomputation in a test, two
+compiled and the NumPy backends, an independent recomputation in a test, a row alone and in a batch,
 backends) may differ by a few units in the last place wherever one path rounds differently
 (a SIMD kernel of a transcendental, another summation order): those are compared with
 :func:`assert_ulps_close`, with the tolerance and the reason stated at the call.

@@ -141,7 +141,7 @@ def test_check_figure_keeps_coinciding_algorithms_apart_and_lines_in_range():
     import matplotlib.pyplot as plt
 
     from armijo_suite.report import report_figure, sweep_figure
-    from experiments.experiment import layout_problems
+    from experiments.machinery.study import layout_problems
 
     # armijo and gd coincide on x^6 (the accepted step is eta0 = the fixed step)
     report = check("x**6", x0=[0.9], algorithms=["armijo", "gd"], eps_min=1e-6)
@@ -165,7 +165,7 @@ def test_check_figure_keeps_coinciding_algorithms_apart_and_lines_in_range():
 def test_report_files_get_the_users_umask(tmp_path):
     import os
 
-    from experiments.framework import atomic_write_text
+    from experiments.machinery.cases import atomic_write_text
 
     previous = os.umask(0o022)
     try:

@@ -3,7 +3,7 @@
 import json
 import math
 
-from experiments import bench
+from experiments.machinery import bench
 
 
 def test_bench_runs_tiny_and_writes_every_key(tmp_path):

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from experiments import monomials
-from experiments.framework import Case, PiecesFailed, make_executor, run_pieces
-from experiments.pieces import run_case
+from experiments.machinery.cases import Case
+from experiments.machinery.executors import PiecesFailed, make_executor
+from experiments.machinery.run import run_pieces
+from experiments.machinery.pieces import run_case
 
 NO_DASK = "Dask is not installed: pip install -e '.[dask]' (make test does) runs the cluster tests"
 
@@ -91,7 +93,7 @@ def test_local_failed_piece_is_reported_and_the_others_kept(tmp_path, jobs):
 
 def test_scheduler_address_from_the_environment_selects_dask(monkeypatch):
     pytest.importorskip("distributed", reason=NO_DASK)
-    from experiments.cluster import DaskExecutor
+    from experiments.machinery.executors import DaskExecutor
 
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:8786")
     executor = make_executor(jobs=2)

@@ -1,7 +1,7 @@
 """The compiled backend (armijo/compiled.py, functions/kernels.py) against the NumPy reference.
 
 Validation corpus: every algorithm x 16 functions x 3 starts (plus named extra cases), run by both backends with the
-same arguments (``experiments.runner.run_minimize(..., backend=...)``).
+same arguments (``experiments.machinery.runner.run_minimize(..., backend=...)``).
 
 * ``EXACT`` functions use only operations that are correctly rounded in IEEE arithmetic
   (``+ - * /``, integer powers printed as products, ``sqrt``): both backends must agree bit
@@ -35,7 +35,7 @@ import functions  # noqa: E402
 from armijo import ALGORITHMS, armijo_test, minimize  # noqa: E402
 from armijo.compiled import minimize_compiled, squared_norm  # noqa: E402
 from armijo.engine import squared_norms  # noqa: E402
-from experiments.runner import backend_choice, run_minimize  # noqa: E402
+from experiments.machinery.runner import backend_choice, run_minimize  # noqa: E402
 from functions.kernels import objective_kernels  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -369,7 +369,7 @@ def test_suite_works_without_numba():
         "import sys, json\n"
         "sys.modules['numba'] = None  # import numba raises ImportError\n"
         "import numpy as np, functions, armijo\n"
-        "from experiments.runner import backend_choice, run_minimize\n"
+        "from experiments.machinery.runner import backend_choice, run_minimize\n"
         "objective = functions.from_expression('x**4')\n"
         "result = run_minimize(objective, [[1.3]], 'armijo', eps=[1e-3], max_iter=10000)\n"
         "try:\n"

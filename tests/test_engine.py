@@ -17,11 +17,11 @@ from numerics import assert_same_run, assert_ulps_close
 #: leaves room for a few hundred iterations of such differences.
 REBUILT_ITERATE_ULPS = 64
 
-#: Batched and single-start loops do the same IEEE operations on each row (elementwise
+#: A start alone and in a batch goes through the same IEEE operations on its row (elementwise
 #: operations are correctly rounded; the row norm is NumPy's pairwise sum, whose order depends
 #: only on the row length, not on BLAS), so they agree bit for bit on every machine tried
-#: (three OpenBLAS kernels, with and without AVX-512 dispatch).  They are still two code
-#: paths: 2 ulps allow a SIMD kernel that rounds a row differently in a batch of one.
+#: (three OpenBLAS kernels, with and without AVX-512 dispatch); 2 ulps allow a SIMD kernel that
+#: rounds an array of one row differently from a longer array.
 BATCHED_VS_SINGLE_ULPS = 2
 
 ARMIJO_VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
@@ -275,9 +275,9 @@ def test_batched_run_equals_per_start_runs(algorithm):
     for b in range(x0.shape[0]):
         single = minimize(quartic_f, quartic_grad, x0[b], algorithm, **kwargs)
         assert_same_run(batched, single, index_first=b, index_second=0, max_ulps=BATCHED_VS_SINGLE_ULPS,
-                        why="batched loop against the single-start loop", label=algorithm)
+                        why="a start in a batch against the same start alone", label=algorithm)
         assert_ulps_close(batched.trace.f[:single.trace.f.shape[0], b], single.trace.f[:, 0],
-                          BATCHED_VS_SINGLE_ULPS, "trace of f, batched against single-start loop")
+                          BATCHED_VS_SINGLE_ULPS, "trace of f, a start in a batch against alone")
 
 
 def test_same_inputs_same_results():
@@ -396,3 +396,22 @@ def test_every_algorithm_is_declared_and_recorded():
     assert result.params == {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "f2": 1e4}
     assert "f2 * eta_{k-1}" in result.first_trial
     assert sum(result.status_counts().values()) == 1
+
+
+@pytest.mark.parametrize("first_trial, lam", [(4.0, 0.5), (1.0, 1e-4), (1e-3, 0.3)])
+def test_scalar_backtracking_equals_a_batch_of_one(first_trial, lam):
+    """backtrack_single (the scalar search of the stochastic runs) and backtrack on one row."""
+    from armijo.linesearch import backtrack, backtrack_single
+
+    x, g = 1.3, 4 * 1.3**3
+    phi0 = x**4
+
+    def phi_batch(eta, rows):
+        return (x - np.asarray(eta) * g) ** 4
+
+    step, value, outcome, rejections = backtrack(phi_batch, np.array([phi0]), np.array([g * g]), first_trial,
+                                                 lam=lam, f1=2.0, precision_floor=np.array([1e-300]),
+                                                 min_step=lambda rows: np.zeros(len(rows)))
+    single = backtrack_single(lambda eta: (x - eta * g) ** 4, phi0, g * g, first_trial, lam=lam, f1=2.0,
+                              precision_floor=1e-300, min_step=lambda: 0.0)
+    assert (step[0], value[0], int(outcome[0]), int(rejections[0])) == single  # the same operations, exactly

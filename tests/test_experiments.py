@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.framework import TABLE_COLUMNS, Case, eps_grid, run_pieces
-from experiments.report import EXPERIMENTS
+from experiments.machinery.cases import Case, TABLE_COLUMNS, eps_grid
+from experiments.machinery.run import run_pieces
+from experiments.machinery.report import EXPERIMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = ROOT / "cache" / "quick"
@@ -101,7 +102,7 @@ def test_quick_figures_have_text_inside_and_legends_off_the_data(quick_run, monk
     """Every experiment's figure, redrawn from its quick table: a referee's layout checks."""
     import importlib
 
-    from experiments import experiment
+    from experiments.machinery import study as experiment
 
     problems = {}
     for name in EXPERIMENTS:
@@ -120,7 +121,7 @@ def test_layout_check_finds_what_it_should():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from experiments.experiment import layout_problems
+    from experiments.machinery.study import layout_problems
 
     figure, axes = plt.subplots(figsize=(3, 2))
     axes.plot([0, 0.5, 1], [0, 0.5, 1], "o-", label="data")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from experiments import eta0, l0l1
-from experiments.experiment import verdict_rows
-from experiments.pieces import run_case
+from experiments.machinery.study import verdict_rows
+from experiments.machinery.pieces import run_case
 
 
 @pytest.fixture(scope="module")

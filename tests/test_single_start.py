@@ -1,6 +1,8 @@
-"""The single-start path of the engine (B = 1, Python floats) against rows of a batched run, bit for bit.
+"""A start run alone (B = 1) against its row in a batched run: batching changes nothing.
 
-``tests/test_engine.py`` compares them with traces on; here without traces (the lean loop
+The engine has one loop; a batch keeps the running starts in compact arrays and drops the
+ones that stop, so this checks that bookkeeping. ``tests/test_engine.py`` compares with traces
+on; here without traces
 proper), in five dimensions, and for every status a start can end with.
 """
 
@@ -10,9 +12,9 @@ import pytest
 from armijo import minimize
 from numerics import assert_same_run
 
-#: See tests/test_engine.py: the two loops do the same IEEE operations per row (no BLAS), and
-#: agree bit for bit on every machine tried; 2 ulps allow a SIMD kernel that rounds a row
-#: alone differently from a row in a batch.
+#: See tests/test_engine.py: a row alone and in a batch goes through the same IEEE operations
+#: (no BLAS), bit for bit on every machine tried; 2 ulps allow a SIMD kernel that rounds an
+#: array of one row differently from a longer array.
 BATCHED_VS_SINGLE_ULPS = 2
 
 ALGORITHMS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized",
@@ -35,7 +37,7 @@ def assert_rows_equal(batched, f, grad, x0, algorithm, **kwargs):
     for b in range(x0.shape[0]):
         single = minimize(f, grad, x0[b], algorithm, **kwargs)
         assert_same_run(batched, single, index_first=b, index_second=0, max_ulps=BATCHED_VS_SINGLE_ULPS,
-                        why="batched loop against the single-start loop", label=f"{algorithm} start {b}")
+                        why="a start in a batch against the same start alone", label=f"{algorithm} start {b}")
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)

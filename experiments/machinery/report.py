@@ -1,7 +1,7 @@
 """The report: every figure with its caption and numbers, and the verdict table.
 
 Reads only the summaries the plot steps wrote (``figures/<name>.json``) and writes
-``figures/REPORT.md``.  ``python -m experiments.report [--quick]``.
+``figures/REPORT.md``.  ``python -m experiments.machinery.report [--quick]``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import argparse
 import json
 import re
 
-from experiments.experiment import folders
-from experiments.framework import atomic_write_text, provenance
+from experiments.machinery.study import folders
+from experiments.machinery.cases import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
 EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins")

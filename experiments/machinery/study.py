@@ -6,7 +6,7 @@ Every experiment module ``experiments/<name>.py`` declares
 * ``cases(quick) -> list[Case]`` (the pieces; ``quick`` gives the tiny grid),
 * ``plot(table, figures) -> dict`` (reads only the table; writes ``figures/<name>.png``
   and ``.pdf``; returns the summary: caption, headline numbers, verdict rows),
-* optionally ``run_piece`` (default :func:`experiments.pieces.run_case`),
+* optionally ``run_piece`` (default :func:`experiments.machinery.pieces.run_case`),
 
 and ends with ``if __name__ == "__main__": sys.exit(main(sys.modules[__name__]))``, so that
 ``python -m experiments.<name> [run|plot|all] [--quick] [--jobs N]`` works on its own.
@@ -23,8 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.framework import ROOT, PiecesFailed, atomic_write_text, run_pieces
-from experiments.pieces import run_case
+from experiments.machinery.cases import ROOT, atomic_write_text
+from experiments.machinery.executors import PiecesFailed
+from experiments.machinery.run import run_pieces
+from experiments.machinery.pieces import run_case
 
 
 def folders(quick):

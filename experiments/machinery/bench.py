@@ -1,6 +1,6 @@
 """Benchmarks of the engine (``make bench``): ratios measured side by side in one run.
 
-Run ``python -m experiments.bench`` (``--quick`` for a run of under a minute with the
+Run ``python -m experiments.machinery.bench`` (``--quick`` for a run of under a minute with the
 same keys).  Every measurement is repeated; the table and ``figures/bench.json`` give
 the median with the min and max.  The two sides of a ratio are timed back to back
 (A, B, A, B, ...) and the ratio is the median of the per-pair ratios, so both sides
@@ -38,7 +38,7 @@ The compiled backend (issue 13), in the same run:
    apart);
 9. ``seconds_check_x6_eps1e-10``: the run and assessment of ``armijo check "x**6" --x0 0.9
    --algorithm armijo --eps-min 1e-10`` as ``check`` performs them, through
-   :func:`experiments.runner.run_minimize` (a proxy until ``check`` calls the runner: the
+   :func:`experiments.machinery.runner.run_minimize` (a proxy until ``check`` calls the runner: the
    report says so);
 10. how often NumPy's transcendental functions and the C library's differ (the only source
     of differences between the backends), on 20000 points each.
@@ -62,8 +62,7 @@ from scipy.optimize._linesearch import line_search_armijo
 
 import functions
 from armijo import minimize
-from experiments.framework import eps_grid
-from experiments.runner import run_minimize
+from experiments.machinery.runner import run_minimize
 
 #: Armijo constants of every comparison (the author's defaults, SCIENCE.md section 2).
 CONSTANTS = {"eta0": 0.1, "lam": 0.5, "f1": 2.0}
@@ -315,7 +314,7 @@ import numba
 numba_imported = time.perf_counter()
 import numpy as np
 import functions
-from experiments.runner import run_minimize
+from experiments.machinery.runner import run_minimize
 imported = time.perf_counter()
 objective = functions.from_expression({expression!r})
 run_minimize(objective, [[0.7]], "armijo", backend="compiled", max_iter=10)

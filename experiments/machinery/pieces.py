@@ -3,7 +3,7 @@ check every applicable bound, and return the tidy rows.
 
 One row per (start, eps): the first hitting iteration and the oracle counts there
 (``iterations = -1`` when the threshold was never reached), the start's final status and the
-backend that ran (``compiled`` or ``numpy``, see :mod:`experiments.runner`),
+backend that ran (``compiled`` or ``numpy``, see :mod:`experiments.machinery.runner`),
 the bound of every applicable theorem at that (start, eps) (empty when it does not
 apply), the start's limit point (``limit_*``) with ``Delta`` from it, the fit and
 verdict of the group of starts with that limit point (``group_*``), and the case-level
@@ -19,7 +19,7 @@ import multiprocessing
 import numpy as np
 import pandas as pd
 
-from experiments.runner import run_minimize
+from experiments.machinery.runner import run_minimize
 from theory.assessment import assess_run, estimate_hypotheses
 
 THEOREMS = ("T1", "T2", "T3", "T3-point", "T4")
