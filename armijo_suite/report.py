@@ -559,13 +559,17 @@ def report_figure(report):
     return figure
 
 
-def plot_report(report, path):
-    """Write :func:`report_figure` to ``path`` (``.png`` or ``.pdf``)."""
+def write_figure(figure, path):
+    """Save ``figure`` to ``path`` (``.png`` or ``.pdf``) and close it."""
     import matplotlib.pyplot as plt
 
-    figure = report_figure(report)
     figure.savefig(path)
     plt.close(figure)
+
+
+def plot_report(report, path):
+    """Write :func:`report_figure` to ``path``."""
+    write_figure(report_figure(report), path)
 
 
 def sweep_figure(sweep):
@@ -602,8 +606,4 @@ def sweep_figure(sweep):
 
 def plot_sweep(sweep, path):
     """Write :func:`sweep_figure` to ``path``."""
-    import matplotlib.pyplot as plt
-
-    figure = sweep_figure(sweep)
-    figure.savefig(path)
-    plt.close(figure)
+    write_figure(sweep_figure(sweep), path)
