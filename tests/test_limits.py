@@ -156,3 +156,24 @@ def test_run_verdict_names_the_group_that_violates_or_disagrees():
     assert worst.verdict == "violated" and worst.reasons == ("limit group 2: violated here",)
     above = run_verdict([group("consistent", 0)], [BoundCheck("T1", 10, 2, 1.5, 3)], 1.0)
     assert above.verdict == "violated"
+
+
+def test_a_flat_slope_is_not_taken_for_a_critical_point():
+    # exp(-1/x^2): from |x| ~ 0.24 the gradient is tiny (4e-6) and Newton creeps towards 0 with steps
+    # x^3/2 that hardly shrink: no critical point is claimed there (it would be a different point for
+    # every start); the starts without a limit form one group
+    objective = functions.get("flat-exp")
+    result = minimize(objective.f, objective.grad, np.array([[0.4], [-0.3], [0.25]]), "armijo", eps=EPS,
+                      max_iter=20_000)
+    limits = limit_points(objective, result)
+    assert all(not limit.verified and "crawling" in limit.reason for limit in limits)
+    assert [len(group.starts) for group in group_starts(limits)] == [3]
+
+
+def test_a_region_where_the_gradient_underflows_is_flat():
+    # the Mexican hat is exactly 0 outside the unit disc: a point there is critical in floating point,
+    # but says nothing more than the value reached
+    from theory.limits import classify
+
+    assert classify(functions.get("mexican-hat"), np.array([1.3, 0.2])) == "flat"
+    assert classify(functions.get("monomial", p=3), np.array([1e-30])) == "degenerate minimum"

@@ -14,16 +14,18 @@ that point for every start:
    ``||grad f(x*)|| <= VERIFY_RATIO * ||grad f(x_K)||`` (Newton made the gradient at least
    a million times smaller than the run left it: a critical point, not a flat slope) or
    is exactly 0; Newton never leaves the ball ``||x - x_K|| <= RADIUS (1 + ||x_K||)`` (near
-   the iterate: the run was approaching it).  Otherwise the limit is ``none``: the
+   the iterate: the run was approaching it), and its steps were converging
+   (:data:`CONVERGED_RTOL`).  Otherwise the limit is ``none``: the
    iterates are unbounded, or the run had not converged.
 3. **Classify.**  From the Hessian's eigenvalues at ``x*``: ``minimum``, ``maximum`` or
    ``saddle`` when none is within :data:`CURVATURE_RTOL` of 0 (relative to the largest);
    otherwise the point is degenerate and its nature is read from ``f`` on small spheres
    around it (:data:`PROBE_RADII`, the coordinate directions and seeded random ones):
    ``degenerate minimum``, ``degenerate maximum`` or ``degenerate saddle``; ``flat`` when
-   every probe equals ``f(x*)`` to rounding (the gradient vanishes in floating point on a
-   whole region, e.g. ``exp(-1/x^2)`` near 0 or the Mexican hat outside its disc: the point
-   that Newton stops at is one of many, and says only which value the run reaches).
+   the gradient vanishes in floating point on the nearest sphere, or every probe equals
+   ``f(x*)`` to rounding (``f`` underflows on a whole region, e.g. ``exp(-1/x^2)`` near 0 or
+   the Mexican hat outside its disc: the point that Newton stops at is one of many, and says
+   only which value the run reaches).
 4. **Group.**  Starts whose limits lie within :data:`SAME_POINT_RTOL` of each other (and
    are of the same kind) form a group; ``flat`` limits of equal value form one group; starts
    without a verified limit form the group ``none``.  Rates, exponents and Lojasiewicz
@@ -54,6 +56,11 @@ VERIFY_RATIO = 1e-6
 
 RADIUS = 0.5
 """...and lies within this relative distance ``RADIUS (1 + ||x_K||)`` of the last iterate."""
+
+CONVERGED_RTOL = 1e-6
+"""...and Newton's steps were converging: the distance still to go, extrapolated from the ratio of
+its last two steps, is below this relative size (a degenerate minimum is approached
+geometrically; a flat slope such as exp(-1/x^2) at 0.05 is crawled along at a ratio near 1)."""
 
 CURVATURE_RTOL = 1e-8
 """Hessian eigenvalues below this share of the largest one (or 1) count as zero."""
@@ -152,7 +159,10 @@ def refine(objective, X_last):
     ``x^4 + y^2``, is reached along its flat direction).  Each step is halved until
     ``||grad f||`` decreases and the point stays within ``RADIUS (1 + ||x_K||)`` of ``x_K``.
 
-    Returns ``(X*, ||grad f(X*)||)`` with shapes ``(B, n)`` and ``(B,)``.
+    Returns ``(X*, ||grad f(X*)||, remaining)`` with shapes ``(B, n)``, ``(B,)``, ``(B,)``:
+    ``remaining`` estimates the distance still to go from the ratio of the last two steps (0
+    when Newton stopped on its own or made at most one step, inf when the steps stopped
+    shrinking).
     """
     X_last = np.array(X_last, dtype=float, ndmin=2)
     radius = RADIUS * (1.0 + _row_norms(X_last))
@@ -161,6 +171,8 @@ def refine(objective, X_last):
     g_norm = _row_norms(G)
     phase = np.zeros(X.shape[0], dtype=int)  # index into (TRUNCATION, 0): 2 = finished
     phases = np.array([TRUNCATION, 0.0])
+    last_step = np.zeros(X.shape[0])          # lengths of the last two accepted steps
+    previous_step = np.full(X.shape[0], np.nan)
     for _ in range(NEWTON_STEPS):
         rows = np.flatnonzero((phase < 2) & np.isfinite(g_norm) & (g_norm > 0))
         if not rows.size:
@@ -182,13 +194,22 @@ def refine(objective, X_last):
             accept = (np.isfinite(norms) & (norms < g_norm[rows[pending]])
                       & (_row_norms(candidates - X_last[rows[pending]]) <= radius[rows[pending]]))
             accepted = rows[pending[accept]]
+            previous_step[accepted] = last_step[accepted]
+            last_step[accepted] = _row_norms(candidates[accept] - X[accepted])
             X[accepted], G[accepted], g_norm[accepted] = candidates[accept], gradients[accept], norms[accept]
             pending = pending[~accept]
             if not pending.size:
                 break
             t[pending] *= 0.5
         phase[rows[pending]] += 1  # no progress: next phase (or finished)
-    return X, g_norm
+    # the distance still to go if the steps keep shrinking at their last ratio (geometric tail):
+    # a critical point is converged to (x^6: ratio 4/5); a flat slope is crawled along (ratio -> 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = last_step / previous_step
+        remaining = np.where(np.isfinite(ratio) & (ratio < 1.0), last_step * ratio / (1.0 - ratio),
+                             np.where(np.isnan(previous_step), 0.0, np.inf))
+    remaining = np.where(last_step == 0.0, 0.0, remaining)
+    return X, g_norm, remaining
 
 
 def classify(objective, point, *, seed=0):
@@ -212,9 +233,12 @@ def classify(objective, point, *, seed=0):
     with np.errstate(all="ignore"):
         value = float(objective.f(point[None, :])[0])
         differences = np.asarray(objective.f(probes), dtype=float) - value
+        nearest = np.asarray(objective.grad(probes[:directions.shape[0]]), dtype=float)
     differences = differences[np.isfinite(differences)]
     rounding = FLAT_ULPS * np.spacing(abs(value)) + np.finfo(float).tiny
-    if np.all(np.abs(differences) <= rounding):
+    # flat: the gradient vanishes in floating point all around (f underflows there), or every
+    # probe equals f(x*) to rounding
+    if np.all(np.abs(nearest) <= np.finfo(float).tiny) or np.all(np.abs(differences) <= rounding):
         return "flat"
     if np.all(differences >= -rounding):
         return "degenerate minimum"
@@ -244,7 +268,7 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
     if not todo.size:
         return tuple(limits)
     start_norms = _row_norms(_gradients(objective, X_last[todo]))
-    points, g_norms = refine(objective, X_last[todo])
+    points, g_norms, remaining = refine(objective, X_last[todo])
     with np.errstate(all="ignore"):
         values = np.asarray(objective.f(points), dtype=float)
     for k, row in enumerate(todo):
@@ -254,6 +278,11 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
             limits[row] = LimitPoint(None, NONE_KIND, np.nan, g_norm, distance,
                                      f"Newton's method did not find a critical point near the last iterate "
                                      f"(||grad f|| {start_norm:.3g} -> {g_norm:.3g})")
+            continue
+        if g_norm > 0.0 and remaining[k] > CONVERGED_RTOL * (1.0 + _norm(point)):
+            limits[row] = LimitPoint(None, NONE_KIND, np.nan, g_norm, distance,
+                                     f"Newton's method was still crawling ({remaining[k]:.3g} to go at its last "
+                                     "step ratio): f is too flat near the last iterate to locate a critical point")
             continue
         limits[row] = LimitPoint(point, classify(objective, point, seed=seed), float(values[k]), g_norm, distance)
     return tuple(limits)
