@@ -30,9 +30,12 @@ the registry's distribution folded onto one of its two symmetric valleys, for
 ``mexican-hat`` a valley start (its registry starts, in an annulus at any phase, sometimes
 leave the disc in their first steps, where ``f = grad f = 0``: ``N = 0`` for every eps).
 
-Cost (2 cores): about 2 minutes, nearly all in the compiled loop (100 ns per start and
-iteration): ``beta = 0.4`` needs 3.2e8 iterations per start for its three decades, alone on
-one core; the other cases fill the second.
+Cost: about 2 minutes on 2 cores (``python -m experiments.necessity run --jobs 2``), nearly all
+in the compiled loop (about 90 ns per start and iteration): ``beta = 0.4`` needs 3.2e8
+iterations per start for its three decades and runs alone on one core while the other cases
+(1.7e8, 1.0e8, 3.1e7 at ``beta = 0.3, 0.2, 0``, 5.4e7 on the Mexican hat) fill the second.
+Four starts keep the bootstrap over starts meaningful; a fourth decade would cost about five
+times as much at ``beta = 0.4``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import numpy as np
 from experiments import spiral_rates
 from experiments.experiment import group_rows, legend_outside, main, median_curve, save_figure, verdict_rows
 from experiments.framework import Case, eps_grid
+from experiments.monomials import predicted_exponent
 from theory import spiral as spiral_theory
 from theory.fit import fit_power, local_slopes
 
@@ -106,8 +110,7 @@ def derived_exponent(function, params):
     if function == "mexican-hat":
         return 1.0
     if function == "monomial":
-        p = int(params["p"])
-        return (2 * p - 2) / (2 * p - 1)
+        return predicted_exponent(int(params["p"]))
     raise ValueError(f"no derived exponent for {function!r}")
 
 
@@ -302,10 +305,8 @@ def _draw_curves(table, cases, curves, local, colours):
         bound = steepest.groupby("eps")["bound_T1"].median().sort_index(ascending=False)
         curves.loglog(bound.index, bound.to_numpy(), color="0.45", ls="--", lw=1.3,
                       label=f"T1 bound, spiral beta = {steepest['beta'].iloc[0]:g} (slope 2)")
-    first = medians[medians["iterations_censored"] > 0].groupby(["function", "function_params"])
-    start = first.apply(lambda g: g.sort_values("eps").iloc[-1], include_groups=False)  # at each curve's largest eps
     eps_high, eps_low = table["eps"].max(), table["eps"].min()
-    anchor = 0.2 * start["iterations_censored"].min()
+    anchor = 0.2 * medians.loc[medians["eps"] == eps_high, "iterations_censored"].min()  # below the data
     span = np.array([eps_high, eps_low])
     for slope, style, name in ((1, "k:", "slope 1 (T3: analytic, bounded)"), (2, "k-.", "slope 2 (T1: L-smooth)")):
         curves.loglog(span, anchor * (span / eps_high) ** -slope, style, lw=1, label=name)

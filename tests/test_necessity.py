@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from experiments import necessity
+from experiments.pieces import objective_for, starts_for
 from theory.fit import local_slopes
 
 DERIVED_COUNT_RTOL = 0.01
@@ -33,6 +34,16 @@ def test_quick_grid_is_one_spiral_the_hat_and_the_analytic_comparison():
     assert [case.function for case in cases] == ["spiral", "mexican-hat", "monomial"]
     assert all(case.algorithm == "armijo" and case.algorithm_params == necessity.ARMIJO for case in cases)
     assert [case.function_params for case in necessity.cases()][:4] == [{"beta": b} for b in (0.4, 0.3, 0.2, 0.0)]
+
+
+@pytest.mark.parametrize("quick", (False, True))
+def test_every_start_lies_above_the_first_threshold(quick):
+    """A start whose gradient is already below eps_max would hit the first thresholds at N = 0:
+    the registry's x^6 starts of this seed, and the valley starts, all begin above the grid."""
+    for case in necessity.cases(quick=quick):
+        objective = objective_for(case.function, case.function_params)
+        gradient = np.linalg.norm(objective.grad(starts_for(case, objective)), axis=1)
+        assert np.all(gradient > case.eps[0]), case.function
 
 
 def test_spiral_exponent_interval_above_one_on_a_short_compiled_run(quick_tables):
