@@ -34,8 +34,8 @@ Cost: about 2 minutes on 2 cores (``python -m experiments.necessity run --jobs 2
 in the compiled loop (about 90 ns per start and iteration): ``beta = 0.4`` needs 3.2e8
 iterations per start for its three decades and runs alone on one core while the other cases
 (1.7e8, 1.0e8, 3.1e7 at ``beta = 0.3, 0.2, 0``, 5.4e7 on the Mexican hat) fill the second.
-Four starts keep the bootstrap over starts meaningful; a fourth decade would cost about five
-times as much at ``beta = 0.4``.
+Four starts keep the bootstrap over starts meaningful; another half decade of eps would cost
+about four times as much at ``beta = 0.4`` (``N ~ eps^-1.29``, from 3.2e8 to 1.4e9 per start).
 """
 
 from __future__ import annotations
