@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The experiments, in report order (experiments/machinery/report.py lists the same names).
-EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins
+EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(QUICK),1)
 CACHE   := cache/quick
@@ -69,6 +69,9 @@ experiments: $(FIGURES)/REPORT.md
 # One results table per experiment (written atomically by the run step).
 $(CACHE)/%/table.csv: experiments/%.py $(CORE) | $(STAMP)
 	$(PY) -m experiments.$* run $(RUN_FLAGS)
+
+# The necessity experiment's valley starts, eps grid and budgets come from experiments/spiral_rates.py.
+$(CACHE)/necessity/table.csv: experiments/spiral_rates.py
 
 # The bounds experiment gathers every other table.
 $(CACHE)/bounds/table.csv: experiments/bounds.py $(TABLES) | $(STAMP)

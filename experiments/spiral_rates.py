@@ -1,11 +1,13 @@
-r"""Measured ``N(eps)`` of ``armijo`` along spiral valleys, against the derivation of :mod:`theory.spiral`.
+r"""``armijo`` along spiral valleys against the derivation of :mod:`theory.spiral`: the helpers.
 
-The data of issue 16 (the ``necessity`` experiment reuses :func:`first_hitting_table` and
-:func:`fit_exponent`): for the registry's ``spiral`` at several ``beta`` and for
-``mexican-hat``, the first hitting iterations of ``armijo`` (reference defaults
-``eta0 = 0.1, lam = 0.5, f1 = 2``) from starts on a valley floor, with the reduced model's
-prediction at every (start, eps), and a fit of the exponent whose interval reflects the
-choice of window.
+What the valley cases share (the ``necessity`` experiment, :mod:`experiments.necessity`, and
+the derivation's tests, ``tests/test_spiral.py``): starts on a valley floor
+(:func:`valley_starts`), where their eps grid starts (:func:`grid_start_eps`), an iteration
+budget from the reduced model (:func:`iteration_budget`), a table of the engine's first
+hitting iterations beside the model's (:func:`first_hitting_table`), and ``armijo`` in
+extended precision where float64 cannot go (:func:`reference_run`).  Exponents are fitted by
+the suite's fitter (:func:`theory.fit.fit_rate`, through the experiment's standard pieces),
+not here.
 
 Prediction (:meth:`theory.spiral.ValleyModel.first_hitting`): ``armijo`` accepts every
 first trial on ``spiral`` (:func:`theory.spiral.first_trial_always_accepted`), so it is
@@ -19,57 +21,27 @@ guarantees that every first trial passes (its cross-valley curvature
 1.4 < 2`: the cross-valley mode stays stable, but T1 does not apply); the ``backtracks``
 column says whether it happened.
 
-Fit (:func:`fit_exponent`): least squares of ``log N`` (median over starts) on
-``log(1/eps)`` over the whole grid; the interval spans the slopes of every sub-window of at
-least :data:`MIN_SUB_WINDOW_DECADES` decades and every single start's slope, so a drifting
-local slope widens it; the model's slope over the same window; and the *corrected* exponent
-``p_inf + (measured slope - model slope)``, whose interval is ``p_inf`` plus the spread of
-the slopes of ``log(N / predicted)`` over the same sub-windows: the pre-asymptotic
-corrections that the derivation predicts (:func:`theory.spiral.local_exponent_correction`)
-are removed, what remains is the measured departure from the derivation.
-
 Beyond what iterations can reach, :func:`reference_run` runs ``armijo`` in extended
 precision (mpmath) from a valley start at large ``c``, past the float64 limit
 (:func:`theory.spiral.float64_limit`), and compares the gradient norm and the drift of ``c``
 with the model there.
-
-Run ``python -m experiments.spiral_rates`` (``--quick`` for a short grid).  With the NumPy
-engine a long run costs about 100 us per iteration for a few starts; pass a compiled runner
-(``runner=``) for the full grid.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 import functions
+from experiments.machinery.cases import eps_grid
 from functions import spiral as spiral_function
 from theory import spiral as spiral_theory
 
 ARMIJO = {"eta0": 0.1, "lam": 0.5, "f1": 2.0}
 """The reference defaults (SCIENCE.md section 2)."""
-
-GRID = {
-    "cases": [("spiral", {"beta": 0.2}, 3.0), ("spiral", {"beta": 0.3}, 3.0), ("spiral", {"beta": 0.4}, 3.0),
-              ("spiral", {"beta": 0.0}, 3.0), ("mexican-hat", {}, 5.0)],
-    "starts": 4,
-    "seed": 16,
-    "eps_per_decade": 8,
-}
-"""The measurement of issue 16: (function, parameters, decades of eps) per case."""
-
-QUICK = {"cases": [(function, params, 0.5) for function, params, _ in GRID["cases"]], "starts": 2}
-"""A short grid (about a minute with the NumPy engine)."""
-
-MIN_SUB_WINDOW_DECADES = 1.5
-"""Sub-windows of the fit interval span at least this many decades of eps."""
 
 SPIRAL_GRID_START = 1.0
 """The spiral's eps grid starts at the model's gradient norm one unit of ``c`` past the
@@ -101,22 +73,23 @@ def valley_model(function, params):
     raise ValueError(f"no valley model for {function!r}")
 
 
-def asymptotic_exponent(function, params):
-    """``p_inf``: ``(1 + 2 beta)/(1 + beta)`` for ``spiral``, 1 for ``mexican-hat``."""
-    if function == "spiral":
-        return spiral_theory.exponent(float(params.get("beta", 0.4)))
-    return 1.0
-
-
-def eps_grid(function, params, decades, per_decade):
-    """Decreasing thresholds: ``decades`` decades from the grid start (see the constants)."""
+def grid_start_eps(function, params):
+    """Largest threshold of a valley case: the spiral's gradient norm :data:`SPIRAL_GRID_START`
+    past the locking onset, :data:`HAT_EPS_MAX` for the Mexican hat."""
     if function == "spiral":
         beta = float(params.get("beta", 0.4))
-        eps_max = float(valley_model(function, params).gradient_norm(spiral_function.locking_onset(beta) + SPIRAL_GRID_START))
-    else:
-        eps_max = HAT_EPS_MAX
-    count = int(round(decades * per_decade)) + 1
-    return eps_max * np.logspace(0.0, -decades, count)
+        onset = spiral_function.locking_onset(beta) + SPIRAL_GRID_START
+        return float(valley_model(function, params).gradient_norm(np.array([onset]))[0])
+    valley_model(function, params)  # refuses a function without a valley
+    return HAT_EPS_MAX
+
+
+def iteration_budget(function, params, c_start, eps_min, eta):
+    """``max_iter`` for starts from ``c >= c_start`` down to ``eps_min``: :data:`BUDGET_MARGIN` times
+    the model's count (0 where the valley does not hold ``c_start``) plus :data:`BUDGET_SLACK`."""
+    model = valley_model(function, params)
+    count = model.first_hitting(np.array([eps_min]), c_start, eta)[0] if model.locked(np.array([c_start]))[0] else 0.0
+    return int(BUDGET_MARGIN * count) + BUDGET_SLACK
 
 
 def default_runner(objective, starts, *, eps, max_iter, **algorithm_params):
@@ -127,20 +100,35 @@ def default_runner(objective, starts, *, eps, max_iter, **algorithm_params):
 
 
 def valley_starts(function, params, rng, count):
-    """Starts on a valley floor: the registry's sampler for ``spiral``, :data:`HAT_START_C` for ``mexican-hat``."""
+    """Starts on one valley floor, shape ``(count, 2)``.
+
+    ``spiral``: the registry's sampler (``c`` and phase offset, :func:`functions.spiral.valley_starts`),
+    starts drawn on the second valley mapped onto the first by ``x -> -x``.  ``f`` is even, so
+    the two valleys are images of each other and ``armijo``'s iterates too: nothing is lost,
+    and every start ends at the same place, so the limit-point machinery puts them in one
+    group (it would otherwise split them by the two antipodal points where its Newton
+    refinement stops).  ``mexican-hat`` (one valley): ``c`` uniform in
+    ``[HAT_START_C - 0.5, HAT_START_C]`` on its valley ``theta = c + pi/2``, phase offset
+    uniform in ``+- HAT_START_PHASE``.
+    """
     if function == "spiral":
-        return np.asarray(functions.get(function, **params).sample_starts(rng, count), dtype=float)
+        beta = float(params.get("beta", 0.4))
+        points = np.asarray(functions.get(function, **params).sample_starts(rng, count), dtype=float)
+        phase = np.arctan2(points[:, 1], points[:, 0]) - spiral_function.winding(start_c(points), beta)
+        return np.where((np.cos(phase) < 0.0)[:, None], -points, points)
+    valley_model(function, params)
     c = rng.uniform(HAT_START_C - 0.5, HAT_START_C, size=count)
     angle = c + 0.5 * math.pi + rng.uniform(-HAT_START_PHASE, HAT_START_PHASE, size=count)
     r = np.sqrt(1.0 - 1.0 / c)
     return np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1)
 
 
-def _c_of(points):
+def start_c(points):
+    """``c = 1/(1 - ||x||^2)`` of points (last axis: coordinates)."""
     return 1.0 / (1.0 - np.sum(np.asarray(points, float) ** 2, axis=-1))
 
 
-def first_hitting_table(function, params, *, starts=4, seed=16, decades=3.5, eps_per_decade=8,
+def first_hitting_table(function, params, *, starts=4, seed=16, decades=3.0, eps_per_decade=8,
                         runner=default_runner, max_iter=None, algorithm_params=None):
     """Run ``armijo`` and return the tidy first-hitting table with the model's predictions.
 
@@ -153,12 +141,11 @@ def first_hitting_table(function, params, *, starts=4, seed=16, decades=3.5, eps
     starts, seed : int
         Starts drawn by :func:`valley_starts` with ``numpy.random.default_rng(seed)``.
     decades, eps_per_decade : float, int
-        The eps grid (:func:`eps_grid`).
+        The eps grid: ``decades`` decades from :func:`grid_start_eps`.
     runner : callable
         ``runner(objective, X0, eps=..., max_iter=..., **algorithm_params) -> RunResult``.
     max_iter : int, optional
-        Default: :data:`BUDGET_MARGIN` times the model's count from the earliest start to the
-        smallest eps, plus :data:`BUDGET_SLACK`.
+        Default: :func:`iteration_budget` from the earliest start.
     algorithm_params : dict, optional
         Default :data:`ARMIJO`.
 
@@ -173,14 +160,15 @@ def first_hitting_table(function, params, *, starts=4, seed=16, decades=3.5, eps
     eta = algorithm_params["eta0"]
     objective = functions.get(function, **params)
     model = valley_model(function, params)
-    eps = eps_grid(function, params, decades, eps_per_decade)
+    eps_max = grid_start_eps(function, params)
+    eps = np.array(eps_grid(eps_max, eps_max * 10.0**-decades, eps_per_decade))
     X0 = valley_starts(function, params, np.random.default_rng(seed), starts)
-    c0 = _c_of(X0)
+    c0 = start_c(X0)
     c_grid_start = float(model.valley_c(eps[:1], c0.min(), 60.0)[0])
     from_grid_start = model.first_hitting(eps, c_grid_start, eta)
     if max_iter is None:
-        earliest = model.first_hitting(eps[-1:], c0.min(), eta)[0] if model.locked(np.array([c0.min()]))[0] else 0.0
-        max_iter = int(BUDGET_MARGIN * max(earliest, from_grid_start[-1])) + BUDGET_SLACK
+        max_iter = max(iteration_budget(function, params, float(c0.min()), eps[-1], eta),
+                       int(BUDGET_MARGIN * from_grid_start[-1]) + BUDGET_SLACK)
     result = runner(objective, X0, eps=eps, max_iter=max_iter, **algorithm_params)
     rows = []
     for b in range(X0.shape[0]):
@@ -199,92 +187,6 @@ def first_hitting_table(function, params, *, starts=4, seed=16, decades=3.5, eps
                 "max_iter": max_iter, "algorithm_params": json.dumps(algorithm_params, sort_keys=True),
             })
     return pd.DataFrame(rows)
-
-
-@dataclass(frozen=True)
-class ExponentFit:
-    """A fitted exponent of ``N(eps)`` with an interval from the window choice.
-
-    Attributes
-    ----------
-    exponent : float
-        Least-squares slope of ``log N`` (median over starts) on ``log(1/eps)`` over the window.
-    low, high : float
-        Smallest and largest slope over every sub-window of at least ``min_decades`` decades
-        and over every start's own full-window slope.
-    model_exponent : float
-        The same slope of the model's (anchored) prediction: the derived value over this window.
-    asymptotic_exponent : float
-        ``p_inf``, the derived limit.
-    corrected_exponent, corrected_low, corrected_high : float
-        ``p_inf`` plus the slope of ``log(N / predicted)`` (and its sub-window spread).
-    eps_high, eps_low : float
-        The window.
-    decades : float
-    points : int
-    starts : int
-        Starts that reached every threshold.
-    """
-
-    exponent: float
-    low: float
-    high: float
-    model_exponent: float
-    asymptotic_exponent: float
-    corrected_exponent: float
-    corrected_low: float
-    corrected_high: float
-    eps_high: float
-    eps_low: float
-    decades: float
-    points: int
-    starts: int
-
-
-def _slope(x, y):
-    return float(np.polyfit(x, y, 1)[0])
-
-
-def _sub_window_slopes(x, y, min_span):
-    slopes = []
-    for i in range(x.size):
-        for j in range(i + 2, x.size):
-            if x[j] - x[i] >= min_span:
-                slopes.append(_slope(x[i:j + 1], y[i:j + 1]))
-    return np.array(slopes)
-
-
-def fit_exponent(table, asymptotic, min_decades=MIN_SUB_WINDOW_DECADES):
-    """Fit the exponent of one (function, params) block of :func:`first_hitting_table`.
-
-    Only starts that reached every threshold are used (a start that stopped early is reported
-    by its ``status``); see :class:`ExponentFit`.
-    """
-    pivot = table.pivot(index="eps", columns="start", values="iterations").sort_index(ascending=False)
-    predicted = table.pivot(index="eps", columns="start", values="predicted").sort_index(ascending=False)
-    complete = [s for s in pivot.columns if (pivot[s] > 0).all() and np.isfinite(predicted[s]).all()]
-    if not complete:
-        raise ValueError("no start reached every threshold")
-    eps = pivot.index.to_numpy(float)
-    x = np.log(1.0 / eps)
-    counts = pivot[complete].to_numpy(float)
-    model = predicted[complete].to_numpy(float)
-    log_n = np.log(np.median(counts, axis=1))
-    log_model = np.log(np.median(model, axis=1))
-    span = min(min_decades, 0.5 * math.log10(eps[0] / eps[-1])) * math.log(10.0)
-    slopes = np.concatenate([_sub_window_slopes(x, log_n, span),
-                             [_slope(x, np.log(counts[:, k])) for k in range(counts.shape[1])]])
-    ratio = log_n - log_model
-    ratio_slopes = np.concatenate([_sub_window_slopes(x, ratio, span),
-                                   [_slope(x, np.log(counts[:, k] / model[:, k])) for k in range(counts.shape[1])]])
-    measured, model_slope = _slope(x, log_n), _slope(x, log_model)
-    return ExponentFit(
-        exponent=measured, low=float(slopes.min()), high=float(slopes.max()), model_exponent=model_slope,
-        asymptotic_exponent=float(asymptotic), corrected_exponent=float(asymptotic + measured - model_slope),
-        corrected_low=float(asymptotic + ratio_slopes.min()), corrected_high=float(asymptotic + ratio_slopes.max()),
-        eps_high=float(eps[0]), eps_low=float(eps[-1]), decades=float(math.log10(eps[0] / eps[-1])),
-        points=int(eps.size), starts=len(complete),
-    )
 
 
 def reference_run(beta, c_start, iterations, *, dps=60, eta0=0.1, lam=0.5, f1=2.0, record_every=None, phase=None):
@@ -352,40 +254,3 @@ def reference_run(beta, c_start, iterations, *, dps=60, eta0=0.1, lam=0.5, f1=2.
                 backtracks += 1
             x, y, value = trial_x, trial_y, trial
     return pd.DataFrame(rows)
-
-
-def measure(grid=None, runner=default_runner, progress=True):
-    """Run the grid (default :data:`GRID`); return ``(table, fits)``: the concatenated tidy
-    table and one row per (function, params) with the :class:`ExponentFit` fields."""
-    grid = dict(GRID if grid is None else grid)
-    tables, fits = [], []
-    for function, params, decades in grid["cases"]:
-        table = first_hitting_table(function, params, starts=grid["starts"], seed=grid["seed"],
-                                    decades=decades, eps_per_decade=grid["eps_per_decade"], runner=runner)
-        fit = fit_exponent(table, asymptotic_exponent(function, params))
-        tables.append(table)
-        fits.append({"function": function, "params": json.dumps(params, sort_keys=True),
-                     "statuses": ";".join(sorted(set(table["status"]))),
-                     "backtracks": int(table.groupby("start")["backtracks"].first().sum()),
-                     **asdict(fit)})
-        if progress:
-            print(f"{function} {params}: exponent {fit.exponent:.4f} [{fit.low:.4f}, {fit.high:.4f}], "
-                  f"model {fit.model_exponent:.4f}, corrected {fit.corrected_exponent:.4f} "
-                  f"[{fit.corrected_low:.4f}, {fit.corrected_high:.4f}], p_inf {fit.asymptotic_exponent:.4f}, "
-                  f"eps [{fit.eps_low:.3g}, {fit.eps_high:.3g}]", file=sys.stderr)
-    return pd.concat(tables, ignore_index=True), pd.DataFrame(fits)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a short grid")
-    args = parser.parse_args(argv)
-    grid = dict(GRID)
-    if args.quick:
-        grid.update(QUICK)
-    _, fits = measure(grid)
-    print(fits.to_string(index=False))
-
-
-if __name__ == "__main__":
-    main()

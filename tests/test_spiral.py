@@ -1,5 +1,6 @@
 """Tests of the spiral valley (issue 16): the registry entry ``spiral`` (functions/spiral.py), the
-derivation of its rate (theory/spiral.py) and the measurement helpers (experiments/spiral_rates.py).
+derivation of its rate (theory/spiral.py), the measurement helpers (experiments/spiral_rates.py) and the
+suite's fitter on the derivation's counts (the measured exponents: tests/test_necessity.py).
 
 Every tolerance is named; what each pins is said next to it.
 """
@@ -7,15 +8,16 @@ Every tolerance is named; what each pins is said next to it.
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 import sympy
 
 import armijo
 import functions
 from experiments import spiral_rates
+from experiments.machinery.cases import eps_grid
 from functions import spiral as spiral_function
 from theory import spiral as spiral_theory
+from theory.fit import fit_rate
 
 BETAS = (0.0, 0.2, 0.3, 0.4)
 
@@ -153,6 +155,22 @@ def test_exit_step_bounds_gradient_over_distance_to_the_circle(beta):
     bound = 1.0 / spiral_function.exit_step(beta)
     assert ratio.max() <= bound <= (1.0 + EXIT_BOUND_SLACK) * ratio.max()
     assert spiral_function.exit_step(beta) > spiral_rates.ARMIJO["eta0"]
+
+
+def test_valley_starts_fold_the_registry_starts_onto_one_valley():
+    """experiments.spiral_rates.valley_starts: the registry's starts, those on the second valley mapped
+    by x -> -x onto the first (f is even: same values); all then lie near the floor of the first."""
+    beta = 0.4
+    objective = functions.get("spiral", beta=beta)
+    drawn = objective.sample_starts(np.random.default_rng(3), 16)
+    folded = spiral_rates.valley_starts("spiral", {"beta": beta}, np.random.default_rng(3), 16)
+    flipped = np.all(folded == -drawn, axis=1)
+    assert np.all(flipped | np.all(folded == drawn, axis=1)) and 0 < flipped.sum() < 16
+    np.testing.assert_allclose(objective.f(folded), objective.f(drawn), rtol=1e-12)
+    c = spiral_rates.start_c(folded)
+    phase = np.arctan2(folded[:, 1], folded[:, 0]) - spiral_function.winding(c, beta)
+    width = spiral_function.START_PHASE_FRACTION * spiral_function.winding_rate(c, beta)
+    assert np.all(np.abs(np.angle(np.exp(1j * phase))) <= width * (1 + 1e-9))
 
 
 def test_critical_points_and_their_kinds():
@@ -421,20 +439,23 @@ def test_reference_run_in_extended_precision_past_float64():
     np.testing.assert_allclose(late["drift_ratio"], 1.0, rtol=1e-4)
 
 
-# ----------------------------------------------------------------------------- the fit
+# ----------------------------------------------------------------------------- the suite's fitter on the derivation
 
 
-def test_fit_exponent_recovers_a_known_exponent_and_its_model():
-    """Synthetic N = C eps^-p (1 + a/log(1/eps)^2) with the model equal to the data: the fit reads
-    the window's slope, the model's slope equals it, and the corrected exponent is p exactly."""
-    p, eps = 1.25, np.logspace(-4, -8, 33)
-    truth = 3.0 * eps**-p * (1 + 20.0 / np.log(1 / eps) ** 2)
-    rows = [{"start": s, "eps": e, "iterations": int(round(n * (1 + 1e-3 * s))), "predicted": n * (1 + 1e-3 * s)}
-            for s in range(3) for e, n in zip(eps, truth)]
-    fit = spiral_rates.fit_exponent(pd.DataFrame(rows), p)
-    assert fit.low <= fit.exponent <= fit.high
-    assert fit.exponent < p and abs(fit.exponent - fit.model_exponent) < 1e-6  # the factor decreases
-    assert abs(fit.corrected_exponent - p) < 1e-6 and fit.corrected_low <= p <= fit.corrected_high
-    assert fit.decades == pytest.approx(4.0) and fit.starts == 3
-    pure = [{"start": 0, "eps": e, "iterations": int(round(5.0 * e**-p)), "predicted": 5.0 * e**-p} for e in eps]
-    assert spiral_rates.fit_exponent(pd.DataFrame(pure), p).exponent == pytest.approx(p, abs=1e-4)
+@pytest.mark.parametrize("beta", (0.2, 0.4))
+def test_suite_fitter_on_the_derived_counts(beta):
+    """theory.fit.fit_rate on the valley model's own N(eps) (exact counts, known limit) over the
+    necessity experiment's three decades: it picks the power model and flags the drift; its
+    estimate lies between the limit p and the model's local exponent at the top of its window (it
+    reads the window, pre-asymptotic by the 1/c^2 correction), and its interval covers the local
+    exponent at the window's deepest threshold."""
+    model = spiral_theory.spiral_valley(beta)
+    eps_max = spiral_rates.grid_start_eps("spiral", {"beta": beta})
+    eps = np.array(eps_grid(eps_max, eps_max * 1e-3, 8))
+    c_start = spiral_function.locking_onset(beta) - spiral_function.START_SPREAD_C / 2
+    counts = np.round(model.first_hitting(eps, c_start, spiral_rates.ARMIJO["eta0"]))
+    fit = fit_rate(eps, counts[None, :])
+    assert fit.model == "power" and "pre_asymptotic" in fit.flags
+    top, deepest = model.local_exponent(np.array([fit.eps_hi, fit.eps_lo]), c_start)
+    assert spiral_theory.exponent(beta) < fit.exponent < top
+    assert fit.ci_low <= deepest <= fit.ci_high

@@ -14,7 +14,7 @@ from experiments.machinery.study import folders
 from experiments.machinery.cases import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
-EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins")
+EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity")
 
 TITLES = {
     "exponents": "1. Exponents: analytic functions with bounded iterates against the worst cases",
@@ -25,6 +25,7 @@ TITLES = {
     "neural": "6. Neural networks: tanh against ReLU, full batch and mini-batch",
     "bounds": "7. Every run against every applicable bound",
     "basins": "8. Basins: which minimum each algorithm reaches on the single-neuron benchmarks",
+    "necessity": "9. Necessity of analyticity: a bounded, L-smooth spiral valley on which armijo needs eps^-p, p > 1",
 }
 
 
