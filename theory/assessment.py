@@ -394,8 +394,8 @@ def _why_unchecked(theorem, result, delta, lojasiewicz, limits, locals_):
 def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
     """T3 for one start with the limit point's constants (``theory.local_rate``); inf where not defined.
 
-    ``K`` is the first recorded iteration with ``f(x_K) - f(x*)`` below the smallest gap on the
-    outer sampled sphere (a sublevel neighbourhood: minima only).
+    ``K`` is the first recorded iteration from which the recorded iterates stay in the outer
+    sampled ball, with ``f(x_K) - f(x*)`` below the smallest gap on its sphere (minima only).
     """
     eps = result.eps
     nothing = np.full(eps.size, np.inf)
@@ -403,11 +403,15 @@ def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
             or not local.neighbourhood_gap > 0 or not 0.0 < local.theta < 1.0):
         return nothing
     gaps = result.trace.f[:, start] - limit.value
-    inside = np.flatnonzero(np.isfinite(gaps) & (gaps < local.neighbourhood_gap))
-    if not inside.size:
+    recorded = np.isfinite(gaps)
+    in_ball = np.linalg.norm(result.trace.x[:, start] - limit.point, axis=1) <= local.radius
+    # from K on: every recorded iterate in the ball, and the gap below the sphere's smallest
+    stays = np.flatnonzero(np.logical_and.accumulate((in_ball | ~recorded)[::-1])[::-1]
+                           & recorded & (gaps < local.neighbourhood_gap))
+    if not stays.size:
         return nothing
-    K = int(result.trace.iteration[inside[0]])
-    gap_K = max(float(gaps[inside[0]]), 0.0)
+    K = int(result.trace.iteration[stays[0]])
+    gap_K = max(float(gaps[stays[0]]), 0.0)
     algorithm = result.algorithm
     eta_min = t1_lsmooth.min_accepted_step(eps if algorithm == "armijo-normalized" else None, L=hypotheses.L,
                                            lam=lam, f1=f1, eta0=eta0, variant=algorithm, f2=f2)
