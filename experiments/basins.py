@@ -277,8 +277,9 @@ def plot(table, figures):
     bars.set_xticks(positions)
     bars.set_xticklabels(labels, rotation=90, fontsize=6)
     bars.set_ylabel("fraction of starts")
-    bars.set_title("What the starts reach (A = armijo, Aincrease, Adichotomy)", fontsize=9)
-    bars.legend(fontsize=6, loc="lower left")
+    bars.set_title("What the starts reach\n(A = armijo, Aincrease, Adichotomy)", fontsize=9)
+    figure.legend(*bars.get_legend_handles_labels(), fontsize=6, loc="lower left", bbox_to_anchor=(0.905, 0.2),
+                  title="bars", title_fontsize=6)
 
     # Cost against the reached critical value (T3: constants depend on the value and the basin).
     markers = {"armijo": "o", "armijo-increase": "^", "armijo-dichotomy": "s"}

@@ -93,9 +93,10 @@ def plot(table, figures):
     eps_ref = np.array([1e-1, 1e-7])
     for slope, style in ((1, "k:"), (2, "k-.")):
         left.loglog(eps_ref, 10 * (eps_ref / eps_ref[0]) ** (-slope), style, lw=1, label=f"slope {slope}")
-    left.set_xlim(2e-1, 5e-9)
+    shown = curves[np.isfinite(curves["iterations_censored"])]
+    left.set_xlim(2e-1, min(5e-9, float(shown["eps"].min()) / 2))
     left.set_ylim(1, 1e8)
-    left.set_xlabel("eps")
+    left.set_xlabel("eps (threshold on ||grad f||)")
     left.set_ylabel("N(eps), median over starts (armijo)")
     left.set_title("armijo: analytic & bounded (solid) vs worst cases (dashed)")
     left.grid(True, which="both", alpha=0.25)

@@ -67,14 +67,16 @@ def plot(table, figures):
         models[algorithm] = dict(zip(group["p"].astype(int), group["case_model"]))
         power = group[group["case_model"] != "logarithmic"]
         linear = group[group["case_model"] == "logarithmic"]
-        low = power["case_exponent"] - power["case_exponent_ci_low"]
-        high = power["case_exponent_ci_high"] - power["case_exponent"]
-        line = axes.errorbar(power["p"] + offsets.get(algorithm, 0), power["case_exponent"],
-                             yerr=[low.clip(lower=0).fillna(0), high.clip(lower=0).fillna(0)],
-                             fmt=markers.get(algorithm, "o"), ms=5, capsize=3, label=algorithm)
+        colour = f"C{list(markers).index(algorithm) if algorithm in markers else 0}"
+        if len(power):
+            low = power["case_exponent"] - power["case_exponent_ci_low"]
+            high = power["case_exponent_ci_high"] - power["case_exponent"]
+            axes.errorbar(power["p"] + offsets.get(algorithm, 0), power["case_exponent"],
+                          yerr=[low.clip(lower=0).fillna(0), high.clip(lower=0).fillna(0)],
+                          fmt=markers.get(algorithm, "o"), ms=5, capsize=3, color=colour, label=algorithm)
         if len(linear):  # linear convergence: a model of its own, drawn at 0 with an open marker
             axes.plot(linear["p"] + offsets.get(algorithm, 0), np.zeros(len(linear)), markers.get(algorithm, "o"),
-                      mfc="none", ms=7, color=line[0].get_color(), label=f"{algorithm}: logarithmic (linear)")
+                      mfc="none", ms=7, color=colour, label=f"{algorithm}: logarithmic (linear)")
         numbers[algorithm] = {int(p): float(e) for p, e in zip(group["p"], group["case_exponent"])}
     largest = group_rows(table, extra=["p"])
     largest = largest[(largest["limit_group"] == 0) & largest["group_predicted_model"].notna()]

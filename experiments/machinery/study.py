@@ -282,11 +282,13 @@ def layout_problems(figure):
     """What a referee would flag in a figure's layout: text outside the canvas, legends on data.
 
     Draws the figure and returns one line per problem: a text artist (title, label, tick
-    label, legend entry, annotation) whose box leaves the canvas, or a legend whose box covers a
-    plotted data point (line vertices, markers, scatter offsets, error bars) of its own axes.
+    label, legend entry, annotation) whose box leaves the canvas, two axes titles that overlap,
+    or a legend whose box covers a plotted data point (line vertices, markers, scatter offsets,
+    error bars) or a bar of its own axes.
     """
     from matplotlib.collections import Collection
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
     from matplotlib.text import Text
 
     figure.canvas.draw()
@@ -306,6 +308,11 @@ def layout_problems(figure):
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 if low - span <= tick.get_loc() <= high + span:  # only the ticks that are drawn
                     texts += [tick.label1, tick.label2]
+    titles = [axes.title.get_window_extent(renderer) for axes in figure.axes if axes.title.get_text().strip()]
+    for i, first in enumerate(titles):
+        for second in titles[i + 1:]:
+            if first.overlaps(second):
+                problems.append("two axes titles overlap")
     for text in texts:
         if not isinstance(text, Text) or not text.get_visible() or not text.get_text().strip():
             continue
@@ -327,9 +334,15 @@ def layout_problems(figure):
                 offsets = np.asarray(collection.get_offsets(), dtype=float)
                 if offsets.size:
                     points.append(collection.get_offset_transform().transform(offsets))
+        covered_bars = sum(1 for patch in axes.patches if isinstance(patch, Rectangle) and patch.get_visible()
+                           and patch.get_height() != 0 and box.overlaps(patch.get_window_extent(renderer)))
+        if covered_bars:
+            problems.append(f"the legend of '{axes.get_title()[:40]}' covers {covered_bars} bar(s)")
         if points:
             xy = np.vstack([p for p in points if p.size])
-            inside = ((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1))
+            frame = axes.bbox  # points outside the axes are clipped away: not drawn, not covered
+            drawn = (xy[:, 0] >= frame.x0) & (xy[:, 0] <= frame.x1) & (xy[:, 1] >= frame.y0) & (xy[:, 1] <= frame.y1)
+            inside = drawn & ((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1))
             if inside.any():
                 problems.append(f"the legend of '{axes.get_title()[:40]}' covers {int(inside.sum())} data point(s)")
     return problems
