@@ -473,12 +473,14 @@ def _with_verdict(verdict, text, name="inconclusive"):
 
 def _group_verdict(checks, fit, predicted, statuses, applicable, why_not, diverged, prediction=None, agrees=None):
     verdict = decide(checks, fit, predicted, statuses)
-    if verdict.verdict != "violated" and agrees is False:
-        # a confident fit against the rate the limit point's Lojasiewicz exponent predicts
+    if agrees is False and verdict.verdict in ("consistent", "inconclusive"):
         expected = (prediction.model if prediction.model == "logarithmic"
                     else f"power {prediction.exponent:.4g}")
-        return _with_verdict(verdict, f"the fit ({fit.model}) disagrees with the prediction from the limit "
-                                      f"point's theta ({expected})", "inconsistent")
+        disagreement = (f"the fit ({fit.model}) disagrees with the prediction from the limit point's theta "
+                        f"({expected})")
+        # only a confident fit (nothing voided its counts, no flag) is inconsistent with the prediction
+        return _with_verdict(verdict, disagreement,
+                             "inconsistent" if verdict.verdict == "consistent" else "inconclusive")
     if not applicable:
         return _with_verdict(verdict, why_not)
     if not any(check.n_checked for check in checks):
