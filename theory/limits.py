@@ -27,8 +27,11 @@ that point for every start:
    the Mexican hat outside its disc: the point that Newton stops at is one of many, and says
    only which value the run reaches).
 4. **Group.**  Starts whose limits lie within :data:`SAME_POINT_RTOL` of each other (and
-   are of the same kind) form a group; ``flat`` limits of equal value form one group; starts
-   without a verified limit form the group ``none``.  Rates, exponents and Lojasiewicz
+   are of the same kind), or have one value and lie within :data:`MERGE_RTOL` (the resolution
+   of Newton's method at a degenerate point), form a group; ``flat`` limits of equal value form
+   one group; starts without a verified limit form the group ``none``.  Where the registry
+   knows the critical points exactly, Newton's point within :data:`SNAP_RTOL` of one is that
+   point.  Rates, exponents and Lojasiewicz
    constants are estimated per group.
 
 The numbers are those of floating-point Newton iterations: a limit is verified, not
@@ -61,6 +64,16 @@ CONVERGED_RTOL = 1e-6
 """...and Newton's steps were converging: the distance still to go, extrapolated from the ratio of
 its last two steps, is below this relative size (a degenerate minimum is approached
 geometrically; a flat slope such as exp(-1/x^2) at 0.05 is crawled along at a ratio near 1)."""
+
+SNAP_RTOL = 1e-3
+"""Newton's point within this relative distance of a critical point the registry knows exactly is
+that point (kind and value from the registry: at a degenerate point of high order, such as the
+(x-2)^8 minima of poly-eight, the gradient is rounding noise within ~1e-4 of the point and Newton
+stops there)."""
+
+MERGE_RTOL = 1e-3
+"""Verified limits of equal value (to 1e-9) within this relative distance are one limit point: the
+resolution of Newton's method at a degenerate point, where rounding decides the last digits."""
 
 CURVATURE_RTOL = 1e-8
 """Hessian eigenvalues below this share of the largest one (or 1) count as zero."""
@@ -271,9 +284,14 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
     points, g_norms, remaining = refine(objective, X_last[todo])
     with np.errstate(all="ignore"):
         values = np.asarray(objective.f(points), dtype=float)
+    known = [(np.asarray(c.x, dtype=float), c) for c in (getattr(objective, "critical_points", ()) or ())]
     for k, row in enumerate(todo):
         point, g_norm, start_norm = points[k], float(g_norms[k]), float(start_norms[k])
         distance = _norm(point - X_last[row])
+        exact = _known_point(known, point)
+        if exact is not None:  # the registry knows this critical point exactly: Newton found it
+            limits[row] = LimitPoint(exact[0], exact[1], exact[2], g_norm, _norm(exact[0] - X_last[row]))
+            continue
         if not (g_norm == 0.0 or g_norm <= VERIFY_RATIO * start_norm):
             limits[row] = LimitPoint(None, NONE_KIND, np.nan, g_norm, distance,
                                      f"Newton's method did not find a critical point near the last iterate "
@@ -288,6 +306,19 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
     return tuple(limits)
 
 
+def _known_point(known, point):
+    """The registry's exact critical point within :data:`SNAP_RTOL` of Newton's point: ``(x, kind, value)``."""
+    for x, critical in known:
+        if x.shape == point.shape and _norm(x - point) <= SNAP_RTOL * (1.0 + _norm(x)):
+            kind = critical.kind
+            if critical.hessian_degenerate and kind in ("minimum", "saddle", "maximum"):
+                kind = f"degenerate {kind}"
+            elif kind not in KINDS:
+                kind = "degenerate saddle" if kind == "degenerate" else kind
+            return x.copy(), kind, float(critical.value)
+    return None
+
+
 def limit_points(objective, result, *, seed=0):
     """The limit of every start of ``result`` (an :class:`armijo.RunResult`), in start order.
 
@@ -298,7 +329,9 @@ def limit_points(objective, result, *, seed=0):
 
 
 def group_starts(limits):
-    """Group the starts by limit point (same kind, within :data:`SAME_POINT_RTOL`), largest first.
+    """Group the starts by limit point, largest first: the same kind within :data:`SAME_POINT_RTOL`,
+    or the same value within :data:`MERGE_RTOL` (Newton's resolution at degenerate points), or
+    ``flat`` limits of one value.
 
     Starts without a verified limit form one group (its limit ``none``, with the reason of
     its first start).  Ties in size keep the order of first appearance.
@@ -310,12 +343,14 @@ def group_starts(limits):
             unverified.append(start)
             continue
         for representative, members in groups:
-            tolerance = SAME_POINT_RTOL * (1.0 + _norm(representative.point))
+            distance = _norm(representative.point - limit.point)
+            scale = 1.0 + _norm(representative.point)
+            same_value = abs(limit.value - representative.value) <= 1e-9 * (1.0 + abs(representative.value))
             same_flat = limit.kind == "flat" and representative.kind == "flat" and (
                 abs(limit.value - representative.value) <= FLAT_ULPS * np.spacing(abs(representative.value))
                 + np.finfo(float).tiny)
-            if same_flat or (representative.kind == limit.kind
-                             and _norm(representative.point - limit.point) <= tolerance):
+            if same_flat or (representative.kind == limit.kind and distance <= SAME_POINT_RTOL * scale) or (
+                    same_value and distance <= MERGE_RTOL * scale):
                 members.append(start)
                 break
         else:
