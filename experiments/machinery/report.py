@@ -38,9 +38,9 @@ def _cell(value, spec=".3f"):
 
 
 def verdict_table(summaries):
-    lines = ["| experiment | function | parameters | algorithm | fitted exponent | 95% interval | predicted max "
+    lines = ["| experiment | function | parameters | algorithm | model | fitted exponent | 95% interval | predicted max "
              "| bounds (theorem:held:max ratio) | verdict |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     counts = {}
     for name, summary in summaries:
         for row in summary.get("verdicts", []):
@@ -52,7 +52,7 @@ def verdict_table(summaries):
                 counts[name_] = counts.get(name_, 0) + int(count)
             lines.append(
                 f"| {name} | {row.get('function', '')} | `{row.get('function_params', '')}` | {row.get('algorithm', '')} "
-                f"| {_cell(row.get('case_exponent'))} | {interval} | {_cell(row.get('case_predicted_exponent'), 'g')} "
+                f"| {row.get('case_model', '') or '-'} | {_cell(row.get('case_exponent'))} | {interval} | {_cell(row.get('case_predicted_exponent'), 'g')} "
                 f"| {row.get('case_bounds_held', '') or '-'} | {verdict}"
                 + (f" ({row['case_reasons']})" if row.get("case_reasons") and verdict != "consistent" else "")
                 + " |")
@@ -127,8 +127,10 @@ def build(quick=False):
     lines += bounds_section()
     table, counts = verdict_table(summaries)
     lines += ["## Verdicts", "",
-              "One row per (function, parameters, algorithm) of every experiment: the exponent fitted on the "
-              "tail window of the median N(eps), its bootstrap interval across starts, the largest exponent the "
+              "One row per (function, parameters, algorithm) of every experiment, for the largest limit group "
+              "(the starts that reach one critical point; the experiments' tables have every group): the rate "
+              "model chosen on the deepest thresholds (power, or logarithmic = linear convergence, exponent 0), "
+              "the fitted exponent and its 95% interval (starts, window and pre-asymptotic drift), the largest exponent the "
               "applicable theorems allow (1 where T3 applies: analytic with bounded iterates; 2 where only T1/T2 "
               "apply), each applicable bound with the largest measured/bound ratio, and the verdict.", "",
               "Totals over every case (a scanned row counts each of its cases): "
