@@ -364,7 +364,17 @@ def _limit_text(group):
     scale = 1.0 + max(abs(v) for v in group.limit_point)
     coordinates = ", ".join("0" if abs(v) < 1e-12 * scale else f"{v:.4g}" for v in group.limit_point[:6])
     more = f", ... ({len(group.limit_point)} coordinates)" if len(group.limit_point) > 6 else ""
-    return f"x* = ({coordinates}{more}), {group.limit_kind}, f(x*) = {group.limit_value:.6g}"
+    note = f" ({group.limit_reason})" if group.limit_reason else ""
+    return f"x* = ({coordinates}{more}), {group.limit_kind}, f(x*) = {group.limit_value:.6g}{note}"
+
+
+def _interval_spec(low, high, digits=4, most=7):
+    """A format with ``digits`` significant digits, more (up to ``most``) while a nonzero-width
+    interval would print as one number (a narrow interval such as [1.28787, 1.28912])."""
+    while digits < most and low is not None and high is not None and low != high and (
+            format(low, f".{digits}g") == format(high, f".{digits}g")):
+        digits += 1
+    return f".{digits}g"
 
 
 def rate_text(block):
@@ -387,7 +397,8 @@ def rate_text(block):
             why = "no model predicts the deepest thresholds"
         text = f"model: undetermined ({why})"
     else:
-        text = f"model: {block.model}, exponent {_fmt(block.exponent, '.4g')} [{_fmt(low, '.4g')}, {_fmt(high, '.4g')}] {on}"
+        spec = _interval_spec(low, high)
+        text = f"model: {block.model}, exponent {_fmt(block.exponent, spec)} [{_fmt(low, spec)}, {_fmt(high, spec)}] {on}"
         if block.pre_asymptotic:
             text += f" (pre-asymptotic: the exponent still drifts; extrapolated {_fmt(block.extrapolated_exponent, '.4g')})"
     flags = [flag for flag in block.fit_flags if flag != "pre_asymptotic"]

@@ -174,3 +174,17 @@ def test_report_files_get_the_users_umask(tmp_path):
         os.umask(previous)
     assert (tmp_path / "table.csv").stat().st_mode & 0o777 == 0o644
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_narrow_interval_is_printed_with_the_digits_that_show_its_width():
+    from armijo_suite.report import _interval_spec
+
+    # four significant digits while they separate the ends, more for a narrow interval
+    assert _interval_spec(0.7997, 0.8001) == ".4g"
+    low, high = 1.28861, 1.28934  # both "1.289" at four digits
+    spec = _interval_spec(low, high)
+    assert spec == ".5g" and format(low, spec) != format(high, spec)
+    # a zero-width or half-open interval keeps four digits (nothing to separate)
+    assert _interval_spec(1.0, 1.0) == ".4g" and _interval_spec(None, 1.0) == ".4g"
+    # never more than seven
+    assert _interval_spec(1.0, 1.0 + 1e-12) == ".7g"

@@ -177,3 +177,25 @@ def test_a_region_where_the_gradient_underflows_is_flat():
 
     assert classify(functions.get("mexican-hat"), np.array([1.3, 0.2])) == "flat"
     assert classify(functions.get("monomial", p=3), np.array([1e-30])) == "degenerate minimum"
+
+
+def test_a_flat_region_reached_by_newton_is_reported_at_its_edge_nearest_the_run():
+    # the last iterate of armijo on the spiral (beta 0.4) after 2e8 iterations, inside the unit disc
+    # (r = 0.953, ||grad f|| 2.4e-8): Newton's extrapolation jumps 0.61 to r = 1.13, where f = 0
+    # identically and every point is critical; the limit reported is where that segment enters the
+    # flat region (inside the disc, where f underflows), not the far end of the jump
+    objective = functions.get("spiral", beta=0.4)
+    x_last = np.array([-0.5797377532289149, 0.7558517909449912])
+    limit = find_limit(objective, x_last)
+    assert limit.verified and limit.kind == "flat" and limit.value == 0.0
+    assert np.linalg.norm(limit.point) <= 1.0
+    assert limit.distance == pytest.approx(np.linalg.norm(limit.point - x_last), rel=1e-12)
+    assert "edge of a flat region" in limit.reason and "not determined" in limit.reason
+    assert objective.f(limit.point[None, :])[0] == 0.0
+    assert np.all(objective.grad(limit.point[None, :])[0] == 0.0)
+    # the edge: a little closer to the run, f is not yet 0
+    inward = x_last + (1.0 - 1e-3) * (limit.point - x_last)
+    assert objective.f(inward[None, :])[0] > 0.0
+    # a start already in the flat region is its own limit: nothing moved, no note
+    outside = find_limit(objective, np.array([1.3, 0.2]))
+    assert outside.kind == "flat" and outside.distance == 0.0 and outside.reason == ""

@@ -110,7 +110,8 @@ class LimitPoint:
     distance : float
         ``||x* - x_K||`` from the last iterate.
     reason : str
-        Why the limit is ``none`` (empty otherwise).
+        Why the limit is ``none``; for a ``flat`` limit that Newton's method reached by leaving
+        the run, how the point was chosen; empty otherwise.
     """
 
     point: np.ndarray | None
@@ -302,8 +303,42 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
                                      f"Newton's method was still crawling ({remaining[k]:.3g} to go at its last "
                                      "step ratio): f is too flat near the last iterate to locate a critical point")
             continue
-        limits[row] = LimitPoint(point, classify(objective, point, seed=seed), float(values[k]), g_norm, distance)
+        kind = classify(objective, point, seed=seed)
+        reason = ""
+        if kind == "flat" and distance > SAME_POINT_RTOL * (1.0 + _norm(point)):
+            # Newton's extrapolation left the run and landed in a region where f is constant (the
+            # spiral and the Mexican hat vanish outside the unit disc): every point there is critical,
+            # so the far end of the jump says nothing about where the run goes.  Keep the point of
+            # the region nearest the run along that path.
+            point = _flat_entry(objective, X_last[row], point, float(values[k]), VERIFY_RATIO * start_norm)
+            jump, distance = distance, _norm(point - X_last[row])
+            reason = (f"the edge of a flat region (f = {values[k]:.6g} to rounding): where the segment to "
+                      f"Newton's point, {jump:.3g} away, enters it, {distance:.3g} from the last iterate; "
+                      "where in the region the run ends is not determined")
+        limits[row] = LimitPoint(point, kind, float(values[k]), g_norm, distance, reason)
     return tuple(limits)
+
+
+def _flat_entry(objective, x_last, x_flat, value, g_tolerance):
+    """The point where the segment from ``x_last`` to ``x_flat`` enters the flat region of value
+    ``value`` (f equal to it within :data:`FLAT_ULPS` ulps and ``||grad f|| <= g_tolerance``), by
+    bisection (``x_flat`` is in the region, ``x_last`` is not)."""
+    rounding = FLAT_ULPS * np.spacing(abs(value)) + np.finfo(float).tiny
+
+    def inside(x):
+        with np.errstate(all="ignore"):
+            f = float(objective.f(x[None, :])[0])
+            g = _norm(np.asarray(objective.grad(x[None, :]), dtype=float)[0])
+        return abs(f - value) <= rounding and g <= g_tolerance
+
+    outside_t, inside_t = 0.0, 1.0
+    for _ in range(60):
+        middle = 0.5 * (outside_t + inside_t)
+        if inside(x_last + middle * (x_flat - x_last)):
+            inside_t = middle
+        else:
+            outside_t = middle
+    return x_last + inside_t * (x_flat - x_last)
 
 
 def _known_point(known, point):
