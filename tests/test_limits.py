@@ -192,7 +192,7 @@ def test_a_flat_region_reached_by_newton_is_reported_at_its_edge_nearest_the_run
     assert limit.distance == pytest.approx(np.linalg.norm(limit.point - x_last), rel=1e-12)
     assert "edge of a flat region" in limit.reason and "not determined" in limit.reason
     assert objective.f(limit.point[None, :])[0] == 0.0
-    assert np.all(objective.grad(limit.point[None, :])[0] == 0.0)
+    assert np.all(objective.grad(limit.point[None, :])[0] == 0.0) and limit.grad_norm == 0.0
     # the edge: a little closer to the run, f is not yet 0
     inward = x_last + (1.0 - 1e-3) * (limit.point - x_last)
     assert objective.f(inward[None, :])[0] > 0.0

@@ -310,7 +310,7 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
             # spiral and the Mexican hat vanish outside the unit disc): every point there is critical,
             # so the far end of the jump says nothing about where the run goes.  Keep the point of
             # the region nearest the run along that path.
-            point = _flat_entry(objective, X_last[row], point, float(values[k]), VERIFY_RATIO * start_norm)
+            point, g_norm = _flat_entry(objective, X_last[row], point, float(values[k]), VERIFY_RATIO * start_norm)
             jump, distance = distance, _norm(point - X_last[row])
             reason = (f"the edge of a flat region (f = {values[k]:.6g} to rounding): where the segment to "
                       f"Newton's point, {jump:.3g} away, enters it, {distance:.3g} from the last iterate; "
@@ -322,23 +322,24 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
 def _flat_entry(objective, x_last, x_flat, value, g_tolerance):
     """The point where the segment from ``x_last`` to ``x_flat`` enters the flat region of value
     ``value`` (f equal to it within :data:`FLAT_ULPS` ulps and ``||grad f|| <= g_tolerance``), by
-    bisection (``x_flat`` is in the region, ``x_last`` is not)."""
+    bisection (``x_flat`` is in the region, ``x_last`` is not): ``(point, ||grad f(point)||)``."""
     rounding = FLAT_ULPS * np.spacing(abs(value)) + np.finfo(float).tiny
 
-    def inside(x):
+    def gradient_norm_inside(x):
         with np.errstate(all="ignore"):
             f = float(objective.f(x[None, :])[0])
             g = _norm(np.asarray(objective.grad(x[None, :]), dtype=float)[0])
-        return abs(f - value) <= rounding and g <= g_tolerance
+        return g if abs(f - value) <= rounding and g <= g_tolerance else None
 
-    outside_t, inside_t = 0.0, 1.0
+    outside_t, inside_t, g_norm = 0.0, 1.0, gradient_norm_inside(x_flat)
     for _ in range(60):
         middle = 0.5 * (outside_t + inside_t)
-        if inside(x_last + middle * (x_flat - x_last)):
-            inside_t = middle
+        g = gradient_norm_inside(x_last + middle * (x_flat - x_last))
+        if g is not None:
+            inside_t, g_norm = middle, g
         else:
             outside_t = middle
-    return x_last + inside_t * (x_flat - x_last)
+    return x_last + inside_t * (x_flat - x_last), g_norm
 
 
 def _known_point(known, point):
