@@ -177,10 +177,13 @@ def _pairwise_squares(v, start, count):
         frame_start[top], frame_count[top], left_done[top] = frame_start[top - 1], half, False
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def squared_norm(v):
     """``||v||^2`` with the bits of :func:`armijo.engine.squared_norms` (NumPy 2's add.reduce
-    starts from the identity 0 and pairwise-sums all ``n`` squares; tested for n = 1..300)."""
+    starts from the identity 0 and pairwise-sums all ``n`` squares; tested for n = 1..300).
+
+    Inlined into its callers (Numba IR inlining): called out of line, the two norms of an
+    iteration took about 8 of the 31 ns of a one-start iteration on x^4."""
     count = v.shape[0]
     # the short case apart: the explicit stack of the long one costs allocations
     return _pairwise_block(v, 0, count) if count <= 128 else _pairwise_squares(v, 0, count)
