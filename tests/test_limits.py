@@ -170,6 +170,21 @@ def test_a_flat_slope_is_not_taken_for_a_critical_point():
     assert [len(group.starts) for group in group_starts(limits)] == [3]
 
 
+def test_newton_steps_at_rounding_level_do_not_hide_a_converged_minimum():
+    # logistic regression (400 samples, 10 features) has one nondegenerate minimum; every start of
+    # armijo converges to ||grad f|| < 1e-6 and Newton brings the gradient to ~1e-17, where its
+    # last accepted steps are rounding noise (~1e-17, any decrease of a noisy gradient is accepted)
+    # and need not shrink: that is a point determined to rounding, not a crawl along a flat slope
+    objective = functions.get("logistic", samples=400, features=10)
+    starts = np.random.default_rng(0).uniform(-2, 2, (8, 10))
+    result = minimize(objective.f, objective.grad, starts, "armijo", eps=np.logspace(-1, -6, 11),
+                      max_iter=10_000, eta0=1.0)
+    assert np.all(result.status == "converged")
+    limits = limit_points(objective, result)
+    assert all(limit.verified and limit.kind == "minimum" for limit in limits), [l.reason for l in limits]
+    assert [len(group.starts) for group in group_starts(limits)] == [8]
+
+
 def test_a_region_where_the_gradient_underflows_is_flat():
     # the Mexican hat is exactly 0 outside the unit disc: a point there is critical in floating point,
     # but says nothing more than the value reached

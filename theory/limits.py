@@ -15,7 +15,8 @@ that point for every start:
    a million times smaller than the run left it: a critical point, not a flat slope) or
    is exactly 0; Newton never leaves the ball ``||x - x_K|| <= RADIUS (1 + ||x_K||)`` (near
    the iterate: the run was approaching it), and its steps were converging
-   (:data:`CONVERGED_RTOL`).  Otherwise the limit is ``none``: the
+   (:data:`CONVERGED_RTOL`) or had shrunk to the rounding level of the point
+   (:data:`ROUNDING_STEP_ULPS`).  Otherwise the limit is ``none``: the
    iterates are unbounded, or the run had not converged.
 3. **Classify.**  From the Hessian's eigenvalues at ``x*``: ``minimum``, ``maximum`` or
    ``saddle`` when none is within :data:`CURVATURE_RTOL` of 0 (relative to the largest);
@@ -64,6 +65,12 @@ CONVERGED_RTOL = 1e-6
 """...and Newton's steps were converging: the distance still to go, extrapolated from the ratio of
 its last two steps, is below this relative size (a degenerate minimum is approached
 geometrically; a flat slope such as exp(-1/x^2) at 0.05 is crawled along at a ratio near 1)."""
+
+ROUNDING_STEP_ULPS = 16
+"""A Newton step no longer than this many ulps of ``1 + ||x||`` is rounding noise: once the gradient
+is at its rounding level, any decrease of it is accepted and such steps need not shrink, so their
+ratio says nothing; the point is determined to rounding (logistic regression: steps of 1e-17 after
+the gradient fell from 1e-6 to 1e-17)."""
 
 SNAP_RTOL = 1e-3
 """Newton's point within this relative distance of a critical point the registry knows exactly is
@@ -176,7 +183,8 @@ def refine(objective, X_last):
     Returns ``(X*, ||grad f(X*)||, remaining)`` with shapes ``(B, n)``, ``(B,)``, ``(B,)``:
     ``remaining`` estimates the distance still to go from the ratio of the last two steps (0
     when Newton stopped on its own or made at most one step, inf when the steps stopped
-    shrinking).
+    shrinking), and the last step itself when that step is at the rounding level of the point
+    (:data:`ROUNDING_STEP_ULPS`).
     """
     X_last = np.array(X_last, dtype=float, ndmin=2)
     radius = RADIUS * (1.0 + _row_norms(X_last))
@@ -223,6 +231,8 @@ def refine(objective, X_last):
         remaining = np.where(np.isfinite(ratio) & (ratio < 1.0), last_step * ratio / (1.0 - ratio),
                              np.where(np.isnan(previous_step), 0.0, np.inf))
     remaining = np.where(last_step == 0.0, 0.0, remaining)
+    at_rounding = last_step <= ROUNDING_STEP_ULPS * np.spacing(1.0 + _row_norms(X))
+    remaining = np.where(at_rounding & (remaining > last_step), last_step, remaining)
     return X, g_norm, remaining
 
 
