@@ -125,7 +125,12 @@ def plot(table, figures):
     violations = checked[checked["holds"].astype(str) == "False"]  # holds is True, False or empty
     reached = checked[checked["check"] == "reached"]
     theorems = list(THEOREMS)
-    figure, axes = plt.subplots(1, len(theorems), figsize=(15, 3.8), sharey=False)
+    # one colour per experiment in every panel (an experiment absent from a panel must not shift the
+    # colours of the others) and one legend for the figure, beside the panels, off the data
+    experiments = sorted(reached["experiment"].unique())
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colours = {experiment: palette[k % len(palette)] for k, experiment in enumerate(experiments)}
+    figure, axes = plt.subplots(1, len(theorems), figsize=(16, 3.8), sharey=False)
     numbers = {}
     for axis, theorem in zip(axes, theorems):
         ratios = reached.loc[reached["theorem"] == theorem, "ratio"].to_numpy(float)
@@ -146,18 +151,20 @@ def plot(table, figures):
             for experiment, group in reached[reached["theorem"] == theorem].groupby("experiment"):
                 values = group["ratio"].to_numpy(float)
                 values = values[np.isfinite(values) & (values > 0)]
-                axis.hist(np.log10(values), bins=bins, histtype="step", lw=1.2, label=experiment)
+                axis.hist(np.log10(values), bins=bins, histtype="step", lw=1.2, color=colours[experiment])
         axis.axvline(0.0, color="k", ls="--", lw=1)
-        axis.set_title(f"{theorem} ({THEOREMS[theorem][0]}): {ratios.size} checks, "
+        axis.set_title(f"{theorem} ({THEOREMS[theorem][0]})\n{ratios.size} checks, "
                        f"{count_violations} violations", fontsize=9)
         axis.set_xlabel("log10(measured / bound)")
         axis.set_yscale("log")
         axis.grid(alpha=0.25)
-        if ratios.size:
-            axis.legend(fontsize=7)
     axes[0].set_ylabel("rows (start, eps)")
     figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line", fontsize=11)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0.0, 0.0, 0.93, 1.0))
+    if experiments:
+        handles = [plt.Line2D([], [], color=colours[experiment], lw=1.2) for experiment in experiments]
+        figure.legend(handles, experiments, loc="center left", bbox_to_anchor=(0.93, 0.5), fontsize=8,
+                      title="experiment", title_fontsize=8, frameon=False)
     save_figure(figure, figures, NAME)
 
     def fmt(value):
