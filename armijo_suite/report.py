@@ -411,8 +411,9 @@ def _prediction_text(group):
         if group.limit_point is not None:
             return f"no Lojasiewicz exponent at the limit point ({group.theta_point_method})"
         return "predicted from the limit point: - (no verified limit point)"
-    how = "exact" if group.theta_point_exact else "sampled lower estimate"
-    text = f"theta at the limit point: {_fmt(group.theta_point, '.4g')} ({how}: {group.theta_point_method})"
+    # a sampled estimate's method says so itself ("sampled: ... (a lower estimate)")
+    method = f"exact: {group.theta_point_method}" if group.theta_point_exact else group.theta_point_method
+    text = f"theta at the limit point: {_fmt(group.theta_point, '.4g')} ({method})"
     if not group.prediction_applies:
         return f"{text}; no prediction: {group.prediction_reason}"
     expected = ("logarithmic" if group.predicted_model == "logarithmic"
@@ -448,7 +449,8 @@ def format_report(report):
         lines.append(f"  note: {', '.join(function.dropped_names)} cancel(s) out of the expression and is not a variable")
     analytic = {True: "yes", False: "no", None: "unknown"}[function.analytic]
     lines.append(f"  analytic: {analytic} ({function.analytic_reason})")
-    lines.append(f"  bounded iterates: {function.bounded_iterates}   "
+    bounded = {True: "yes", False: "no", None: "unknown"}[function.bounded_iterates]
+    lines.append(f"  bounded iterates: {bounded}   "
                  f"inf f = {_fmt(function.f_star)} ({function.f_star_source})")
     lines.append(f"  L = {_fmt(function.L)}   (L0, L1) = ({_fmt(function.L0)}, {_fmt(function.L1)})   "
                  f"max ||g|| = {_fmt(function.grad_norm_max)}")

@@ -86,9 +86,22 @@ def test_check_registry_entry_with_param(capsys):
 def test_check_text_report(capsys):
     code, out, err = run_cli(capsys, "check", "x**4 + 1e-3*x**2", "--x0", "1.2", *FAST)
     assert code == 0, err
-    assert "analytic: yes" in out
+    assert "analytic: yes" in out and "bounded iterates: yes" in out
     assert "model: power, exponent" in out and "verdict:" in out and "T1:" in out
     assert "limit points: 1 group(s)" in out and "x* = (0), minimum" in out  # f''(0) = 2e-3: nondegenerate
+
+
+def test_theta_at_the_limit_point_says_once_how_it_was_obtained(capsys):
+    # exact at a nondegenerate minimum (Morse lemma); sampled on spheres at the degenerate minimum of a
+    # bivariate quartic, where the method itself says "sampled ... (a lower estimate)", once
+    code, out, err = run_cli(capsys, "check", "x**4 + 1e-3*x**2", "--x0", "1.2", *FAST)
+    assert code == 0, err
+    assert "theta at the limit point: 0.5 (exact: nondegenerate Hessian" in out
+    code, out, err = run_cli(capsys, "check", "x**2*y**2 + x**4 + y**4", "--x0=0.8,-0.5", "--algorithm", "gd")
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if "theta at the limit point" in line)
+    assert "(sampled: spheres of radii" in line and line.count("sampled") == 1 and "(a lower estimate)" in line
+    assert "exact" not in line
 
 
 def test_diverging_run_is_reported_not_an_error(capsys):
