@@ -223,6 +223,10 @@ def test_verdicts():
     assert decide([bad], fit, predicted_exponent=1.0).verdict == "violated"
     assert decide([ok], fit, predicted_exponent=0.5).verdict == "violated"
     assert decide([ok], fit, 1.0, statuses=["precision_floor"]).verdict == "inconclusive"
+    stopped = decide([ok], fit, 1.0, statuses=["precision_floor", "converged", "precision_floor", "non_finite"])
+    assert stopped.verdict == "inconclusive"
+    assert stopped.reasons == ("start(s) stopped before the deepest threshold (2 at precision_floor, 1 at "
+                               "non_finite): their counts there are not measurements",)
     short = fit_rate(EPS_FINE[:4], hits[:, :4] + 20)
     assert decide([ok], short, 2.0).verdict == "inconclusive"
     linear = fit_rate(EPS, log_hits(5.0, 20.0, 4, np.random.default_rng(0)))

@@ -105,7 +105,8 @@ def decide(checks, fit: RateFit | None, predicted_exponent: float,
     predicted_exponent : float
         Largest exponent the applicable theorems allow (``2`` for T1/T2, ``1`` for T3).
     statuses : sequence of str
-        Run statuses of the starts.
+        Run statuses of the starts (one entry per start; the assessment passes those of the starts
+        that stopped before the smallest threshold of the fit window).
     """
     reasons = []
     violated = [c for c in checks if not c.holds]
@@ -119,9 +120,11 @@ def decide(checks, fit: RateFit | None, predicted_exponent: float,
         violated.append(None)
     if violated:
         return Verdict("violated", tuple(reasons), tuple(checks), fitted, predicted_exponent)
-    voiding = sorted(set(statuses) & set(VOIDING_STATUSES))
+    voiding = [status for status in VOIDING_STATUSES if status in statuses]
     if voiding:
-        reasons.append(f"run statuses {voiding} void some counts")
+        stopped = ", ".join(f"{list(statuses).count(status)} at {status}" for status in voiding)
+        reasons.append(f"start(s) stopped before the deepest threshold ({stopped}): "
+                       "their counts there are not measurements")
     if fit is None or not np.isfinite(fitted):
         reasons.append("no exponent fitted")
     else:
