@@ -46,8 +46,9 @@ CORE := $(wildcard armijo/*.py functions/*.py theory/*.py) \
 TABLES := $(foreach e,$(filter-out bounds,$(EXPERIMENTS)),$(CACHE)/$(e)/table.csv)
 PLOTS  := $(foreach e,$(EXPERIMENTS),$(FIGURES)/$(e).png)
 
+# One worker per core, each taking whole test files (--dist loadfile: a module's fixtures run once).
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(JOBS) --dist loadfile
 	$(MAKE) --no-print-directory test-portable
 
 # The engine and theory tests again under another machine's arithmetic: OpenBLAS's oldest x86-64
