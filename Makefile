@@ -60,7 +60,7 @@ test-portable: $(STAMP)
 	@if [ "$$(uname -m)" = x86_64 ]; then \
 	  features="$$($(PY) -c 'from numpy._core._multiarray_umath import __cpu_dispatch__ as d; print(" ".join(d))')"; \
 	  echo "second pass: OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES=\"$$features\""; \
-	  OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES="$$features" $(PY) -m pytest -q -p no:cacheprovider -n $(JOBS) --dist loadfile $(PORTABLE_TESTS); \
+	  OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES="$$features" $(PY) -m pytest -q -p no:cacheprovider $(PORTABLE_TESTS); \
 	else \
 	  echo "second pass skipped: OPENBLAS_CORETYPE and the x86-64 SIMD features apply to x86-64 only ($$(uname -m))"; \
 	fi
