@@ -439,6 +439,10 @@ def _bound_lines(lines, bounds, indent):
                      f"over {bound.checked} counts")
 
 
+_YES_NO = {True: "yes", False: "no", None: "unknown"}
+"""A class tag as the report prints it (None: not determined)."""
+
+
 def format_report(report):
     """The readable report: the function's classes and constants, then per algorithm its limit groups."""
     function = report.function
@@ -447,10 +451,8 @@ def format_report(report):
     lines.append(f"function: {title}   variables (in order): {', '.join(function.variables)}")
     if function.dropped_names:
         lines.append(f"  note: {', '.join(function.dropped_names)} cancel(s) out of the expression and is not a variable")
-    analytic = {True: "yes", False: "no", None: "unknown"}[function.analytic]
-    lines.append(f"  analytic: {analytic} ({function.analytic_reason})")
-    bounded = {True: "yes", False: "no", None: "unknown"}[function.bounded_iterates]
-    lines.append(f"  bounded iterates: {bounded}   "
+    lines.append(f"  analytic: {_YES_NO[function.analytic]} ({function.analytic_reason})")
+    lines.append(f"  bounded iterates: {_YES_NO[function.bounded_iterates]}   "
                  f"inf f = {_fmt(function.f_star)} ({function.f_star_source})")
     lines.append(f"  L = {_fmt(function.L)}   (L0, L1) = ({_fmt(function.L0)}, {_fmt(function.L1)})   "
                  f"max ||g|| = {_fmt(function.grad_norm_max)}")

@@ -160,10 +160,11 @@ def plot(table, figures):
         axis.grid(alpha=0.25)
     axes[0].set_ylabel("rows (start, eps)")
     figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line", fontsize=11)
-    figure.tight_layout(rect=(0.0, 0.0, 0.93, 1.0))
+    legend_left = 0.93  # the panels end where the legend begins
+    figure.tight_layout(rect=(0.0, 0.0, legend_left, 1.0))
     if experiments:
         handles = [plt.Line2D([], [], color=colours[experiment], lw=1.2) for experiment in experiments]
-        figure.legend(handles, experiments, loc="center left", bbox_to_anchor=(0.93, 0.5), fontsize=8,
+        figure.legend(handles, experiments, loc="center left", bbox_to_anchor=(legend_left, 0.5), fontsize=8,
                       title="experiment", title_fontsize=8, frameon=False)
     save_figure(figure, figures, NAME)
 

@@ -232,7 +232,7 @@ def refine(objective, X_last):
                              np.where(np.isnan(previous_step), 0.0, np.inf))
     remaining = np.where(last_step == 0.0, 0.0, remaining)
     at_rounding = last_step <= ROUNDING_STEP_ULPS * np.spacing(1.0 + _row_norms(X))
-    remaining = np.where(at_rounding & (remaining > last_step), last_step, remaining)
+    remaining = np.where(at_rounding, np.minimum(remaining, last_step), remaining)
     return X, g_norm, remaining
 
 

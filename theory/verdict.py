@@ -11,6 +11,8 @@ from the Lojasiewicz exponent at the limit point (:mod:`theory.local_rate`).
 
 from __future__ import annotations
 
+from collections import Counter
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,9 +122,10 @@ def decide(checks, fit: RateFit | None, predicted_exponent: float,
         violated.append(None)
     if violated:
         return Verdict("violated", tuple(reasons), tuple(checks), fitted, predicted_exponent)
-    voiding = [status for status in VOIDING_STATUSES if status in statuses]
+    counts = Counter(statuses)
+    voiding = [status for status in VOIDING_STATUSES if counts[status]]
     if voiding:
-        stopped = ", ".join(f"{list(statuses).count(status)} at {status}" for status in voiding)
+        stopped = ", ".join(f"{counts[status]} at {status}" for status in voiding)
         reasons.append(f"start(s) stopped before the deepest threshold ({stopped}): "
                        "their counts there are not measurements")
     if fit is None or not np.isfinite(fitted):
