@@ -7,7 +7,7 @@ import pytest
 import functions
 from armijo_suite import check
 from theory.limits import find_limit
-from theory.local_rate import PREDICTION_TOL, agreement, lojasiewicz_at, predict
+from theory.local_rate import agreement, lojasiewicz_at, predict
 
 THETA_TOL = 0.01
 
@@ -64,7 +64,46 @@ def test_a_confident_disagreement_is_inconsistent():
     fit = fit_rate(eps, np.ceil(5.0 * eps**-0.5))
     wrong = predict(type("L", (), {"theta": 0.75, "theta_low": 0.75, "theta_high": 0.75})(), settled=True)
     assert wrong.model == "power" and wrong.exponent == pytest.approx(2 / 3)
-    assert fit.contains(0.5) and not fit.contains(2 / 3 - PREDICTION_TOL)
+    assert fit.contains(0.5) and not fit.contains(2 / 3) and not fit.labelled
     assert agreement(wrong, fit) is False
     not_settled = predict(type("L", (), {"theta": 0.75, "theta_low": 0.75, "theta_high": 0.75})(), settled=False)
     assert agreement(not_settled, fit) is None
+
+
+def _fit_interval(model, low, high):
+    return type("Fit", (), {"model": model, "ci_low": low, "ci_high": high})()
+
+
+def test_agreement_is_the_meeting_of_the_two_ranges_without_a_margin():
+    """Issue 26: no constant widening; the prediction's range (from theta's interval) meets the fit's interval."""
+    exact = predict(type("L", (), {"theta": 0.75, "theta_low": 0.75, "theta_high": 0.75})(), settled=True)
+    p = exact.exponent  # 2/3
+    assert agreement(exact, _fit_interval("power", 0.60, p)) is True
+    assert agreement(exact, _fit_interval("power", 0.60, p - 1e-6)) is False  # the old 0.01 margin said yes
+    assert agreement(exact, _fit_interval("power", p + 1e-6, 0.7)) is False
+    # a sampled theta in [0.74, 0.76] predicts exponents in [2 - 1/0.74, 2 - 1/0.76]: the range meets the interval
+    sampled = predict(type("L", (), {"theta": 0.75, "theta_low": 0.74, "theta_high": 0.76})(), settled=True)
+    assert agreement(sampled, _fit_interval("power", 0.60, 0.65)) is True
+    assert agreement(sampled, _fit_interval("power", 0.60, 2 - 1 / 0.74 - 1e-6)) is False
+    # linear convergence predicted: agrees exactly when the fit's interval reaches 0
+    linear = predict(type("L", (), {"theta": 0.5, "theta_low": 0.5, "theta_high": 0.5})(), settled=True)
+    assert agreement(linear, _fit_interval("logarithmic", 0.0, 0.02)) is True
+    assert agreement(linear, _fit_interval("power-or-logarithmic", 0.0, 0.3)) is True
+    assert agreement(linear, _fit_interval("power", 0.01, 0.3)) is False
+    assert agreement(linear, _fit_interval("undetermined", np.nan, np.nan)) is None
+
+
+def test_a_labelled_disagreement_is_not_inconsistent():
+    """A fit with a warning label is not a confident basis for ``inconsistent`` (issue 26)."""
+    from theory.assessment import _group_verdict
+    from theory.fit import fit_rate
+    from theory.verdict import BoundCheck
+
+    eps = np.logspace(-2, -8, 25)  # a correction still at work: labelled pre_asymptotic
+    fit = fit_rate(eps, np.ceil(5.0 * eps**-0.5 * (1.0 + 3.0 * eps**0.25)))
+    assert fit.model == "power" and "pre_asymptotic" in fit.labels and fit.contains(0.5)
+    wrong = predict(type("L", (), {"theta": 0.9, "theta_low": 0.9, "theta_high": 0.9})(), settled=True)
+    assert agreement(wrong, fit) is False
+    ok = BoundCheck("T1", 6, 0, 0.5, 0)
+    verdict = _group_verdict((ok,), fit, 2.0, (), True, "", False, wrong, False)
+    assert verdict.verdict == "inconclusive" and "not a confident basis" in verdict.reasons[0]

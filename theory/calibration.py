@@ -272,11 +272,17 @@ def draw(family: Family, index: int) -> Draw:
     pick = {key: values[rng.integers(len(values))] for key, values in family.design.items()}
     pick.update({key: values[rng.integers(len(values))] for key, values in family.grid.items()})
     eps = np.logspace(np.log10(pick["eps_max"]), np.log10(pick["eps_max"]) - pick["decades"], pick["thresholds"])
-    curve = family.curve(pick, eps, rng, pick["starts"])
-    noisy = curve * rng.lognormal(0.0, JITTER, size=curve.shape)
-    counts = np.maximum.accumulate(np.floor(noisy), axis=1)  # below 1: reached at the start
-    hits = np.where(counts <= MAX_COUNT, counts, -1).astype(np.int64)
+    hits = first_hitting(family.curve(pick, eps, rng, pick["starts"]), rng)
     return Draw(eps, hits, family.truth_model, float(family.exponent(pick)), pick)
+
+
+def first_hitting(curve, rng):
+    """Integer first-hitting iterations ``(B, m)`` from noiseless per-start counts: a jitter of
+    :data:`JITTER`, rounded down (below 1: reached at the start), non-decreasing as eps decreases,
+    ``-1`` above the budget :data:`MAX_COUNT`."""
+    noisy = np.asarray(curve, dtype=float) * rng.lognormal(0.0, JITTER, size=np.shape(curve))
+    counts = np.maximum.accumulate(np.floor(noisy), axis=1)
+    return np.where(counts <= MAX_COUNT, counts, -1).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -319,6 +325,13 @@ def run_family(family: Family, draws: int, *, start: int = 0, two_regime: bool =
     return outcomes
 
 
+def truth_exponent(family: Family):
+    """The true exponent of a family: a number, or ``[low, high]`` over its grid of exponents."""
+    if "p" in family.grid and len(set(family.grid["p"])) > 1:
+        return [float(min(family.grid["p"])), float(max(family.grid["p"]))]
+    return float(family.exponent({key: values[0] for key, values in family.grid.items()}))
+
+
 def summarize(family: Family, outcomes) -> dict:
     """The family's row of ``figures/calibration.json``.
 
@@ -332,12 +345,10 @@ def summarize(family: Family, outcomes) -> dict:
     def share(items, test):
         return float(np.mean([test(o) for o in items])) if items else float("nan")
 
-    exponents = {family.exponent({**{k: v[0] for k, v in family.grid.items()}})}
-    truth = exponents.pop() if family.truth_model == "logarithmic" or "p" not in family.grid else None
     return {
         "name": family.name,
         "truth_model": family.truth_model,
-        "truth_exponent": truth if truth is not None else [float(min(family.grid["p"])), float(max(family.grid["p"]))],
+        "truth_exponent": truth_exponent(family),
         "draws": len(outcomes),
         "unlabelled_fraction": share(outcomes, lambda o: not o.labelled),
         "coverage_unlabelled": share(unlabelled, lambda o: o.covered),

@@ -53,8 +53,11 @@ Procedure (each step a stated rule)
    ``+inf``); points with a finite median of at least ``min_iterations``.  Local exponents
    are least-squares slopes of ``log N`` against ``log eps`` over ``span_decades`` (a
    decade: periodic ripples of a staircase average out); the window is the longest tail
-   whose local exponents lie within ``slope_tolerance`` of their own linear trend: a drift
-   stays in the window (step 3 measures it), a transient of another regime is cut off.
+   whose local exponents lie within ``slope_tolerance`` of the linear trend of its deeper
+   half: a drift stays in the window (step 3 measures it), a transient of another regime is
+   cut off.  A decade-long slope blurs a sharp change of regime, so leading points of the
+   window that a quadratic in log-log through the rest misses by more than
+   :data:`HEAD_OUTLIER` robust standard deviations are cut too.
 3. **Model classes.**  On the window, with ``u = log10(eps_deepest / eps) <= 0`` and counts
    weighted by the noise of a first-hitting count (:func:`count_weights`), every class is
    ``N = A + B x(p, .)`` with an offset ``A`` (the iterations of a transient) and
@@ -69,7 +72,8 @@ Procedure (each step a stated rule)
    * *logarithmic factor*: ``x = eps^-p (log(1/eps) / log(1/eps_deepest))^k``,
      ``|k| <=`` :data:`MAX_LOG_FACTOR`: exponent ``p`` (its drift ``k / log(1/eps)`` never
      dies geometrically);
-   * *logarithmic*: ``N = a + b log10(1/eps) (+ c eps^r, r > 0`` a decaying transient);
+   * *logarithmic*: ``N = a + b log10(1/eps) (+ c (eps / eps_top)^r``, ``r`` from 0.1 to 5: a
+     transient that decays as eps decreases);
    * *two-regime* (``two_regime=True``): ``a eps^-2 + b eps^-1``, exponent 2.
 
    Each class is profiled over its nonlinear parameters on a grid refined by zooming;
@@ -77,22 +81,30 @@ Procedure (each step a stated rule)
 4. **Interval.**  The confidence set of the union of the classes: every parameter value of
    every class with ``RSS <= RSS_best (1 + r F(1, n - 4) / (n - 4))`` (level ``confidence``,
    ``n`` points, ``r = (1 + rho) / (1 - rho)`` for the lag-one autocorrelation ``rho`` of the
-   best fit's residuals, at most :data:`MAX_AUTOCORRELATION`: a staircase's ripples and a
-   systematic misfit are not independent noise), projected on the asymptotic exponent; its
-   hull with the profile intervals of the plain offset power law ``A + B eps^-p`` on the
-   deepest half and third of the window (:data:`NESTED_FRACTIONS`: a fast correction that
-   has died out there).  The point estimate ``exponent`` is the drifting class's ``p``: the
-   local exponent at the deepest thresholds, corrected for the offset.
-5. **Model.**  ``logarithmic`` is possible when its class fits (``RSS <=`` the threshold)
-   or the interval reaches 0; then the answer is ``logarithmic`` if the model classes'
-   interval stays below :data:`SMALL_EXPONENT` and ``power-or-logarithmic`` otherwise.
-   Else ``two-regime`` if it is asked for and fits best, else ``power``.
+   best fit's residuals, capped at :data:`MAX_AUTOCORRELATION`: a staircase's ripples and a
+   systematic misfit are not independent noise), projected on the asymptotic exponent by
+   one-dimensional profiles (the drifting class twice: ``p`` and ``p + beta DRIFT_HORIZON``),
+   and ``2`` where the two-regime model is within the threshold.  Where a drift is measured
+   (``pre_asymptotic``, step 6), the hull with the profile intervals of the plain offset power
+   law ``A + B eps^-p`` on the deepest half and third of the window
+   (:data:`NESTED_FRACTIONS`: a fast correction that has died out there).  The point estimate
+   ``exponent`` is the drifting class's ``p`` (the local exponent at the deepest thresholds,
+   the offset removed), or the logarithmic factor's where only that class fits.
+5. **Model.**  Linear convergence is possible when the logarithmic class is within the
+   threshold or the interval reaches the smallest profiled exponent
+   (``PROFILE_EXPONENTS[0]``, 0.002: no grid tells it from 0).  Then the answer is
+   ``logarithmic`` (interval ``[0, upper]``) if the interval stays below
+   :data:`SMALL_EXPONENT`, else ``power-or-logarithmic``.  Otherwise ``two-regime`` if it is
+   asked for, within the threshold and fits at least as well as the power classes, else
+   ``power``.
 6. **Labels** (:data:`WARNING_LABELS`): ``pre_asymptotic`` when neither the plain offset
-   power law nor the plain logarithmic model fits (a drift is measured, the interval includes
-   its extrapolation); ``log_factor_suspected`` when, moreover, a logarithmic factor fits
-   better than a drifting power; ``too_few_thresholds`` below
-   :data:`MIN_CALIBRATED_POINTS` points in the window; ``plateau_in_window``; the model
-   ``power-or-logarithmic``; and every reason for ``undetermined``.
+   power law (the drifting class at ``beta = 0``, at its best ``p``) nor the plain
+   logarithmic model is within the threshold: a drift is measured and the interval includes
+   its extrapolation; ``log_factor_suspected`` when, moreover, a logarithmic factor fits
+   better than a drifting power; ``too_few_thresholds`` below :data:`MIN_CALIBRATED_POINTS`
+   points in the window; ``plateau_in_window``; the model ``power-or-logarithmic``; and every
+   reason for ``undetermined`` (``window_too_short``, ``insufficient_data``,
+   ``jumps_in_most_starts``, ``no_model_fits``, ``no_progress_in_window``).
 """
 
 from __future__ import annotations
@@ -173,11 +185,11 @@ EXPONENT_GRID = np.concatenate([np.linspace(0.002, 0.1, 50), np.linspace(0.1, 4.
 PROFILE_EXPONENTS = np.concatenate([np.geomspace(2e-3, 0.1, 20)[:-1], np.linspace(0.1, 4.0, 79)])
 """Coarse grid of exponents of the model classes (refined by zooming)."""
 
-DRIFT_EXTRAPOLATIONS = np.linspace(-10.0, 14.0, 193)
+DRIFT_EXTRAPOLATIONS = np.linspace(-10.0, 14.0, 97)
 """Grid of the extrapolated exponent ``p + beta DRIFT_HORIZON`` of a drift (refined at the interval's ends)."""
 
-ZOOM_LEVELS = 4
-"""Refinements of a profile's nuisance parameter and of its minimum."""
+ZOOM_LEVELS = 6
+"""Refinements of a profile's nuisance parameter (a quarter of the step each) and of its minimum."""
 
 MODELS = ("power", "logarithmic", "power-or-logarithmic", "two-regime", "undetermined")
 
@@ -604,23 +616,35 @@ class _ModelClass:
         return offset + slope * x, float(offset), float(slope)
 
     def _profile(self, theta, shift):
-        """Smallest RSS over the nuisance at each ``theta`` (and the best point seen)."""
+        """Smallest RSS over the nuisance at each ``theta`` (and the best point seen).
+
+        The nuisance grid is refined around its best value :data:`ZOOM_LEVELS` times (to a quarter
+        of the step each time), then by the vertex of the parabola through the best three values.
+        """
         theta = np.asarray(theta, dtype=float)
-        s = np.broadcast_to(self.second, theta.shape + self.second.shape)
-        rss = self.evaluate(theta[..., None] - shift * s, s)
-        index = np.argmin(rss, axis=-1)
-        best_s = np.take_along_axis(s, index[..., None], -1)[..., 0]
-        best = np.take_along_axis(rss, index[..., None], -1)[..., 0]
+        candidates = np.broadcast_to(self.second, theta.shape + self.second.shape)
         step = (self.second[-1] - self.second[0]) / max(self.second.size - 1, 1)
-        for _ in range(2 * ZOOM_LEVELS if self.second.size > 1 else 0):
-            candidates = best_s[..., None] + np.linspace(-step, step, 9)
-            candidates = np.clip(candidates, self.second[0], self.second[-1])
+        best = np.full(theta.shape, np.inf)
+        best_s = np.zeros(theta.shape)
+        for level in range(ZOOM_LEVELS + 2 if self.second.size > 1 else 1):
+            if level == ZOOM_LEVELS + 1:  # the parabola through the best value and its neighbours
+                with np.errstate(all="ignore"):
+                    left, middle, right = (np.take_along_axis(rss, np.clip(index + k, 0, rss.shape[-1] - 1)[..., None],
+                                                              -1)[..., 0] for k in (-1, 0, 1))
+                    curvature = left - 2.0 * middle + right
+                    offset = np.where(curvature > 0, 0.5 * (left - right) / curvature, 0.0)
+                spacing = candidates[..., 1] - candidates[..., 0]
+                vertex = np.take_along_axis(candidates, index[..., None], -1)[..., 0] + np.clip(offset, -1, 1) * spacing
+                candidates = np.clip(vertex, self.second[0], self.second[-1])[..., None]
+            elif level > 0:
+                candidates = np.clip(best_s[..., None] + np.linspace(-step, step, 9), self.second[0], self.second[-1])
+                step /= 4.0
             rss = self.evaluate(theta[..., None] - shift * candidates, candidates)
             index = np.argmin(rss, axis=-1)
-            better = np.take_along_axis(rss, index[..., None], -1)[..., 0] < best
-            best = np.where(better, np.take_along_axis(rss, index[..., None], -1)[..., 0], best)
+            value = np.take_along_axis(rss, index[..., None], -1)[..., 0]
+            better = value < best
+            best = np.where(better, value, best)
             best_s = np.where(better, np.take_along_axis(candidates, index[..., None], -1)[..., 0], best_s)
-            step /= 4.0
         if best.size and np.min(best) < self.best:
             k = int(np.argmin(best))
             self.best = float(best.flat[k])
@@ -633,7 +657,7 @@ class _ModelClass:
         values = self.profiles[0]
         k = int(np.argmin(values))
         low, high = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
-        for _ in range(2 * ZOOM_LEVELS):
+        for _ in range(ZOOM_LEVELS + 2):
             if not np.isfinite(self.best):
                 break
             sub = np.linspace(low, high, 9)
@@ -683,7 +707,8 @@ def _logarithmic_class(u, counts, weights2, transient=True):
     columns = [np.ones_like(u), u]
     best, slope = np.inf, np.nan
     for rate in [None] + (list(np.geomspace(0.1, 5.0, 25)) if transient else []):
-        design = np.stack(columns + ([10.0 ** (rate * u)] if rate is not None else []), axis=1)
+        transient = [10.0 ** (-rate * (u - u[0]))] if rate is not None else []  # 1 at the top, decaying
+        design = np.stack(columns + transient, axis=1)
         root = np.sqrt(weights2)
         coefficients = np.linalg.lstsq(design * root[:, None], counts * root, rcond=None)[0]
         fitted = design @ coefficients
@@ -825,14 +850,16 @@ def _union_of_classes(eps, counts, two_regime, confidence):
     """Steps 3 to 5 of the module docstring on one window: model, exponent, interval, labels."""
     u = np.log10(eps[-1] / eps)  # decades above the deepest threshold, <= 0
     log_scale = np.log(np.maximum(1.0, np.e * eps[0]) / eps)  # log(1/eps), >= 1 on the window
+    ln_scale = np.log(log_scale / log_scale[-1])
     weights2 = count_weights(counts) ** 2
     drift_width = min(1.0, 4.0 / max(-u[0], 1e-9))
 
-    drift = _ModelClass("drift", lambda p, beta: 10.0 ** (p[..., None] * u + 0.5 * beta[..., None] * u * u),
+    ln_u, ln_u2 = np.log(10.0) * u, 0.5 * np.log(10.0) * u * u
+    drift = _ModelClass("drift", lambda p, beta: np.exp(p[..., None] * ln_u + beta[..., None] * ln_u2),
                         np.linspace(-drift_width, drift_width, 41),
                         [(PROFILE_EXPONENTS, 0.0), (DRIFT_EXTRAPOLATIONS, DRIFT_HORIZON)], counts, weights2)
     log_factor = _ModelClass("log factor",
-                             lambda p, k: 10.0 ** (p[..., None] * u) * (log_scale / log_scale[-1]) ** k[..., None],
+                             lambda p, k: np.exp(p[..., None] * ln_u + k[..., None] * ln_scale),
                              np.linspace(-MAX_LOG_FACTOR, MAX_LOG_FACTOR, 31), [(PROFILE_EXPONENTS, 0.0)],
                              counts, weights2)
     classes = (drift, log_factor)
@@ -880,11 +907,12 @@ def _union_of_classes(eps, counts, two_regime, confidence):
                 low, high = min(low, nested_low), max(high, nested_high)
     if not np.isfinite(low) and not rss_log <= threshold:
         return {"model": "undetermined", "evidence": evidence}
-    # the estimate: the exponent of the best fitting class at its minimum (the drift's local exponent at
-    # the deepest threshold, or the logarithmic factor's asymptotic exponent)
-    p_hat, second = best_class.argmin
-    _, offset, slope = best_class.fitted(p_hat, second)
-    parameters = ({"p": p_hat, "beta": second, "A": offset, "B": slope} if best_class is drift
+    # the estimate: the drifting class's local exponent at the deepest threshold (the offset removed), or
+    # the logarithmic factor's exponent where only that class describes the window
+    estimate = drift if drift.best <= threshold else best_class
+    p_hat, second = estimate.argmin
+    _, offset, slope = estimate.fitted(p_hat, second)
+    parameters = ({"p": p_hat, "beta": second, "A": offset, "B": slope} if estimate is drift
                   else {"p": p_hat, "k": second, "A": offset, "B": slope})
     if np.isfinite(low):
         low, high = min(low, p_hat), max(high, p_hat)

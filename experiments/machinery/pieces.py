@@ -90,6 +90,7 @@ def _limit_columns(assessment, start_index):
         "group_exponent_ci_high": [group.fit.ci_high for group in groups],
         "group_iterations_per_decade": [group.fit.iterations_per_decade for group in groups],
         "group_pre_asymptotic": [group.fit.pre_asymptotic for group in groups],
+        "group_labels": [";".join(group.fit.labels) for group in groups],
         "group_fit_eps_lo": [group.fit.eps_lo for group in groups],
         "group_fit_eps_hi": [group.fit.eps_hi for group in groups],
         "group_theta": [np.nan if group.theta is None else group.theta for group in groups],

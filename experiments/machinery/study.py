@@ -166,7 +166,7 @@ def _merge_bound_checks(texts):
 
 GROUP_COLUMNS = ["limit_group", "limit_kind", "limit_value", "limit_point", "group_starts", "group_model",
                  "group_exponent", "group_exponent_ci_low", "group_exponent_ci_high", "group_iterations_per_decade",
-                 "group_pre_asymptotic", "group_theta", "group_theta_point", "group_theta_point_exact",
+                 "group_pre_asymptotic", "group_labels", "group_theta", "group_theta_point", "group_theta_point_exact",
                  "group_predicted_model", "group_predicted_exponent", "group_agreement", "group_verdict"]
 
 
@@ -185,9 +185,12 @@ KIND_ABBREVIATIONS = {"minimum": "min", "saddle": "saddle", "maximum": "max", "d
 
 
 def rate_text(model, exponent, low, high, iterations_per_decade):
-    """A group's rate in a table cell: ``0.667 [0.663, 0.671]``, ``log (22/decade)`` or ``-``."""
+    """A group's rate in a table cell: ``0.667 [0.663, 0.671]``, ``log (22/decade)``, ``0.031 [0, 0.12] or
+    log (5/decade)`` (power-or-logarithmic) or ``-``."""
     if model == "logarithmic":
         return f"log ({iterations_per_decade:.3g}/decade)"
+    if model == "power-or-logarithmic" and np.isfinite(exponent):
+        return f"{exponent:.3f} [0, {high:.3f}] or log ({iterations_per_decade:.3g}/decade)"
     if model in ("power", "two-regime") and np.isfinite(exponent):
         return f"{exponent:.3f} [{low:.3f}, {high:.3f}]"
     return "-"
@@ -215,7 +218,7 @@ def groups_cell(groups):
         elif r.group_model == "logarithmic":
             low, high = same["group_iterations_per_decade"].min(), same["group_iterations_per_decade"].max()
             rate = f"log ({low:.3g}/decade)" if f"{low:.3g}" == f"{high:.3g}" else f"log ({low:.3g}-{high:.3g}/decade)"
-        elif r.group_model in ("power", "two-regime"):
+        elif r.group_model in ("power", "two-regime", "power-or-logarithmic"):
             rate = (f"{same['group_exponent'].min():.3f}-{same['group_exponent'].max():.3f} "
                     f"[{same['group_exponent_ci_low'].min():.3f}, {same['group_exponent_ci_high'].max():.3f}]")
         else:
