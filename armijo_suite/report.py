@@ -384,7 +384,7 @@ def _interval_spec(low, high, digits=4, most=7):
 LABEL_TEXT = {
     "power-or-logarithmic": "a power law this small cannot be told from linear convergence at this depth",
     "pre_asymptotic": "the exponent still drifts: the interval includes its extrapolation",
-    "log_factor_suspected": "the drift fits a logarithmic factor best",
+    "log_factor_suspected": "a logarithmic correction fits the drift best",
     "too_few_thresholds": "few thresholds in the window",
     "plateau_in_window": "a plateau of the median curve inside the window",
 }

@@ -30,7 +30,7 @@ import pandas as pd
 
 from experiments.machinery.cases import atomic_write_table, atomic_write_text, provenance
 from experiments.machinery.report import calibration_table
-from experiments.machinery.study import folders, save_figure
+from experiments.machinery.study import folders, plain, save_figure
 from theory import calibration
 
 NAME = "calibration"
@@ -74,7 +74,8 @@ def table(results):
         for number, outcome in enumerate(chunk):
             truth = calibration.draw(family, number)
             rows.append({"set": set_name, "family": family.name, "draw": number, "truth_model": truth.truth_model,
-                         "truth_exponent": truth.truth_exponent, "parameters": json.dumps(truth.parameters, default=str),
+                         "truth_exponent": truth.truth_exponent,
+                         "parameters": json.dumps(truth.parameters, default=str),
                          "model": outcome.model, "exponent": outcome.exponent, "ci_low": outcome.ci_low,
                          "ci_high": outcome.ci_high, "flags": ";".join(outcome.flags), "labelled": outcome.labelled,
                          "undetermined": outcome.undetermined, "covered": outcome.covered,
@@ -109,10 +110,8 @@ def draw_figure(numbers):
     y = np.arange(len(rows))[::-1]
     figure, (left, right) = plt.subplots(1, 2, figsize=(9.6, 0.32 * len(rows) + 2.2), sharey=True,
                                          gridspec_kw={"width_ratios": (2.2, 1.0)})
-    unlabelled = np.array([np.nan if row["coverage_unlabelled"] is None else row["coverage_unlabelled"] for row in rows],
-                          dtype=float)
-    labelled = np.array([np.nan if row["coverage_labelled"] is None else row["coverage_labelled"] for row in rows],
-                        dtype=float)
+    unlabelled, labelled = (np.array([np.nan if row[key] is None else row[key] for row in rows], dtype=float)
+                            for key in ("coverage_unlabelled", "coverage_labelled"))
     left.axvline(0.95, color="k", lw=1, ls="-", label="nominal 0.95")
     left.axvline(calibration.CONTRACT["coverage_unlabelled"], color="k", lw=1, ls="--",
                  label=f"unlabelled floor {calibration.CONTRACT['coverage_unlabelled']:g}")
@@ -147,7 +146,8 @@ def caption(numbers):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m experiments.calibration", description=__doc__.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.calibration",
+                                     description=__doc__.strip().splitlines()[0])
     parser.add_argument("--draws", type=int, default=DRAWS, help=f"draws per family (default {DRAWS})")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     parser.add_argument("--quick", action="store_true", help="8 draws per family, into cache/quick/figures")
@@ -167,7 +167,7 @@ def main(argv=None):
     numbers["table_markdown"] = calibration_table(numbers)
     atomic_write_table(cache / NAME / "table.csv", table(results))
     save_figure(draw_figure(numbers), figures, NAME)
-    atomic_write_text(figures / f"{NAME}.json", json.dumps(numbers, indent=1, default=float) + "\n")
+    atomic_write_text(figures / f"{NAME}.json", json.dumps(plain(numbers), indent=1) + "\n")
     for set_name, _ in SETS:
         print(f"{set_name}:")
         print("\n".join(calibration_table(numbers, set_name)))

@@ -72,6 +72,9 @@ Procedure (each step a stated rule)
    * *logarithmic factor*: ``x = eps^-p (log(1/eps) / log(1/eps_deepest))^k``,
      ``|k| <=`` :data:`MAX_LOG_FACTOR`: exponent ``p`` (its drift ``k / log(1/eps)`` never
      dies geometrically);
+   * *additive logarithm*: ``x = eps^-p`` plus a term ``c log(1/eps)`` of either sign:
+     exponent ``p`` (gradient descent on ``x^4`` has ``1/x_k^2 = 8 eta k + 6 eta log k + ...``,
+     so ``N = C eps^-2/3 + c log(1/eps) + K``);
    * *logarithmic*: ``N = a + b log10(1/eps) (+ c (eps / eps_top)^r``, ``r`` from 0.1 to 5: a
      transient that decays as eps decreases);
    * *two-regime* (``two_regime=True``): ``a eps^-2 + b eps^-1``, exponent 2.
@@ -89,7 +92,8 @@ Procedure (each step a stated rule)
    law ``A + B eps^-p`` on the deepest half and third of the window
    (:data:`NESTED_FRACTIONS`: a fast correction that has died out there).  The point estimate
    ``exponent`` is the drifting class's ``p`` (the local exponent at the deepest thresholds,
-   the offset removed), or the logarithmic factor's where only that class fits.
+   the offset removed), or the best logarithmic class's where the drifting class is outside
+   the threshold.
 5. **Model.**  Linear convergence is possible when the logarithmic class is within the
    threshold or the interval reaches the smallest profiled exponent
    (``PROFILE_EXPONENTS[0]``, 0.002: no grid tells it from 0).  Then the answer is
@@ -100,8 +104,9 @@ Procedure (each step a stated rule)
 6. **Labels** (:data:`WARNING_LABELS`): ``pre_asymptotic`` when neither the plain offset
    power law (the drifting class at ``beta = 0``, at its best ``p``) nor the plain
    logarithmic model is within the threshold: a drift is measured and the interval includes
-   its extrapolation; ``log_factor_suspected`` when, moreover, a logarithmic factor fits
-   better than a drifting power; ``too_few_thresholds`` below :data:`MIN_CALIBRATED_POINTS`
+   its extrapolation; ``log_factor_suspected`` when, moreover, a logarithmic correction (the
+   factor or the additive term) fits better than a drifting power; ``too_few_thresholds`` below
+   :data:`MIN_CALIBRATED_POINTS`
    points in the window; ``plateau_in_window``; the model ``power-or-logarithmic``; and every
    reason for ``undetermined`` (``window_too_short``, ``insufficient_data``,
    ``jumps_in_most_starts``, ``no_model_fits``, ``no_progress_in_window``).
@@ -200,11 +205,12 @@ WARNING_LABELS = ("pre_asymptotic", "log_factor_suspected", "too_few_thresholds"
 
 WINDOW_RULE = (
     "longest tail window (ending at the smallest eps with finite median N >= {min_iterations}) whose "
-    "local exponents, least-squares slopes over >= {span:g} decades, lie within {tol:g} of their linear "
-    "trend; interval: the {level:.0%} confidence set of the union of the model classes (offset power law "
-    "whose exponent drifts, extrapolated over {horizon:.1f} decades = corrections down to eps^{q:g}; "
-    "logarithmic factor; logarithmic{two}), residuals' autocorrelation included, with the offset power "
-    "law on the deepest half and third; starts with a jump (a plateau over >= {ratio:g}x in eps and "
+    "local exponents, least-squares slopes over >= {span:g} decades, lie within {tol:g} of the linear "
+    "trend of the deeper half (and no leading outlier); interval: the {level:.0%} confidence set of the union "
+    "of the model classes (offset power law whose exponent drifts, extrapolated over {horizon:.1f} decades = "
+    "corrections down to eps^{q:g}; logarithmic factor; additive logarithm; logarithmic{two}), residuals' "
+    "autocorrelation included, with the offset power law on the deepest half and third where a drift is "
+    "measured; starts with a jump (a plateau over >= {ratio:g}x in eps and "
     "> {rate:g}x their pace elsewhere) excluded when at least half the starts remain"
 )
 
@@ -249,7 +255,9 @@ class RateFit:
     extrapolated : float
         ``p + beta DRIFT_HORIZON`` of the drifting class where it drifts (``nan`` otherwise).
     parameters : dict
-        Parameters of the chosen model (``p, beta, A, B``; ``a, b``; ``a, b, crossover_eps``).
+        Parameters of the chosen model: for a power law the class of the estimate and its
+        ``p, A, B`` (and ``beta`` or ``k``); ``a, b`` (logarithmic); ``a, b, crossover_eps``
+        (two-regime).
     eps_lo, eps_hi : float
         Smallest and largest eps of the fit window.
     n_points : int
@@ -567,24 +575,30 @@ def fit_logarithmic(eps, counts):
 # ----------------------------------------------------------------------------- model classes
 
 
-def _offset_fit(x, counts, weights2):
-    """``counts ~ A + B x`` by weighted least squares for every leading row of ``x`` ``(..., n)``.
+def _offset_fit(x, counts, weights2, extra=None):
+    """``counts ~ A + B x (+ C extra)`` by weighted least squares for every leading row of ``x`` ``(..., n)``.
 
-    Returns ``rss, A, B``; ``rss = inf`` where the leading term is not positive, carries less
-    than :data:`LEADING_SHARE` of the deepest count, or a fitted count is not positive.
+    ``extra`` is one fixed column ``(n,)`` (the additive logarithm of a correction), projected out
+    first (Frisch-Waugh), so every row costs one slope.  Returns ``rss, A, B, fitted`` (``A`` the
+    offset); ``rss = inf`` where the leading term ``B x`` is not positive, carries less than
+    :data:`LEADING_SHARE` of the deepest fitted count, or a fitted count is not positive.
     """
+    design = np.ones((counts.size, 1)) if extra is None else np.column_stack([np.ones(counts.size), extra])
+    projector = np.linalg.solve(design.T @ (weights2[:, None] * design), (weights2[:, None] * design).T)
     with np.errstate(all="ignore"):
-        s0, s1, s2 = weights2.sum(), (weights2 * x).sum(-1), (weights2 * x * x).sum(-1)
-        t0, t1 = (weights2 * counts).sum(), (weights2 * x * counts).sum(-1)
-        determinant = s0 * s2 - s1 * s1
-        offset = (s2 * t0 - s1 * t1) / determinant
-        slope = (s0 * t1 - s1 * t0) / determinant
-        fitted = offset[..., None] + slope[..., None] * x
+        on_counts = projector @ counts
+        on_x = x @ projector.T  # (..., k): the columns' coefficients of x
+        counts_rest = counts - design @ on_counts
+        x_rest = x - on_x @ design.T
+        norm = (weights2 * x_rest * x_rest).sum(-1)
+        slope = (weights2 * x_rest * counts_rest).sum(-1) / norm
+        coefficients = on_counts - slope[..., None] * on_x
+        fitted = coefficients @ design.T + slope[..., None] * x
         rss = (weights2 * (fitted - counts) ** 2).sum(-1)
         leading = slope * x[..., -1]
-        ok = (np.isfinite(rss) & (determinant > 1e-12 * s0 * s2) & (slope > 0)
+        ok = (np.isfinite(rss) & (norm > 1e-12 * (weights2 * x * x).sum(-1)) & (slope > 0)
               & (leading >= LEADING_SHARE * fitted[..., -1]) & (fitted.min(axis=-1) > 0))
-    return np.where(ok, rss, np.inf), offset, slope
+    return np.where(ok, rss, np.inf), coefficients[..., 0], slope, fitted
 
 
 class _ModelClass:
@@ -598,22 +612,22 @@ class _ModelClass:
     tilted confidence region that a two-dimensional grid misses.
     """
 
-    def __init__(self, name, basis, second, views, counts, weights2):
-        self.name, self.basis, self.second, self.views = name, basis, second, views
-        self.counts, self.weights2 = counts, weights2
+    def __init__(self, name, basis, second, views, counts, weights2, extra=None, second_name=None):
+        self.name, self.basis, self.second, self.views, self.second_name = name, basis, second, views, second_name
+        self.counts, self.weights2, self.extra = counts, weights2, extra
         self.best, self.argmin = np.inf, (np.nan, np.nan)
         self.profiles = [self._profile(grid, shift) for grid, shift in views]
 
     def evaluate(self, p, s):
         p, s = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(s, dtype=float))
-        rss = _offset_fit(self.basis(np.where(p > 0, p, 1.0), s), self.counts, self.weights2)[0]
+        rss = _offset_fit(self.basis(np.where(p > 0, p, 1.0), s), self.counts, self.weights2, self.extra)[0]
         return np.where(p > 0, rss, np.inf)
 
     def fitted(self, p, s):
         """The fitted counts, offset and slope at ``(p, s)``."""
-        x = self.basis(np.array(p), np.array(s))
-        _, offset, slope = _offset_fit(x, self.counts, self.weights2)
-        return offset + slope * x, float(offset), float(slope)
+        _, offset, slope, fitted = _offset_fit(self.basis(np.array(p), np.array(s)), self.counts, self.weights2,
+                                               self.extra)
+        return fitted, float(offset), float(slope)
 
     def _profile(self, theta, shift):
         """Smallest RSS over the nuisance at each ``theta`` (and the best point seen).
@@ -857,19 +871,23 @@ def _union_of_classes(eps, counts, two_regime, confidence):
     ln_u, ln_u2 = np.log(10.0) * u, 0.5 * np.log(10.0) * u * u
     drift = _ModelClass("drift", lambda p, beta: np.exp(p[..., None] * ln_u + beta[..., None] * ln_u2),
                         np.linspace(-drift_width, drift_width, 41),
-                        [(PROFILE_EXPONENTS, 0.0), (DRIFT_EXTRAPOLATIONS, DRIFT_HORIZON)], counts, weights2)
+                        [(PROFILE_EXPONENTS, 0.0), (DRIFT_EXTRAPOLATIONS, DRIFT_HORIZON)], counts, weights2,
+                        second_name="beta")
     log_factor = _ModelClass("log factor",
                              lambda p, k: np.exp(p[..., None] * ln_u + k[..., None] * ln_scale),
                              np.linspace(-MAX_LOG_FACTOR, MAX_LOG_FACTOR, 31), [(PROFILE_EXPONENTS, 0.0)],
-                             counts, weights2)
-    classes = (drift, log_factor)
+                             counts, weights2, second_name="k")
+    additive_log = _ModelClass("additive log", lambda p, s: np.exp(p[..., None] * ln_u + 0.0 * s[..., None]),
+                               np.zeros(1), [(PROFILE_EXPONENTS, 0.0)], counts, weights2, extra=u)
+    classes = (drift, log_factor, additive_log)
     for model_class in classes:
         model_class.refine_minimum()
     rss_log, _ = _logarithmic_class(u, counts, weights2)
     rss_two, a_two, b_two = _two_regime_class(eps, counts, weights2) if two_regime else (np.inf, 0.0, 0.0)
     best_class = min(classes, key=lambda c: c.best)
     best = min(best_class.best, rss_log, rss_two)
-    evidence = {"rss_drift": drift.best, "rss_log_factor": log_factor.best, "rss_logarithmic": rss_log}
+    evidence = {"rss_drift": drift.best, "rss_log_factor": log_factor.best, "rss_additive_log": additive_log.best,
+                "rss_logarithmic": rss_log}
     if two_regime:
         evidence["rss_two_regime"] = rss_two
     dof = counts.size - 4
@@ -908,16 +926,17 @@ def _union_of_classes(eps, counts, two_regime, confidence):
     if not np.isfinite(low) and not rss_log <= threshold:
         return {"model": "undetermined", "evidence": evidence}
     # the estimate: the drifting class's local exponent at the deepest threshold (the offset removed), or
-    # the logarithmic factor's exponent where only that class describes the window
+    # the best logarithmic class's exponent where the drifting class is outside the threshold
     estimate = drift if drift.best <= threshold else best_class
     p_hat, second = estimate.argmin
     _, offset, slope = estimate.fitted(p_hat, second)
-    parameters = ({"p": p_hat, "beta": second, "A": offset, "B": slope} if estimate is drift
-                  else {"p": p_hat, "k": second, "A": offset, "B": slope})
+    parameters = {"class": estimate.name, "p": p_hat, "A": offset, "B": slope}
+    if estimate.second_name:
+        parameters[estimate.second_name] = second
     if np.isfinite(low):
         low, high = min(low, p_hat), max(high, p_hat)
     answer = {"evidence": evidence, "pre_asymptotic": pre_asymptotic,
-              "log_factor": pre_asymptotic and log_factor.best < drift.best,
+              "log_factor": pre_asymptotic and min(log_factor.best, additive_log.best) < drift.best,
               "extrapolated": (float(drift.argmin[0] + drift.argmin[1] * DRIFT_HORIZON)
                                if pre_asymptotic and np.isfinite(drift.best) else np.nan),
               "parameters": parameters,

@@ -62,16 +62,16 @@ def plot(module, *, quick=False):
     summary = {"experiment": module.NAME, "quick": quick, **summary}
     if "group_agreement" in table.columns:
         summary.setdefault("prediction_agreement", prediction_agreement(table))
-    atomic_write_text(figures / f"{module.NAME}.json", json.dumps(_plain(summary), indent=1))
+    atomic_write_text(figures / f"{module.NAME}.json", json.dumps(plain(summary), indent=1))
     return summary
 
 
-def _plain(value):
+def plain(value):
     """JSON-ready copy: numpy scalars to Python, non-finite floats to None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):
