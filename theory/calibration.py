@@ -30,8 +30,8 @@ answers >= 0.93, confident wrong models <= 0.02, coverage of the labelled answer
 :data:`FAMILIES` are the families the fitter's rules were designed against; :data:`HELD_OUT`
 were not used to choose them (other correction shapes, ripples on linear convergence, offsets
 with corrections, mixed starts), but their numbers were looked at during development;
-:data:`FRESH` were written after the rules were fixed and run once.  Their numbers say how far
-the calibration carries.
+:data:`FRESH` were written after the rules were fixed and never used to tune them.  Their
+numbers say how far the calibration carries.
 """
 
 from __future__ import annotations
@@ -246,14 +246,16 @@ HELD_OUT = (
            _mixed_corrections, _p, design={**DESIGN, "starts": (4, 8, 16, 64)}),
     Family("exponents 0.03 to 0.3", "power", "N = C eps^-p, p between the grid's values",
            {"p": (0.03, 0.06, 0.13, 0.3), "C": (3.0, 30.0, 300.0)}, _power, _p),
+    # written as a fresh family; its first run broke the contract (unlabelled coverage 77%), which, with
+    # real x^(2p) runs, led to the additive-logarithm class of theory.fit: no longer fresh since
+    Family("additive log correction", "power", "N = C eps^-p + c N(eps_max) log(eps_max/eps) + K",
+           {"p": (0.4, 2 / 3, 0.8, 1.2), "C": (5.0, 50.0), "c": (0.3, 3.0, 30.0), "offset": (0.0, 20.0)},
+           _log_correction, _p),
 )
 """Families and parameters not used to choose the fitter's rules (their numbers were looked at while
 the rules were developed: see :data:`FRESH`)."""
 
 FRESH = (
-    Family("additive log correction", "power", "N = C eps^-p + c N(eps_max) log(eps_max/eps) + K",
-           {"p": (0.4, 2 / 3, 0.8, 1.2), "C": (5.0, 50.0), "c": (0.3, 3.0, 30.0), "offset": (0.0, 20.0)},
-           _log_correction, _p),
     Family("linear with log-log drift", "logarithmic", "N = a + b D + c b log D, D decades from eps_max plus one",
            {"b": (2.0, 20.0, 500.0), "offset": (3.0, 30.0), "c": (-0.5, 0.5, 2.0)}, _linear_loglog, lambda par: 0.0),
     Family("heavy-tailed noise", "power", "N = C eps^-p (1 + c eps^q) times t(3) noise of 3% per count",
@@ -262,7 +264,7 @@ FRESH = (
            {"p": (0.6, 1.1, 1.8), "C": (5.0,), "amplitude": (0.15, 0.3), "periods": (1.5, 4.0), "c": (1.0, 4.0),
             "q": (0.3, 0.6)}, _staircase_correction, _p),
 )
-"""Held-out families written after the rules were fixed and run once, at the end (never used to tune)."""
+"""Held-out families written after the rules were fixed, never used to tune them."""
 
 
 def family_seed(name: str, index: int) -> int:
