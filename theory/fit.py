@@ -85,7 +85,9 @@ Procedure (each step a stated rule)
    every class with ``RSS <= RSS_best (1 + r F(1, n - 4) / (n - 4))`` (level ``confidence``,
    ``n`` points, ``r = (1 + rho) / (1 - rho)`` for the lag-one autocorrelation ``rho`` of the
    best fit's residuals, capped at :data:`MAX_AUTOCORRELATION`: a staircase's ripples and a
-   systematic misfit are not independent noise), projected on the asymptotic exponent by
+   systematic misfit are not independent noise) or ``RSS <= RSS_best + sum_j (w_j delta N_j)^2``
+   with ``delta =`` :data:`MODEL_DISCREPANCY` (no class is the exact curve of a run: on precise
+   counts a class within 0.1% of them is not rejected), projected on the asymptotic exponent by
    one-dimensional profiles (the drifting class twice: ``p`` and ``p + beta DRIFT_HORIZON``),
    and ``2`` where the two-regime model is within the threshold.  Where a drift is measured
    (``pre_asymptotic``, step 6), the hull with the profile intervals of the plain offset power
@@ -174,6 +176,9 @@ SMALL_EXPONENT = 0.05
 
 MAX_MISFIT = 0.25
 """The best model class must describe the window within this RMS of ``log(fitted / measured)``."""
+
+MODEL_DISCREPANCY = 1e-3
+"""Relative accuracy of the model classes: below it, a worse fit is no evidence against a class."""
 
 MAX_AUTOCORRELATION = 0.9
 """Cap of the residual autocorrelation in the threshold's inflation ``(1 + rho) / (1 - rho)``."""
@@ -897,7 +902,11 @@ def _union_of_classes(eps, counts, two_regime, confidence):
     if np.sqrt(np.mean(np.log(fitted / counts) ** 2)) > MAX_MISFIT:
         return {"model": "undetermined", "evidence": evidence}
     inflation = _autocorrelation_inflation((fitted - counts) * np.sqrt(weights2))
-    threshold = max(best * (1.0 + inflation * stats.f.ppf(confidence, 1, dof) / dof), best * (1.0 + 1e-12))
+    # a class is no worse than the best where its counts differ by less than MODEL_DISCREPANCY: no class
+    # is the exact curve of a run, precise counts must not reject every class but a misspecified one
+    discrepancy = float(np.sum(weights2 * (MODEL_DISCREPANCY * counts) ** 2))
+    threshold = max(best * (1.0 + inflation * stats.f.ppf(confidence, 1, dof) / dof), best + discrepancy,
+                    best * (1.0 + 1e-12))
     evidence.update(threshold=threshold, autocorrelation_inflation=inflation)
     low, high = np.inf, -np.inf
     for model_class in classes:
