@@ -50,7 +50,7 @@ from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, l
 from theory.fit import fit_rate, fit_two_regime
 from theory.limits import group_starts, limit_points
 from theory.local_rate import agreement, lojasiewicz_at, predict, steps_settled
-from theory.theorems import theorems_for
+from theory.theorems import coverage, theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
 #: Points sampled in the sublevel set to estimate L and (L0, L1).
@@ -624,7 +624,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     else:
         predicted = float("nan")
     why_not = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
-               if "not C^1" in smoothness else f"no theorem of the suite covers {algorithm}")
+               if "not C^1" in smoothness else coverage(algorithm))
     diverged = bool((result.status == "diverged").any())
     groups = []
     for group in group_list:
