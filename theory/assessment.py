@@ -223,7 +223,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     Hypotheses
     """
     rng = np.random.default_rng(seed)
-    f_star, source = _f_star(objective)
+    f_star, source = known_infimum(objective)
     bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
     sampled_on = "not sampled"
@@ -295,8 +295,8 @@ def univariate_polynomial_facts(objective):
     return critical, f_star
 
 
-def _f_star(objective):
-    """``inf f`` where it is known (registry, or a univariate polynomial), else nan."""
+def known_infimum(objective):
+    """``(inf f, where it comes from)``: known (registry, user, or a univariate polynomial), else nan."""
     known = getattr(objective, "f_star", None)
     if known is not None and np.isfinite(known):
         return float(known), "known infimum"
