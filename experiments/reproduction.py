@@ -147,7 +147,7 @@ def figure_legend(figure, axes_list, right, extra=()):
 
 
 def markdown_table(header, rows):
-    """A Markdown table from a header and rows of cells."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return lines
+    """A Markdown table from a header and rows of cells (a ``|`` inside a cell, as in ``|f'|``, is escaped)."""
+    def line(cells):
+        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+    return [line(header), "|" + "---|" * len(header)] + [line(row) for row in rows]

@@ -171,3 +171,9 @@ def test_neuron_protocol_summary_on_a_small_table():
     assert entry["share"][1:] == [0.0] * (len(minima) - 1) and entry["mean_iterations"][1] is None
     assert numbers["symmetry"]["poly-two"]["armijo"]["gap"] == 0.5
     assert neuron_protocol.table_lines(numbers)[0].startswith("z^2 - 1")
+
+
+def test_markdown_tables_escape_the_pipes_of_norms():
+    lines = reproduction.markdown_table(["|f'| <= 0.01", "run"], [["12 / 13", "||g|| small"]])
+    columns = [len([c for c in line.replace("\\|", "").split("|")]) for line in lines]
+    assert len(set(columns)) == 1 and "\\|f'\\|" in lines[0]
