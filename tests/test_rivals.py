@@ -9,6 +9,7 @@ import pytest
 
 from armijo import minimize
 from numerics import assert_ulps_close
+from test_engine import quartic_f, quartic_grad
 
 #: The re-implementations below sum squares left to right from 0, which for rows shorter than 8 is
 #: NumPy's order too, and evaluate f and grad with the same NumPy expressions: they should agree
@@ -25,17 +26,6 @@ def quadratic_f(X):
 
 def quadratic_grad(X):
     return L * X
-
-
-def quartic_f(X):
-    return np.sum(X**4, axis=1) + 0.5 * X[:, 0] ** 2 * X[:, -1] ** 2
-
-
-def quartic_grad(X):
-    G = 4 * X**3
-    G[:, 0] += X[:, 0] * X[:, -1] ** 2
-    G[:, -1] += X[:, 0] ** 2 * X[:, -1]
-    return G
 
 
 def _point_f(x):
