@@ -571,10 +571,10 @@ class _Run:
 
         The target is ``f_star`` (``polyak``) or the level ``min_j f(x_j) - delta`` (``polyak-level``;
         ``delta`` grows by ``rho`` when the new value is at least ``delta / 2`` below the record, else
-        shrinks by ``beta``: see :data:`armijo.params.ALGORITHMS`).  A gap ``f(x_k) - target`` within the precision floor
-        (``precision_floor_ulps`` ulps of ``f(x_k)``) stops the start with ``precision_floor``: the step
-        would be decided by rounding; a gap below minus the floor (``f(x_k)`` under the given
-        ``f_star``: the step would climb) stops it with ``step_underflow``.
+        shrinks by ``beta``: see :data:`armijo.params.ALGORITHMS`).  A gap ``f(x_k) - target`` within
+        the precision floor (``precision_floor_ulps`` ulps of ``f(x_k)``) stops the start with
+        ``precision_floor``: the step would be decided by rounding; a gap below minus the floor
+        (``f(x_k)`` under the given ``f_star``: the step would climb) stops it with ``step_underflow``.
         """
         params = self.params
         level_estimate = self.spec.name == "polyak-level"

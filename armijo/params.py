@@ -113,8 +113,7 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
             "precision_floor_ulps ulps of f(x_k), with step_underflow when f(x_k) < f_star beyond them",
             "Polyak's step with the optimal value f_star given",
             required=("f_star",),
-            reference="B. T. Polyak, Introduction to Optimization, 1987, section 5.3; "
-                      "E. Hazan, S. Kakade, arXiv:1905.00313, 2019",
+            reference="B. T. Polyak, Introduction to Optimization, 1987; E. Hazan, S. Kakade, arXiv:1905.00313, 2019",
         ),
         AlgorithmSpec(
             "polyak-level", {"eta0": 0.1, "rho": 1.5, "beta": 0.5}, False,
@@ -125,10 +124,10 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
             "iteration; stops with precision_floor when f(x_k) - level_k is within precision_floor_ulps ulps "
             "of f(x_k)",
             "Polyak's step with f* estimated by an adjustable target level",
-            reference="B. T. Polyak, Introduction to Optimization, 1987, section 5.3; A. Nedic, D. Bertsekas, "
+            reference="B. T. Polyak, Introduction to Optimization, 1987; A. Nedic, D. Bertsekas, "
                       "SIAM J. Optim. 12(1), 2001 (the target level min f - delta, delta raised by rho on success "
-                      "and lowered by beta otherwise); the success test at half the target is the sufficient "
-                      "decrease of J.-L. Goffin, K. Kiwiel, Math. Program. 85, 1999: from the record point of a "
+                      "and lowered by beta otherwise); the success test at half the target follows the sufficient "
+                      "descent test f <= f_rec - delta/2 of J.-L. Goffin, K. Kiwiel, Math. Program. 85, 1999: from the record point of a "
                       "convex f the full target is never reached (f(x - eta g) >= f(x) - eta ||g||^2), so the "
                       "full test would shrink delta at every such step and stall. Their lower floor on delta is "
                       "0 here: with a floor the step delta/||g||^2 grows without bound as ||g|| -> 0",
@@ -146,8 +145,8 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
             "no trial (no line search): eta_k = eta / (L0 + L1 ||g_k||)",
             "(L0,L1)-GD: step eta / (L0 + L1 ||g||) with (L0, L1) given",
             required=("L0", "L1"),
-            reference="E. Gorbunov et al., arXiv:2409.14989, 2024 ((L0,L1)-GD; eta = nu/2 with nu e^nu = 1 in "
-                      "their x^4 experiment); D. Vankov et al., arXiv:2410.10800, 2024. clipped-gd with "
+            reference="E. Gorbunov et al., arXiv:2409.14989, 2024 ((L0,L1)-GD, eta = nu/2 in their x^4 experiment; "
+                      "nu e^nu = 1 is our reading, not verified in the paper); D. Vankov et al., arXiv:2410.10800, 2024. clipped-gd with "
                       "eta = 1/L0, gamma = L0/L1 takes min(1/L0, 1/(L1 ||g||)), within a factor 2 of this step",
         ),
         AlgorithmSpec(

@@ -169,11 +169,10 @@ def validate_starts(objective, starts):
         raise CheckInputError(f"{what} is not finite at the start ({point}); choose another start")
 
 
-def algorithm_parameters(algorithm, options):
-    """The parameters of ``algorithm`` among ``options`` (the others belong to other algorithms)."""
+def algorithm_options(algorithm, options):
+    """The options given for ``algorithm`` (the others belong to other algorithms), not yet validated."""
     accepted = ALGORITHMS[algorithm].parameters
-    chosen = {name: value for name, value in options.items() if value is not None and name in accepted}
-    return resolve_params(algorithm, **chosen)
+    return {name: value for name, value in options.items() if value is not None and name in accepted}
 
 
 def unused_options(algorithms, options):
@@ -440,9 +439,7 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
     constants, estimate = rival_constants(objective, algorithms, options)
     parameters, estimated = {}, []
     for algorithm in algorithms:
-        chosen = {name: value for name, value in options.items()
-                  if value is not None and name in ALGORITHMS[algorithm].parameters}
-        chosen.update(constants.get(algorithm, {}))
+        chosen = {**algorithm_options(algorithm, options), **constants.get(algorithm, {})}
         if algorithm == "l0l1-gd" and estimate:
             parameters_with(algorithm, **chosen, L0=1.0, L1=1.0)  # its other parameters, refused before any work
             parameters[algorithm] = chosen

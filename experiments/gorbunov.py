@@ -5,7 +5,8 @@ Paper: E. Gorbunov, N. Tupitsa, S. Choudhury, A. Aliev, P. Richtarik, S. Horvath
 arXiv:2409.14989 (ICLR 2025), numerical experiments (their Figure 1).  Setting: ``f(x) = x^4``,
 convex, (L0, L1) = (4, 3)-smooth, not L-smooth, from ``x0`` in {1, 10, 100}: GD with step
 ``1/L``, ``L = 12 x0^2`` (the largest curvature on ``|x| <= |x0|``); (L0,L1)-GD with
-``L0 = 4, L1 = 3, eta = nu/2`` (``nu e^nu = 1``), i.e. steps ``eta / (L0 + L1 |f'(x)|)``; GD with
+``L0 = 4, L1 = 3, eta = nu/2`` (``nu e^nu = 1`` in our reading: we could not retrieve their algorithm box),
+i.e. steps ``eta / (L0 + L1 |f'(x)|)``; GD with
 Polyak steps (f* = 0); AdGD.  Their accelerated (L0,L1)-STM variants are not reproduced.  We add
 the Armijo variants (reference defaults) and Polyak with an estimated f* (``polyak-level``).
 

@@ -19,7 +19,8 @@ import numpy as np
 from armijo import ALGORITHMS
 from armijo.engine import POLYAK_STEPS
 
-#: ``nu`` with ``nu e^nu = 1`` (Lambert W(1)): Gorbunov et al. take the (L0,L1)-GD numerator eta = nu/2.
+#: ``nu`` with ``nu e^nu = 1`` (Lambert W(1)): Gorbunov et al. take the (L0,L1)-GD numerator eta = nu/2; that their
+#: nu solves nu e^nu = 1 is our reading of the paper (we could not retrieve its algorithm box).
 NU = 0.5671432904097838
 
 #: Human names of the algorithms in the figures.
