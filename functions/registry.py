@@ -116,6 +116,14 @@ FAMILIES = {
             "x^(2p): degenerate minimum, (L0,L1)-smooth, not L-smooth for p >= 2",
             ("symbolic", "analytic", "(L0,L1)-smooth"),
         ),
+        Family(
+            "power-norm",
+            elementary.power_norm,
+            (Parameter("p", 4, "an even power: f = ||x||^p / p", minimum=2, maximum=16),
+             Parameter("n", 10, "the dimension", minimum=1, maximum=64)),
+            "(1/p) ||x||^p: (L0,L1)-smooth with L0 = ((p-2)/L1)^(p-2), not L-smooth for p >= 4 (Vankov et al. 2024)",
+            ("symbolic", "analytic", "(L0,L1)-smooth"),
+        ),
         Family("rosenbrock", elementary.rosenbrock, (), "Rosenbrock's banana (1-x)^2 + 100 (y-x^2)^2", ("symbolic", "analytic")),
         Family(
             "cosh",

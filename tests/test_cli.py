@@ -253,3 +253,44 @@ def test_sampled_region_covers_the_visited_iterates():
                  for part in sampled.split("box [")[1].split("] around")[0].split("), ("))
     # Rosenbrock's iterates from (-1.2, 1) dip to y ~ -0.01 and climb to y ~ 1.07 before (1, 1)
     assert low[1] < -0.01 and high[1] > 1.07, sampled
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["exp(x) + y**2", "--x0", "1,1", "--algorithm", "polyak"], "polyak needs --f-star (the optimal value"),
+    (["x**4", "--x0", "10", "--algorithm", "polyak", "--f-star", "inf"], "--f-star must be in [-1e+150, 1e+150]"),
+    (["--function", "poly-two", "--algorithm", "polyak", "--f-star", "1"], "poly-two's inf f is known (0)"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--L0", "4"], "l0l1-gd takes --L0 and --L1 (together)"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--L0", "0", "--L1", "0"], "L0 + L1 > 0"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--L0", "-1", "--L1", "3"], "--L0 must be in [0, 1e+150]"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--eta", "-1"], "--eta must be in (0, inf)"),
+    (["--function", "mlp-tanh", "--param", "hidden=32", "--algorithm", "l0l1-gd"],
+     "l0l1-gd needs --L0 and --L1 (they cannot be estimated here: dimension 129 > 64)"),
+    (["x**4", "--x0", "10", "--algorithm", "normalized-gd-decay"], "normalized-gd-decay needs --R (the scale"),
+    (["x**4", "--x0", "10", "--algorithm", "normalized-gd-decay", "--R", "0"], "--R must be in (0, 1e+150]"),
+    (["x**4", "--x0", "10", "--algorithm", "adgd", "--R", "1"], "--R is a parameter of none"),
+    (["x**4", "--x0", "10", "--algorithm", "gd", "--L0", "1", "--L1", "1"], "--L0 and --L1 are parameters of none"),
+    (["x**4", "--x0", "10", "--algorithm", "adgd", "--algorithm", "adgd"], "algorithm adgd is given twice"),
+])
+def test_rivals_bad_input_exits_2_before_any_run(capsys, monkeypatch, argv, message):
+    """polyak without f*, l0l1-gd without (L0, L1) where they cannot be estimated, R missing, constants out of
+    range: exit 2 with one line, and no run was started (run_minimize is replaced by a tripwire)."""
+    import armijo_suite.api
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("a run started before the input was validated")
+
+    monkeypatch.setattr(armijo_suite.api, "run_minimize", tripwire)
+    code, out, err = run_cli(capsys, "check", *argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert message in err, err
+
+
+def test_algorithms_listing_shows_the_rivals_and_their_required_constants(capsys):
+    code, out, err = run_cli(capsys, "algorithms", "--json")
+    assert code == 0, err
+    rows = {row["algorithm"]: row for row in json.loads(out)}
+    assert rows["polyak"]["required"] == ["f_star"] and rows["l0l1-gd"]["required"] == ["L0", "L1"]
+    assert rows["normalized-gd-decay"]["required"] == ["R"] and rows["adgd"]["defaults"] == {"eta0": 1e-6}
+    assert "Malitsky" in rows["adgd"]["reference"]
+    code, out, err = run_cli(capsys, "algorithms")
+    assert code == 0 and "f_star=(required)" in out

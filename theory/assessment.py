@@ -50,7 +50,7 @@ from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, l
 from theory.fit import fit_rate, fit_two_regime
 from theory.limits import group_starts, limit_points
 from theory.local_rate import agreement, lojasiewicz_at, predict, steps_settled
-from theory.theorems import theorems_for
+from theory.theorems import coverage, theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
 #: Points sampled in the sublevel set to estimate L and (L0, L1).
@@ -223,7 +223,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     Hypotheses
     """
     rng = np.random.default_rng(seed)
-    f_star, source = _f_star(objective)
+    f_star, source = known_infimum(objective)
     bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
     sampled_on = "not sampled"
@@ -295,8 +295,8 @@ def univariate_polynomial_facts(objective):
     return critical, f_star
 
 
-def _f_star(objective):
-    """``inf f`` where it is known (registry, or a univariate polynomial), else nan."""
+def known_infimum(objective):
+    """``(inf f, where it comes from)``: known (registry, user, or a univariate polynomial), else nan."""
     known = getattr(objective, "f_star", None)
     if known is not None and np.isfinite(known):
         return float(known), "known infimum"
@@ -624,7 +624,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     else:
         predicted = float("nan")
     why_not = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
-               if "not C^1" in smoothness else f"no theorem of the suite covers {algorithm}")
+               if "not C^1" in smoothness else coverage(algorithm))
     diverged = bool((result.status == "diverged").any())
     groups = []
     for group in group_list:

@@ -14,7 +14,8 @@ from experiments.machinery.study import folders
 from experiments.machinery.cases import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
-EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity")
+EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity",
+               "gorbunov", "vankov", "neuron_protocol")
 
 TITLES = {
     "exponents": "1. Exponents: analytic functions with bounded iterates against the worst cases",
@@ -26,6 +27,9 @@ TITLES = {
     "bounds": "7. Every run against every applicable bound",
     "basins": "8. Basins: which minimum each algorithm reaches on the single-neuron benchmarks",
     "necessity": "9. Necessity of analyticity: a bounded, L-smooth spiral valley on which armijo needs eps^-p, p > 1",
+    "gorbunov": "10. Reproduction: Gorbunov et al. 2024 on x^4, the tuning-free rivals and the Armijo variants",
+    "vankov": "11. Reproduction: Vankov et al. 2024 on (1/p)||x||^p, the (L0, L1) pair, normalized GD's R and Armijo",
+    "neuron_protocol": "12. Reproduction: the author's single-neuron protocol for every algorithm",
 }
 
 
