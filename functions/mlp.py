@@ -18,7 +18,7 @@ with :math:`\\sigma = \\tanh` (analytic) or ReLU (not C^1), and an optional L2 w
 its sublevel sets are bounded).  ``f`` and ``grad`` are backpropagation batched over
 parameter vectors (``(B, n)`` in, one matrix product per layer for the whole batch);
 ``hess`` is central finite differences of ``grad`` (``2 n`` gradient calls: meant for
-small networks); :func:`hessian_vector_product` gives ``H v`` from two gradients.
+small networks); :func:`functions.objective.hessian_vector_product` gives ``H v`` from two gradients.
 
 Starts: ``W_l ~ N(0, 1/w_{l-1})`` for tanh (LeCun) and ``N(0, 2/w_{l-1})`` for ReLU (He),
 biases 0.  Mini-batches: ``Objective.minibatch(batch_size, seed)``.
@@ -162,26 +162,6 @@ class MultilayerPerceptron:
         for start, middle, _, rows, columns in self.layers:
             theta[:, start:middle] = rng.standard_normal((count, rows * columns)) * np.sqrt(gain / columns)
         return theta
-
-
-def hessian_vector_product(grad, X, V, relative_step=1e-5):
-    """``H(x_r) v_r`` per row by a central difference of ``grad`` along ``v_r``.
-
-    .. math::
-
-        H(x)\\, v \\approx \\frac{\\nabla f(x + h \\hat v) - \\nabla f(x - h \\hat v)}{2 h}\\, \\|v\\|,
-        \\qquad \\hat v = v / \\|v\\|, \\quad h = \\text{relative\\_step}\\,(1 + \\|x\\|),
-
-    error :math:`O(h^2)` for a C^3 gradient (for ReLU only meaningful away from the kinks).
-    Costs two batched gradient calls.  Rows with ``v_r = 0`` give 0.
-    """
-    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    V = np.atleast_2d(np.asarray(V, dtype=np.float64))
-    lengths = np.sqrt((V * V).sum(axis=1))
-    unit = np.divide(V, lengths[:, None], out=np.zeros_like(V), where=lengths[:, None] > 0)
-    step = relative_step * (1.0 + np.sqrt((X * X).sum(axis=1)))
-    difference = grad(X + step[:, None] * unit) - grad(X - step[:, None] * unit)
-    return difference / (2.0 * step)[:, None] * lengths[:, None]
 
 
 @functools.lru_cache(maxsize=32)

@@ -6,7 +6,8 @@ import pytest
 
 import functions
 from functions.datasets import DATASETS, TEST_FRACTION, load, stratified_split
-from functions.mlp import MAX_HIDDEN_LAYERS, MAX_WIDTH, MultilayerPerceptron, hessian_vector_product, network
+from functions.mlp import MAX_HIDDEN_LAYERS, MAX_WIDTH, MultilayerPerceptron, network
+from functions.objective import hessian_vector_product
 
 FD_STEP = 1e-6
 FD_TOLERANCE = 1e-6
