@@ -191,7 +191,8 @@ def minimize_stochastic(f, grad, batches, x0, algorithm="sls-armijo", *, eps=(1e
     Parameters
     ----------
     f, grad : callable
-        The full objective, batched (``(B, n) -> (B,)`` and ``(B, n) -> (B, n)``), for monitoring.
+        The full objective, batched (``(B, n) -> (B,)`` and ``(B, n) -> (B, n)``), for monitoring;
+        ``grad=None`` monitors the loss only (no gradient norm, so no start converges by ``eps``).
     batches : object
         The mini-batch oracle (see :func:`check_batches`); the run draws its batches.
     x0 : array_like, shape (n,) or (B, n)
@@ -310,11 +311,11 @@ class _StochasticRun:
     def monitor(self, k):
         """Evaluate the full objective at the running starts; note eps hits; stop converged or non-finite ones."""
         loss = np.asarray(self.f(self.X), dtype=float)
-        grad_norm = np.sqrt(squared_norms(self.grad(self.X)))
+        grad_norm = np.sqrt(squared_norms(self.grad(self.X))) if self.grad is not None else np.full(loss.size, np.nan)
         self.monitored.append([k, self.seconds, self._full(self.f_evals, -1), self._full(self.grad_evals, -1),
                                self._full(loss, np.nan), self._full(grad_norm, np.nan),
                                self._full(self.X, np.nan) if self.record_iterates else None, None])
-        unusable = ~(np.isfinite(loss) & np.isfinite(grad_norm))
+        unusable = ~np.isfinite(loss) | (~np.isfinite(grad_norm) if self.grad is not None else False)
         if unusable.any():
             self.finish(unusable, "non_finite", k)
             grad_norm = grad_norm[~unusable]

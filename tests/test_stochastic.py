@@ -179,3 +179,13 @@ def test_an_oracle_without_batches_is_refused():
     with pytest.raises(ValueError, match="missing: next_batch"):
         minimize_stochastic(np.sum, np.sign, type("Half", (), {"f": np.sum, "grad": np.sign, "batch_size": 1,
                                                                 "sample_count": 1})(), [[1.0]])
+
+
+def test_loss_only_monitoring_never_converges_by_eps():
+    objective = _network()
+    x0 = objective.sample_starts(np.random.default_rng(4), 1)
+    run = minimize_stochastic(objective.f, None, objective.minibatch(8, 2), x0, "sgd", eps=(1e3,), max_iter=10,
+                              monitor_every=5, eta=0.1)
+    assert run.status.tolist() == ["max_iter"] and np.isnan(run.monitor.grad_norm).all()
+    assert run.monitor.loss[0, 0] == objective.f(x0)[0]
+    assert np.isfinite(run.monitor.loss).all() and (run.eps_hits == -1).all()
