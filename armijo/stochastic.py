@@ -155,6 +155,29 @@ class StochasticResult:
         return {name: int(np.count_nonzero(self.status == name)) for name in STATUSES}
 
 
+class FullBatch:
+    """The mini-batch oracle whose one batch is the whole objective: the loop then runs full-batch methods.
+
+    ``sls-armijo`` on it takes the steps of :func:`armijo.minimize`'s ``armijo`` (the same
+    iterates, bit for bit: ``tests/test_stochastic.py``), paying one more ``f`` per iteration
+    (``f(x_k)``, which the engine keeps from the accepted trial).
+
+    Parameters
+    ----------
+    f, grad : callable
+        The batched objective and gradient.
+    """
+
+    batch_size = sample_count = 1
+
+    def __init__(self, f, grad):
+        self.f, self.grad = f, grad
+
+    def next_batch(self):
+        """Nothing to draw: the batch is the whole objective."""
+        return None
+
+
 def _count(value, name, low):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")

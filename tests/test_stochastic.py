@@ -10,7 +10,7 @@ import functions
 from armijo import minimize
 from armijo.linesearch import armijo_test
 from armijo.params import STOCHASTIC_ALGORITHMS
-from armijo.stochastic import minimize_stochastic
+from armijo.stochastic import FullBatch, minimize_stochastic
 
 EPS = (1e-1, 1e-2)
 PARAMS = {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "growth": 2.0, "eta_max": 1e3}
@@ -41,18 +41,6 @@ def _counting(objective):
         return oracle
 
     return dataclasses.replace(objective, minibatch=minibatch), calls
-
-
-class FullBatch:
-    """A mini-batch oracle whose only batch is the whole objective (batch_size = sample_count)."""
-
-    batch_size = sample_count = 1
-
-    def __init__(self, objective):
-        self.f, self.grad = objective.f, objective.grad
-
-    def next_batch(self):
-        return None
 
 
 @pytest.mark.parametrize("algorithm", ["sls-armijo", "sls-increase"])
@@ -97,7 +85,7 @@ def test_full_batch_limit_follows_the_engine_bit_for_bit(stochastic, engine, par
     objective = functions.get("rosenbrock")
     x0 = np.array([[-1.2, 1.0], [0.5, -0.7]])
     eps = (1e-1, 1e-3)
-    ours = minimize_stochastic(objective.f, objective.grad, FullBatch(objective), x0, stochastic, eps=eps,
+    ours = minimize_stochastic(objective.f, objective.grad, FullBatch(objective.f, objective.grad), x0, stochastic, eps=eps,
                                max_iter=400, monitor_every=1, **params)
     reference = minimize(objective.f, objective.grad, x0, engine, eps=eps, max_iter=400, **params)
     np.testing.assert_array_equal(ours.x, reference.x)
@@ -139,7 +127,7 @@ def test_recorded_iterates_pair_each_monitored_point_with_its_successor():
 
 def test_a_step_that_is_too_long_diverges_with_a_named_status():
     objective = functions.get("monomial", p=1)
-    run = minimize_stochastic(objective.f, objective.grad, FullBatch(objective), [[1.0]], "sgd", eta=3.0,
+    run = minimize_stochastic(objective.f, objective.grad, FullBatch(objective.f, objective.grad), [[1.0]], "sgd", eta=3.0,
                               max_iter=200, max_norm=1e6)
     assert run.status.tolist() == ["diverged"] and run.iterations[0] == 9  # x_k = (-5)^k: 5^9 > 1e6 > 5^8
 

@@ -14,7 +14,8 @@ from experiments.machinery.study import folders
 from experiments.machinery.cases import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
-EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity")
+EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity",
+               "deep")
 
 TITLES = {
     "exponents": "1. Exponents: analytic functions with bounded iterates against the worst cases",
@@ -26,6 +27,7 @@ TITLES = {
     "bounds": "7. Every run against every applicable bound",
     "basins": "8. Basins: which minimum each algorithm reaches on the single-neuron benchmarks",
     "necessity": "9. Necessity of analyticity: a bounded, L-smooth spiral valley on which armijo needs eps^-p, p > 1",
+    "deep": "10. Deep learning on real data: smoothness along training, and what a line search saves in tuning",
 }
 
 
@@ -118,8 +120,9 @@ def build(quick=False):
     if missing:
         lines += [f"Missing experiments (not run yet): {', '.join(missing)}.", ""]
     for name, summary in summaries:
-        lines += [f"## {TITLES.get(name, name)}", "", f"![{name}]({name}.png)", "",
-                  summary.get("caption", ""), ""]
+        lines += [f"## {TITLES.get(name, name)}", "", f"![{name}]({name}.png)", ""]
+        lines += [line for extra in summary.get("extra_figures", []) for line in (f"![{extra}]({extra}.png)", "")]
+        lines += [summary.get("caption", ""), ""]
         extra = summary.get("table_markdown")
         if extra:
             lines += extra + [""]
