@@ -105,10 +105,8 @@ STOCHASTIC_ALGORITHMS: dict[str, AlgorithmSpec] = {
             "stochastic Armijo line search, first trial grown by growth^(b/n) (Vaswani et al. 2019, reset option 1)",
         ),
         AlgorithmSpec("sgd", {"eta": 0.1}, False, "", "stochastic gradient descent, fixed step eta"),
-        AlgorithmSpec(
-            "adam", {"eta": 1e-3, "beta1": 0.9, "beta2": 0.999, "adam_eps": 1e-8}, False, "",
-            "Adam (Kingma & Ba 2015) on mini-batch gradients, default betas",
-        ),
+        AlgorithmSpec("adam", dict(ALGORITHMS["adam"].defaults), False, "",
+                      "Adam (Kingma & Ba 2015) on mini-batch gradients, default betas"),
     )
 }
 

@@ -184,7 +184,7 @@ def _count(value, name, low):
     return int(value)
 
 
-def check_batches(batches, dimension):
+def check_batches(batches):
     """Validate the mini-batch oracle up front: its methods, and ``1 <= batch_size <= sample_count``.
 
     ``batches`` needs ``f(X) -> (B,)`` and ``grad(X) -> (B, n)`` on the current batch,
@@ -256,7 +256,7 @@ def minimize_stochastic(f, grad, batches, x0, algorithm="sls-armijo", *, eps=(1e
     for name, value in (("max_norm", max_norm), ("precision_floor_ulps", precision_floor_ulps)):
         if not value > 0:
             raise ValueError(f"{name} must be > 0, got {value!r}")
-    batch_size, sample_count = check_batches(batches, X.shape[1])
+    batch_size, sample_count = check_batches(batches)
     run = _StochasticRun(f, grad, batches, X, spec, resolved, thresholds, max_iter, monitor_every,
                          bool(record_iterates), float(max_norm), float(precision_floor_ulps),
                          batch_size, sample_count)

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from armijo.stochastic import FullBatch, minimize_stochastic
-from experiments.machinery.cases import Case, eps_grid
+from experiments.machinery.cases import TABLE_COLUMNS, Case, eps_grid
 from experiments.machinery.pieces import objective_for, starts_for
 from experiments.machinery.study import main, save_figure
 
@@ -242,7 +242,8 @@ def run_piece(case):
         for eta in case.algorithm_params["eta"]:
             run = mini_batch(case.algorithm, eta=eta)
             rows.append(_run_row(case, run, run.params, network, data, "mini"))
-    return pd.concat([pd.DataFrame(rows), *frames], ignore_index=True)
+    table = pd.concat([pd.DataFrame(rows), *frames], ignore_index=True)
+    return table[list(TABLE_COLUMNS) + [c for c in table.columns if c not in TABLE_COLUMNS]]
 
 
 def _count_rows(case, full, measured):
@@ -483,7 +484,8 @@ def _figure_legend(figure, axes_list, top):
 
     labels = sorted(entries, key=rank)
     figure.legend([entries[label] for label in labels], labels, loc="upper center", bbox_to_anchor=(0.5, top),
-                  ncol=min(3, len(entries)), fontsize=FONT, frameon=False, markerscale=2)
+                  ncol=max(1, min(3, len(entries), int(figure.get_figwidth() / 3.6))), fontsize=FONT, frameon=False,
+                  markerscale=2)
 
 
 def draw(numbers, figures):
@@ -593,7 +595,7 @@ def draw_tuning(numbers, figures):
         strip.set_ylim(-0.7, len(FAMILIES) - 0.3)
         strip.set_yticks(range(len(FAMILIES)), [f"{f} missed" for f in FAMILIES], fontsize=FONT - 1)
         strip.tick_params(axis="x", which="both", labelbottom=False)
-        note = f"; {', '.join(misses)} missed it" if misses else ""
+        note = f"\n(untuned {' and '.join(misses)} missed it)" if misses else ""
         strip.set_title(f"{label}\ncalls to training loss <= {entry['target_loss']:g}{note}", fontsize=FONT)
         axis.set_xlabel("learning rate eta (sgd, adam)", fontsize=FONT)
         axis.set_ylabel("oracle calls", fontsize=FONT)

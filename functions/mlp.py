@@ -35,7 +35,8 @@ import numpy as np
 
 from functions.datasets import DATASETS, check_name, load
 from functions.finite_sum import MinibatchOracle
-from functions.objective import Objective, batched, finite_difference_hessian
+from functions.neural import activation_class, network_oracles
+from functions.objective import Objective
 
 #: At most this many hidden layers, each of at most :data:`MAX_WIDTH` units.
 MAX_HIDDEN_LAYERS = 4
@@ -191,13 +192,6 @@ def mlp_data(activation, dataset, hidden, l2, seed):
     data = load(dataset, seed)
     n = net.dimension
     shape = "-".join(str(w) for w in net.widths)
-    if activation == "tanh":
-        analytic = (True, "tanh network with softmax cross-entropy: compositions of tanh, affine maps and "
-                          "log-sum-exp: real analytic")
-        smoothness = "C-infinity (analytic)"
-    else:
-        analytic = (False, "ReLU = max(0, z): not differentiable where a pre-activation vanishes (not even C^1)")
-        smoothness = "continuous, piecewise smooth, not C^1; grad is the almost-everywhere derivative (0 at kinks)"
     names = []
     for index, (_, _, _, rows, columns) in enumerate(net.layers, start=1):
         names += [f"W{index}_{i}_{j}" for i in range(rows) for j in range(columns)]
@@ -207,16 +201,11 @@ def mlp_data(activation, dataset, hidden, l2, seed):
         params={"dataset": dataset, "hidden": "-".join(str(w) for w in net.widths[1:-1]), "l2": l2, "seed": seed},
         variables=tuple(names),
         expression=None,
-        f=batched(n)(net.value),
-        grad=batched(n)(net.gradient),
-        hess=batched(n)(finite_difference_hessian(net.gradient, n)),
+        **network_oracles(net.value, net.gradient, n),
         default_start=net.sample_parameters(np.random.default_rng(seed + 1), 1)[0],
         sample_starts=net.sample_parameters,
-        analytic=analytic[0],
-        analytic_reason=analytic[1],
-        smoothness=smoothness,
-        l_smooth=None if activation == "tanh" else False,
-        l0l1_smooth=None if activation == "tanh" else False,
+        **activation_class(activation, "tanh network with softmax cross-entropy: compositions of tanh, affine "
+                                       "maps and log-sum-exp: real analytic"),
         bounded_iterates=True if l2 > 0 else None,
         hess_method="central finite differences of the backpropagated gradient (2 n gradient calls)",
         reference=f"SCIENCE.md section 5 (deep-learning context); data: {data.provenance}",
