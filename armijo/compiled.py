@@ -449,7 +449,7 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
                 scale = step / grad_norm
                 for i in range(n):
                     x[i] = x[i] - scale * g[i]
-            else:  # adam
+            else:  # adam: armijo.adam.adam_step, per coordinate, the same operations in the same order
                 step = eta
                 beta1, beta2 = reals[_BETA1], reals[_BETA2]
                 correction1 = 1 - math.pow(beta1, np.float64(k + 1))

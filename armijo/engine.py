@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from armijo.adam import adam_step
 from armijo.linesearch import (
     ACCEPTED,
     PRECISION_FLOOR,
@@ -607,12 +608,10 @@ class _Run:
     def _adam_direction(self, G, k):
         """Update Adam's moments with ``G`` and return the bias-corrected direction of iteration ``k``."""
         params = self.params
-        beta1, beta2 = params["beta1"], params["beta2"]
-        self.first_moment = beta1 * self.first_moment + (1 - beta1) * G
-        self.second_moment = beta2 * self.second_moment + (1 - beta2) * G**2
-        corrected_first = self.first_moment / (1 - beta1 ** (k + 1))
-        corrected_second = self.second_moment / (1 - beta2 ** (k + 1))
-        return corrected_first / (np.sqrt(corrected_second) + params["adam_eps"])
+        self.first_moment, self.second_moment, direction = adam_step(
+            self.first_moment, self.second_moment, G, k,
+            beta1=params["beta1"], beta2=params["beta2"], adam_eps=params["adam_eps"])
+        return direction
 
     def _check_divergence(self, iteration):
         too_far = squared_norms(self.X) > self.max_norm**2

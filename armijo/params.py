@@ -162,6 +162,26 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
 #: Caps of the constants the rivals take: squares and products of values up to this stay finite.
 MAX_CONSTANT = 1e150
 
+#: The mini-batch methods of :func:`armijo.stochastic.minimize_stochastic`: each iteration draws a
+#: batch; the line searches backtrack on that batch's loss (the batch of the gradient).
+STOCHASTIC_ALGORITHMS: dict[str, AlgorithmSpec] = {
+    spec.name: spec
+    for spec in (
+        AlgorithmSpec(
+            "sls-armijo", dict(_ARMIJO_BASE), True, "eta0 at every iteration (reset)",
+            "stochastic Armijo line search on the current mini-batch (Vaswani et al. 2019), reset to eta0",
+        ),
+        AlgorithmSpec(
+            "sls-increase", {**_ARMIJO_BASE, "growth": 2.0, "eta_max": 1e3}, True,
+            "min(eta_{k-1} * growth^(b/n), eta_max) (eta0 at k = 0)",
+            "stochastic Armijo line search, first trial grown by growth^(b/n) (Vaswani et al. 2019, reset option 1)",
+        ),
+        AlgorithmSpec("sgd", {"eta": 0.1}, False, "", "stochastic gradient descent, fixed step eta"),
+        AlgorithmSpec("adam", dict(ALGORITHMS["adam"].defaults), False, "",
+                      "Adam (Kingma & Ba 2015) on mini-batch gradients, default betas"),
+    )
+}
+
 # Open/closed intervals for every parameter name: (low, high, low_inclusive, high_inclusive).
 _RANGES = {
     "eta0": (0.0, math.inf, False, False),
@@ -179,6 +199,8 @@ _RANGES = {
     "L0": (0.0, MAX_CONSTANT, True, True),
     "L1": (0.0, MAX_CONSTANT, True, True),
     "R": (0.0, MAX_CONSTANT, False, True),
+    "growth": (1.0, math.inf, True, False),
+    "eta_max": (0.0, math.inf, False, False),
 }
 
 
@@ -222,22 +244,26 @@ def check_in_range(name, value):
     return number
 
 
-def get_spec(algorithm):
-    """Return the :class:`AlgorithmSpec` of ``algorithm`` or raise a clear ``ValueError``."""
+def get_spec(algorithm, algorithms=None):
+    """Return the :class:`AlgorithmSpec` of ``algorithm`` in ``algorithms`` (default :data:`ALGORITHMS`)
+    or raise a clear ``ValueError``."""
+    algorithms = ALGORITHMS if algorithms is None else algorithms
     try:
-        return ALGORITHMS[algorithm]
+        return algorithms[algorithm]
     except (KeyError, TypeError):
-        known = ", ".join(ALGORITHMS)
+        known = ", ".join(algorithms)
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of: {known}") from None
 
 
-def resolve_params(algorithm, **params):
+def resolve_params(algorithm, algorithms=None, /, **params):
     """Fill defaults and validate the parameters of ``algorithm``.
 
     Parameters
     ----------
     algorithm : str
-        An algorithm name of :data:`ALGORITHMS`.
+        An algorithm name of ``algorithms``.
+    algorithms : dict, optional
+        :data:`ALGORITHMS` (default) or :data:`STOCHASTIC_ALGORITHMS`.
     **params
         Parameter values; unknown names are refused.
 
@@ -252,7 +278,7 @@ def resolve_params(algorithm, **params):
         For an unknown algorithm, an unknown parameter name or a value out
         of range (e.g. ``lam`` outside ``(0, 1)``).
     """
-    spec = get_spec(algorithm)
+    spec = get_spec(algorithm, algorithms)
     unknown = sorted(set(params) - set(spec.parameters))
     if unknown:
         accepted = ", ".join(spec.parameters)

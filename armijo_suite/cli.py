@@ -66,10 +66,14 @@ def _pairs(pairs, option):
     return out
 
 
-def _number(text, option, name):
+def _number(text, option, name, text_allowed=False):
+    """``text`` as an int or a float; with ``text_allowed`` (a registry family's parameter) a value
+    that is not a number stays text, for the registry to validate (e.g. ``dataset=digits``)."""
     try:
         value = float(text)
     except ValueError:
+        if text_allowed:
+            return text
         raise UsageError(f"{option} {name} takes a number, got {text!r}") from None
     return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
 
@@ -81,7 +85,8 @@ def _check_options(args):
     if box is not None and (len(box) != 2 or not box[0] < box[1]):
         raise UsageError(f"--box takes LO,HI with LO < HI, got {args.box!r}")
     variables = [name.strip() for name in args.vars.split(",")] if args.vars is not None else None
-    params = {name: _number(value, "--param", name) for name, value in _pairs(args.param, "--param").items()}
+    params = {name: _number(value, "--param", name, text_allowed=args.function is not None)
+              for name, value in _pairs(args.param, "--param").items()}
     return dict(
         function=args.function, params=params or None, variables=variables,
         x0=[x0] if x0 is not None else None, starts=args.starts, box=box, seed=args.seed,
@@ -216,7 +221,8 @@ sweeps: --sweep p=2,3,4 or p=2:8 (integers) or p=0.5:2:0.25; at most {MAX_SWEEP_
     check.add_argument("--expression", dest="expression_option", help=argparse.SUPPRESS)
     check.add_argument("--function", help="a registry entry instead of an expression (see armijo functions)")
     check.add_argument("--param", action="append", metavar="K=V",
-                       help="a fixed parameter: of the registry family, or a name of the expression that is a "
+                       help="a fixed parameter: of the registry family (numbers, or text such as "
+                            "dataset=digits, hidden=64-64), or a name of the expression that is a "
                             "parameter, not a variable (repeatable)")
     check.add_argument("--sweep", action="append", metavar="K=VALUES",
                        help="check every value of a parameter (repeatable: the product of the values)")

@@ -420,22 +420,3 @@ def test_every_algorithm_is_declared_and_recorded():
     assert result.params == {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "f2": 1e4}
     assert "f2 * eta_{k-1}" in result.first_trial
     assert sum(result.status_counts().values()) == 1
-
-
-@pytest.mark.parametrize("first_trial, lam", [(4.0, 0.5), (1.0, 1e-4), (1e-3, 0.3)])
-def test_scalar_backtracking_equals_a_batch_of_one(first_trial, lam):
-    """backtrack_single (the scalar search of the stochastic runs) and backtrack on one row."""
-    from armijo.linesearch import backtrack, backtrack_single
-
-    x, g = 1.3, 4 * 1.3**3
-    phi0 = x**4
-
-    def phi_batch(eta, rows):
-        return (x - np.asarray(eta) * g) ** 4
-
-    step, value, outcome, rejections = backtrack(phi_batch, np.array([phi0]), np.array([g * g]), first_trial,
-                                                 lam=lam, f1=2.0, precision_floor=np.array([1e-300]),
-                                                 min_step=lambda rows: np.zeros(len(rows)))
-    single = backtrack_single(lambda eta: (x - eta * g) ** 4, phi0, g * g, first_trial, lam=lam, f1=2.0,
-                              precision_floor=1e-300, min_step=lambda: 0.0)
-    assert (step[0], value[0], int(outcome[0]), int(rejections[0])) == single  # the same operations, exactly

@@ -15,7 +15,7 @@ from experiments.machinery.cases import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
 EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity",
-               "gorbunov", "vankov", "neuron_protocol")
+               "gorbunov", "vankov", "neuron_protocol", "deep")
 
 TITLES = {
     "exponents": "1. Exponents: analytic functions with bounded iterates against the worst cases",
@@ -30,6 +30,7 @@ TITLES = {
     "gorbunov": "10. Reproduction: Gorbunov et al. 2024 on x^4, the tuning-free rivals and the Armijo variants",
     "vankov": "11. Reproduction: Vankov et al. 2024 on (1/p)||x||^p, the (L0, L1) pair, normalized GD's R and Armijo",
     "neuron_protocol": "12. Reproduction: the author's single-neuron protocol for every algorithm",
+    "deep": "13. Deep learning on real data: smoothness along training, and what a line search saves in tuning",
 }
 
 
@@ -122,8 +123,9 @@ def build(quick=False):
     if missing:
         lines += [f"Missing experiments (not run yet): {', '.join(missing)}.", ""]
     for name, summary in summaries:
-        lines += [f"## {TITLES.get(name, name)}", "", f"![{name}]({name}.png)", "",
-                  summary.get("caption", ""), ""]
+        lines += [f"## {TITLES.get(name, name)}", "", f"![{name}]({name}.png)", ""]
+        lines += [line for extra in summary.get("extra_figures", []) for line in (f"![{extra}]({extra}.png)", "")]
+        lines += [summary.get("caption", ""), ""]
         extra = summary.get("table_markdown")
         if extra:
             lines += extra + [""]
