@@ -50,7 +50,7 @@ from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, l
 from theory.fit import fit_rate, fit_two_regime
 from theory.limits import group_starts, limit_points
 from theory.local_rate import agreement, lojasiewicz_at, predict, steps_settled
-from theory.theorems import theorems_for
+from theory.theorems import check_kind, theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
 #: Points sampled in the sublevel set to estimate L and (L0, L1).
@@ -420,6 +420,17 @@ def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
     return np.where(result.eps_hits[start] >= K, bound, np.inf)
 
 
+def _classified_check(theorem, measured, bound, result):
+    """The check of ``theorem`` on these counts, each classified (:mod:`theory.evidence`).
+
+    Its kind is what the theorem module says (:func:`theory.theorems.check_kind`); ``N(eps)``
+    cannot exceed the run's iteration budget ``max_iter``, so a bound at or above it is vacuous;
+    T4's evaluations have no budget (the engine does not cap the backtracks).
+    """
+    return check_bound(measured, bound, theorem=theorem, kind=check_kind(theorem, result.algorithm),
+                       budget=None if theorem == "T4" else result.max_iter)
+
+
 def run_verdict(groups, checks, predicted):
     """The verdict of a whole run from its groups (largest first) and its bound checks.
 
@@ -600,7 +611,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             eta_min=eta_min, step_threshold=threshold), dtype=float)
         bounds["T4"] = np.where(hits >= 0, bound, np.nan)  # no count, no bound
         measured["T4"] = result.eps_hit_f_evals
-    checks = [check_bound(measured[theorem], bounds[theorem], theorem=theorem) for theorem in measured]
+    checks = [_classified_check(theorem, measured[theorem], bounds[theorem], result) for theorem in measured]
     unchecked = {check.theorem: _why_unchecked(check.theorem, result, delta, lojasiewicz, limits, locals_)
                  for check in checks if not check.n_checked}
     if hypotheses.sampled_on.startswith("not sampled"):
@@ -630,7 +641,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     for group in group_list:
         members = list(group.starts)
         fit = fit_rate(eps, hits[members], two_regime="T2" in bounds, seed=fit_seed)
-        group_checks = tuple(check_bound(measured[theorem][members], bounds[theorem][members], theorem=theorem)
+        group_checks = tuple(_classified_check(theorem, measured[theorem][members], bounds[theorem][members], result)
                              for theorem in measured)
         thetas = [lojasiewicz[start]["theta"] for start in members
                   if lojasiewicz and lojasiewicz[start] is not None]
