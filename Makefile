@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The experiments, in report order (experiments/machinery/report.py lists the same names).
-EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity
+EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity tightness
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(QUICK),1)
 CACHE   := cache/quick

@@ -452,18 +452,21 @@ KIND_TEXT = {"identity": "an identity: the telescoped count, equal by constructi
 
 
 def bound_text(bound):
-    """One theorem's checks in one line: holds or not, how many could have failed, their tightness."""
+    """One theorem's checks in one line: holds or not, how many could have failed, their tightness.
+
+    T3's ratios are ``(N - K)/(bound - K)``, with ``K`` its entry time read from the trace."""
     if not bound.checked:
         return f"{bound.theorem}: not checked: {bound.reason}"
     state = "holds" if bound.holds else f"VIOLATED ({bound.violations} counts)"
     text = f"{bound.theorem}: {state} over {bound.checked} counts"
+    ratio = "(N - K)/(bound - K)" if bound.theorem.startswith("T3") else "measured/bound"
     if bound.kind != "bound":
-        return f"{text} ({KIND_TEXT[bound.kind]}), largest measured/bound = {_fmt(bound.max_ratio)}"
+        return f"{text} ({KIND_TEXT[bound.kind]}), largest {ratio} = {_fmt(bound.max_ratio)}"
     text += f", {bound.informative} informative"
     if bound.vacuous:
         text += f", {bound.vacuous} vacuous (bound at or above the budget)"
     if bound.informative:
-        text += (f"; informative measured/bound: largest {_fmt(bound.informative_max_ratio)}, "
+        text += (f"; informative {ratio}: largest {_fmt(bound.informative_max_ratio)}, "
                  f"median {_fmt(bound.informative_median_ratio)}")
     return text
 

@@ -13,7 +13,8 @@ piece's cache key includes the SHA-256 of that table, so a new table is checked 
 
 Table: one row per checked (experiment, function, parameters, algorithm, start, eps,
 theorem) with ``measured`` (``iterations`` for T1-T3, ``f_evals`` for T4), ``bound``,
-``ratio = measured / bound`` and ``holds`` (``measured <= bound (1 + BOUND_RTOL)``, the
+``ratio = measured / bound`` (for T3 and T3-point ``(measured - K) / (bound - K)``, with ``K``
+the start's entry time read from the trace: the part of the count the bound constrains) and ``holds`` (``measured <= bound (1 + BOUND_RTOL)``, the
 tolerance of :func:`theory.verdict.check_bound`).  Thresholds never reached are
 *censored*: when the run used up its iteration budget (status ``max_iter``) its total
 iterations are a lower bound on ``N(eps)``; such a row is a violation if that lower bound
@@ -103,8 +104,11 @@ def check_table(source, table):
             lower[exhausted] = pd.to_numeric(rows[total_column], errors="coerce").to_numpy(float)[exhausted]
         value = np.where(reached, measured, lower)
         keep = reached | np.isfinite(value)
+        # T3's entry time K comes from the trace: the bound constrains only N - K (theory.verdict.check_bound)
+        entry = (np.nan_to_num(pd.to_numeric(rows[f"entry_{theorem}"], errors="coerce").to_numpy(float))
+                 if f"entry_{theorem}" in rows.columns else 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = value / bound
+            ratio = (value - entry) / (bound - entry)
         above = exceeds(value, bound)
         holds = pd.array(np.where(reached, ~above, np.where(above, False, None)), dtype="boolean")
         check = np.where(reached, "reached",
@@ -164,14 +168,14 @@ def summarize(table):
     Returns
     -------
     dict
-        ``theorems``: per theorem ``kind`` (the kinds of its rows), ``checked`` (reached counts),
-        ``censored`` (rows whose count is a lower bound), ``informative``, ``vacuous``,
-        ``identity``, ``restatement`` (rows of each class, censored ones included),
-        ``violations``, ``median_ratio`` and ``max_ratio`` over every reached count, and
+        ``theorems``: per theorem ``kind`` (the kinds of its rows), ``checked`` (every row: reached
+        and censored), ``reached`` (counts measured), ``censored`` (rows whose count is a lower
+        bound), the rows of each class ``informative``, ``vacuous``, ``identity``, ``restatement``
+        (they add up to ``checked``), ``violations``, ``median_ratio`` and ``max_ratio`` over every reached count, and
         ``informative_median_ratio``, ``informative_max_ratio`` over the informative reached
         counts (the tightness), ``censored_undetermined``, ``rows_per_experiment``,
         ``informative_per_experiment``; ``histograms``: per theorem the ``edges`` of the bins of
-        log10(measured/bound) over the reached counts, the counts of the informative checks per
+        log10(measured/bound) over the reached counts (positive ratios), the counts of the informative checks per
         experiment (``informative``) and of the others (``other``); ``experiments`` (those with a
         reached count), ``missing`` and ``no_bound`` (source tables not run yet, or without any
         bound), and the violating rows (``violations``, a DataFrame).
@@ -184,15 +188,14 @@ def summarize(table):
         rows = checked[checked["theorem"] == theorem]
         here = reached[reached["theorem"] == theorem]
         ratios = here["ratio"].to_numpy(float)
-        positive = np.isfinite(ratios) & (ratios > 0)
-        histograms[theorem] = _histograms(here[positive])
-        ratios = ratios[positive]
+        histograms[theorem] = _histograms(here[np.isfinite(ratios) & (ratios > 0)])
+        ratios = ratios[np.isfinite(ratios)]
         informative = here[here["evidence"] == "informative"]
         median, largest = tightness(informative["ratio"])
         classes = rows["evidence"].value_counts()
         numbers[theorem] = {
             "kind": ", ".join(sorted(rows["kind"].dropna().unique())) or "-",
-            "checked": int(ratios.size), "censored": int(rows["censored"].astype(bool).sum()),
+            "checked": int(len(rows)), "reached": int(len(here)), "censored": int(rows["censored"].astype(bool).sum()),
             **{name: int(classes.get(name, 0)) for name in CLASSES},
             "violations": int((violations["theorem"] == theorem).sum()),
             "median_ratio": float(np.median(ratios)) if ratios.size else np.nan,

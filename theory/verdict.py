@@ -83,7 +83,8 @@ class Verdict:
     predicted_exponent: float
 
 
-def check_bound(measured, bound, *, theorem: str = "", never=-1, kind: str = "bound", budget=None) -> BoundCheck:
+def check_bound(measured, bound, *, theorem: str = "", never=-1, kind: str = "bound", budget=None,
+                offset=0.0) -> BoundCheck:
     """Compare measured counts with a bound of the same (broadcastable) shape, and classify each check.
 
     Parameters
@@ -101,6 +102,10 @@ def check_bound(measured, bound, *, theorem: str = "", never=-1, kind: str = "bo
     budget : float, optional
         Largest value the measured quantity could reach in the run (``max_iter`` for ``N(eps)``);
         ``None``: not capped.  A bound at or above it is vacuous.
+    offset : array_like
+        A part of the bound read from the same counts (T3's entry time ``K``), broadcastable to
+        ``measured``: the ratios are ``(measured - offset) / (bound - offset)``, the part of the count
+        the bound constrains (violations still compare ``measured`` with ``bound``).
     """
     measured_array = np.asarray(measured, dtype=float)
     bound_array = np.broadcast_to(np.asarray(bound, dtype=float), measured_array.shape)
@@ -108,7 +113,7 @@ def check_bound(measured, bound, *, theorem: str = "", never=-1, kind: str = "bo
     if not checked.any():
         return BoundCheck(theorem, 0, 0, np.nan, -1, kind=kind)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(checked, measured_array / bound_array, -np.inf).ravel()
+        ratio = np.where(checked, (measured_array - offset) / (bound_array - offset), -np.inf).ravel()
     violations = checked & exceeds(measured_array, bound_array)
     worst = int(np.argmax(ratio))
     classes = classify(measured_array, bound_array, kind=kind, budget=budget).ravel()
