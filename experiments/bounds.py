@@ -82,9 +82,12 @@ def run_piece(case):
     return check_table(source, pd.read_csv(path, low_memory=False))
 
 
-def check_table(source, table):
-    """The checked rows of one experiment's table (one per row and applicable theorem)."""
-    present = [c for c in IDENTITY if c in table.columns]
+def check_table(source, table, carry=()):
+    """The checked rows of one experiment's table (one per row and applicable theorem), classified.
+
+    ``carry``: further columns of the source table to keep on the checked rows (a study's labels).
+    """
+    present = [c for c in [*IDENTITY, *carry] if c in table.columns]
     pieces = []
     for theorem, (measured_column, total_column) in THEOREMS.items():
         column = f"bound_{theorem}"
@@ -135,8 +138,8 @@ def check_table(source, table):
         part["evidence"] = evidence
         pieces.append(part[keep])
     if not pieces:
-        return pd.DataFrame([{"experiment": source, "check": "no bound applies"}], columns=COLUMNS)
-    return pd.concat(pieces, ignore_index=True).reindex(columns=COLUMNS)
+        return pd.DataFrame([{"experiment": source, "check": "no bound applies"}], columns=[*COLUMNS, *carry])
+    return pd.concat(pieces, ignore_index=True).reindex(columns=[*COLUMNS, *carry])
 
 
 def _fmt(value):

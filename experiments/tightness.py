@@ -31,10 +31,9 @@ import sys
 import numpy as np
 import pandas as pd
 
+from experiments import bounds
 from experiments.machinery.cases import Case, eps_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
-from theory.evidence import classify
-from theory.theorems import check_kind
 
 NAME = "tightness"
 GRID = {
@@ -62,8 +61,8 @@ QUICK_GRID = {
     "cgt": {"values": [0.1], "eps": (1e-1, 1e-2, 4), "max_iter": 20_000},
     "lam": {"values": [0.5, 0.9], "delta": [1e-2], "eps": (1e-1, 1e-3, 4)},
 }
-#: Bound targets: the table's bound column and, for T3, the column of its entry time K.
-BOUNDS = {"T1": ("bound_T1", None), "T2": ("bound_T2", None), "T3-point": ("bound_T3-point", "entry_T3-point")}
+#: Bound targets (checks of the bounds study, experiments/bounds.py).
+BOUNDS = ("T1", "T2", "T3-point")
 #: Exponent targets: the ceiling (largest exponent the applicable theorems allow).
 CEILINGS = {"ceiling 1": 1.0, "ceiling 2": 2.0}
 #: Human names of the searches in the figure, with the parameter on the x axis.
@@ -116,27 +115,10 @@ def cases(quick=False):
 
 
 def _bound_rows(table, target):
-    """The informative checks of one bound target, with their ratio (``(N - K)/(bound - K)`` for T3)."""
-    column, entry = BOUNDS[target]
-    if column not in table.columns:
-        return table.iloc[:0].assign(ratio=[])
-    bound = pd.to_numeric(table[column], errors="coerce")
-    rows = table[(table["iterations"] >= 0) & np.isfinite(bound)].copy()
-    if rows.empty:
-        return rows.assign(ratio=[])
-    bound = bound[rows.index].to_numpy(float)
-    kinds = rows["algorithm"].map(lambda algorithm: check_kind(target, algorithm)).to_numpy()
-    informative = np.zeros(len(rows), dtype=bool)
-    for kind in np.unique(kinds):
-        same = kinds == kind
-        informative[same] = classify(rows["iterations"].to_numpy(float)[same], bound[same], kind=kind,
-                                     budget=rows["max_iter"].to_numpy(float)[same]) == "informative"
-    offset = np.nan_to_num(rows[entry].to_numpy(float)) if entry and entry in rows.columns else 0.0
-    rows["bound"] = bound
-    rows["entry"] = offset
-    rows["ratio"] = (rows["iterations"].to_numpy(float) - offset) / (bound - offset)
-    rows["informative"] = informative
-    return rows
+    """The checks of one bound target, classified as the bounds study does (:func:`experiments.bounds.check_table`:
+    ``evidence``, and ``ratio`` = ``(N - K)/(bound - K)`` for T3), with the search's labels."""
+    checked = bounds.check_table(NAME, table, carry=("search", "axis_value", "max_iter"))
+    return checked[(checked["theorem"] == target) & (checked["check"] == "reached")]
 
 
 def _describe(row):
@@ -157,8 +139,8 @@ def summarize(table):
     -------
     dict
         ``bounds``: per bound target (T1, T2, T3-point) the number of ``checked`` and ``informative``
-        counts, the ``best`` informative check (search, function, parameters, start, eps, N, bound,
-        K, ratio) and per search its ``curve``: the parameter values ``x`` and the largest informative
+        counts, the ``best`` informative check (search, function, parameters, start, eps, N as
+        ``measured``, bound, ratio) and per search its ``curve``: the parameter values ``x`` and the largest informative
         ratio at each; ``exponents``: per ceiling (1, 2) the ``best`` case (largest fitted
         exponent / ceiling, with its interval and the known exponent) and per search its ``curve``
         (``x``, ``exponent``, ``low``, ``high``, ``known``) over the cases whose model is a power law.
@@ -166,7 +148,7 @@ def summarize(table):
     bounds = {}
     for target in BOUNDS:
         rows = _bound_rows(table, target)
-        informative = rows[rows["informative"]] if len(rows) else rows
+        informative = rows[rows["evidence"] == "informative"]
         curves = {}
         for search, group in informative.groupby("search", sort=False):
             best = group.groupby("axis_value")["ratio"].max().sort_index()
@@ -175,7 +157,7 @@ def summarize(table):
         if len(informative):
             top = informative.loc[informative["ratio"].idxmax()]
             best = _describe(top[["search", "function", "function_params", "algorithm_params", "x0", "eps",
-                                  "axis_value", "iterations", "bound", "entry", "ratio"]])
+                                  "axis_value", "measured", "bound", "ratio"]])
         bounds[target] = {"checked": int(len(rows)), "informative": int(len(informative)), "best": best,
                           "curves": curves}
     per_case = table.drop_duplicates(["search", "function", "function_params", "algorithm_params", "axis_value"])
@@ -294,7 +276,7 @@ def caption(numbers):
                              for search, c in entry["curves"].items())
         x0 = ", ".join(f"{value:.4g}" for value in json.loads(best["x0"]))
         parts.append(f"{target}: largest informative ratio {best['ratio']:.3g} on {_where(best)} from x0 = "
-                     f"({x0}) at eps = {best['eps']:.3g} (N = {best['iterations']:.0f}, bound "
+                     f"({x0}) at eps = {best['eps']:.3g} (N = {best['measured']:.0f}, bound "
                      f"{best['bound']:.4g}); {entry['informative']} of {entry['checked']} checks informative; per "
                      f"search, smallest..largest best ratio: {movement}")
     for target, entry in numbers["exponents"].items():
