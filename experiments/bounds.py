@@ -224,7 +224,7 @@ def draw(numbers, figures):
     experiments = numbers["experiments"]
     palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     colours = {experiment: palette[k % len(palette)] for k, experiment in enumerate(experiments)}
-    figure, axes = plt.subplots(1, len(THEOREMS), figsize=(16, 3.9), sharey=False)
+    figure, axes = plt.subplots(1, len(THEOREMS), figsize=(17, 4.1), sharey=False)
     for axis, theorem in zip(axes, THEOREMS):
         counts, histogram = numbers["theorems"][theorem], numbers["histograms"][theorem]
         if histogram["edges"]:
@@ -233,15 +233,15 @@ def draw(numbers, figures):
                 axis.stairs(values, histogram["edges"], lw=1.2, color=colours[experiment])
         axis.axvline(0.0, color="k", ls="--", lw=1)
         axis.set_title(f"{theorem} ({THEOREMS[theorem][0]}; {counts['kind']})\n{counts['checked']} checks, "
-                       f"{counts['informative']} informative, {counts['violations']} violations", fontsize=9)
-        axis.set_xlabel("log10(measured / bound)")
+                       f"{counts['informative']} informative, {counts['violations']} violations", fontsize=8.5)
+        axis.set_xlabel("log10((N - K) / (bound - K))" if theorem.startswith("T3") else "log10(measured / bound)")
         axis.set_yscale("log")
         axis.grid(alpha=0.25)
     axes[0].set_ylabel("rows (start, eps)")
     figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line; "
                     "coloured: informative checks (could have failed), grey: vacuous, identity or restatement",
                     fontsize=10)
-    legend_left = 0.93  # the panels end where the legend begins
+    legend_left = 0.915  # the panels end where the legend begins
     figure.tight_layout(rect=(0.0, 0.0, legend_left, 1.0))
     if experiments:
         handles = [plt.Line2D([], [], color=colours[experiment], lw=1.2) for experiment in experiments]

@@ -187,23 +187,21 @@ def draw(numbers, figures):
     """Six panels: the best informative ratio of T1, T2, T3-point against each search's parameter, the
     fitted exponents against the ceilings 1 and 2 with the known curves, and T1, T2 against ``lam``."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
     figure, axes = plt.subplots(2, 3, figsize=(15, 8.4))
     for axis, target in zip(axes[0], BOUNDS):
         entry = numbers["bounds"][target]
         for search, curve in entry["curves"].items():
-            if search == "lam":
-                continue
             marker, colour = STYLES[search]
             axis.loglog(curve["x"], curve["ratio"], marker=marker, color=colour, ms=5, lw=1)
         axis.axhline(1.0, color="k", ls="--", lw=1)
         best = entry["best"]
         ratio = "(N - K)/(bound - K)" if target.startswith("T3") else "measured/bound"
         axis.set_title(f"{target}: largest informative {ratio}\n"
-                       + (f"{best['ratio']:.3g} ({NAMES[best['search']].split(' (')[0]}, "
-                          f"{entry['informative']} of {entry['checked']} informative)" if best else "no informative check"),
-                       fontsize=9)
+                       + (f"{best['ratio']:.3g} ({NAMES[best['search']].split(' (')[0]}, {_parameter(best)}; "
+                          f"{entry['informative']} of {entry['checked']} checks informative)" if best
+                          else "no informative check"), fontsize=9)
         axis.set_xlabel("the search's parameter (see legend)")
         axis.set_ylabel("largest informative ratio over starts, eps")
         axis.grid(True, which="both", alpha=0.25)
@@ -221,6 +219,10 @@ def draw(numbers, figures):
                 axis.plot(x, known, "-", color=colour, lw=1, alpha=0.6)
         axis.axhline(entry["ceiling"], color="k", ls="--", lw=1)
         axis.set_xscale("log")
+        values = sorted({x for curve in entry["curves"].values() for x in curve["x"]})
+        if values and values[-1] < 100 * values[0]:  # less than two decades: label the values themselves
+            axis.set_xticks(values)
+            axis.xaxis.set_major_formatter(FormatStrFormatter("%g"))
         best = entry["best"]
         axis.set_title(f"{target}: fitted exponent (95% interval), known curve (line)\n"
                        + (f"closest: {best['case_exponent']:.3f} = {best['ratio']:.3f} x ceiling "
@@ -229,7 +231,7 @@ def draw(numbers, figures):
         axis.set_ylabel("exponent p of N(eps) ~ eps^-p")
         axis.grid(True, which="both", alpha=0.25)
     scan = axes[1][2]
-    for target, style in (("T1", "-"), ("T2", "--")):
+    for target, style in (("T1", "-"), ("T2", "--"), ("T3-point", ":")):
         curve = numbers["bounds"][target]["curves"].get("lam")
         if curve:
             scan.plot(curve["x"], curve["ratio"], style, marker=STYLES["lam"][0], color=STYLES["lam"][1], ms=5,
@@ -237,9 +239,9 @@ def draw(numbers, figures):
     for axis in axes.ravel():  # the searches' parameters: a few values, labelled at the decades only
         axis.xaxis.set_minor_formatter(NullFormatter())
     scan.set_xlabel("Armijo parameter lam (cosh(x), starts near the minimum)")
-    scan.set_ylabel("largest informative measured/bound")
-    scan.set_title("T1 (solid) and T2 (dashed) against lam:\nthe bounds charge lam of each actual decrease",
-                   fontsize=9)
+    scan.set_ylabel("largest informative ratio")
+    scan.set_title("T1 (solid), T2 (dashed), T3-point (dotted) against lam:\nthe bounds charge lam of each "
+                   "actual decrease", fontsize=9)
     scan.set_ylim(bottom=0)
     scan.grid(alpha=0.25)
     handles = [plt.Line2D([], [], marker=STYLES[search][0], color=STYLES[search][1], lw=1, ms=5)
@@ -252,6 +254,12 @@ def draw(numbers, figures):
     figure.suptitle("How close the counts come to each bound (informative checks only) and to each exponent ceiling",
                     fontsize=11)
     save_figure(figure, figures, NAME)
+
+
+def _parameter(best):
+    """``lam = 0.9``, ``p = 32``, ``L1*Delta = 0.01``: the search's parameter at a best ratio."""
+    name = {"cosh": "L1*Delta"}.get(best["search"], GRID["searches"][best["search"]]["parameter"])
+    return f"{name} = {best['axis_value']:g}"
 
 
 #: Reference defaults of armijo: the caption names only the parameters a search changes.
