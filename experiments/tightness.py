@@ -51,8 +51,7 @@ GRID = {
     },
     "algorithm": "armijo, reference defaults eta0 = 0.1, lam = 0.5, f1 = 2 unless the search sets them",
     "eps": "(largest, smallest, per decade)",
-    "targets": {"T1": "bound_T1", "T2": "bound_T2", "T3-point": "bound_T3-point", "ceiling 1": 1.0,
-                "ceiling 2": 2.0},
+    "targets": {"bounds": ["T1", "T2", "T3-point"], "ceilings": {"ceiling 1": 1.0, "ceiling 2": 2.0}},
 }
 QUICK_GRID = {
     "cosh": {"values": [1.0], "delta": [1e-2, 1.0], "eps": (1e-1, 1e-3, 4)},
@@ -62,9 +61,9 @@ QUICK_GRID = {
     "lam": {"values": [0.5, 0.9], "delta": [1e-2], "eps": (1e-1, 1e-3, 4)},
 }
 #: Bound targets (checks of the bounds study, experiments/bounds.py).
-BOUNDS = ("T1", "T2", "T3-point")
+BOUNDS = tuple(GRID["targets"]["bounds"])
 #: Exponent targets: the ceiling (largest exponent the applicable theorems allow).
-CEILINGS = {"ceiling 1": 1.0, "ceiling 2": 2.0}
+CEILINGS = GRID["targets"]["ceilings"]
 #: Human names of the searches in the figure, with the parameter on the x axis.
 NAMES = {"cosh": "cosh(s x)/s^2 (x: L1*Delta)", "escape": "(1+x^2)^(-a/2) (x: a)", "monomial": "x^(2p) (x: p)",
          "cgt": "Cartis-Gould-Toint (x: tau)", "lam": "cosh(x) (x: lam)"}
