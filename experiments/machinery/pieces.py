@@ -6,10 +6,10 @@ One row per (start, eps): the first hitting iteration and the oracle counts ther
 backend that ran (``compiled`` or ``numpy``, see :mod:`experiments.machinery.runner`),
 the bound of every applicable theorem at that (start, eps) (empty when it does not
 apply) and, for T3 and T3-point, the start's entry time ``K`` into the Lojasiewicz
-neighbourhood (``entry_T3``, ``entry_T3-point``), the start's limit point (``limit_*``) with ``Delta`` from it, the fit and
-verdict of the group of starts with that limit point (``group_*``), and the case-level
-fit and verdict (repeated on the case's rows; columns prefixed ``case_``), which are
-those of the largest group.
+neighbourhood (``entry_T3``, ``entry_T3-point``), the start's limit point (``limit_*``)
+with ``Delta`` from it, the fit and verdict of the group of starts with that limit point
+(``group_*``), and the case-level fit and verdict (repeated on the case's rows; columns
+prefixed ``case_``), which are those of the largest group.
 """
 
 from __future__ import annotations
