@@ -13,9 +13,10 @@ piece's cache key includes the SHA-256 of that table, so a new table is checked 
 
 Table: one row per checked (experiment, function, parameters, algorithm, start, eps,
 theorem) with ``measured`` (``iterations`` for T1-T3, ``f_evals`` for T4), ``bound``,
-``ratio = measured / bound`` (for T3 and T3-point ``(measured - K) / (bound - K)``, with ``K``
-the start's entry time read from the trace: the part of the count the bound constrains) and ``holds`` (``measured <= bound (1 + BOUND_RTOL)``, the
-tolerance of :func:`theory.verdict.check_bound`).  Thresholds never reached are
+``ratio = measured / bound`` (for T3 and T3-point ``(measured - K) / (bound - K)``, with
+``K`` the start's entry time read from the trace: the part of the count the bound
+constrains) and ``holds`` (``measured <= bound (1 + BOUND_RTOL)``, the tolerance of
+:func:`theory.verdict.check_bound`).  Thresholds never reached are
 *censored*: when the run used up its iteration budget (status ``max_iter``) its total
 iterations are a lower bound on ``N(eps)``; such a row is a violation if that lower bound
 already exceeds a T1-T3 bound, and otherwise undetermined (``holds`` empty).  A missing

@@ -63,7 +63,8 @@ def test_tightness_grid_is_data_and_its_cases_carry_the_axis():
     cases = tightness.cases()
     assert {case.labels["search"] for case in cases} == set(tightness.GRID["searches"])
     cosh = [case for case in cases if case.labels["search"] == "cosh"]
-    assert len(cosh) == len(tightness.GRID["searches"]["cosh"]["values"]) * len(tightness.GRID["searches"]["cosh"]["delta"])
+    grid = tightness.GRID["searches"]["cosh"]
+    assert len(cosh) == len(grid["values"]) * len(grid["delta"])
     for case in cosh:  # the start's gap is the prescribed Delta: L1 * Delta = s * Delta
         s, x0 = case.function_params["s"], case.x0[0][0]
         delta = (np.cosh(s * x0) - 1.0) / s**2

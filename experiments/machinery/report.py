@@ -108,7 +108,8 @@ def evidence_section(summaries, counts):
              "measured/bound over the informative checks only (T3: (N - K)/(bound - K) after the entry time K); "
              "the last column is the closest case the tightness study (section 10) found.", "",
              "| theorem | kind | checks | informative | vacuous | identity or restatement | violations "
-             "| informative ratio: median | largest | closest case found |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| informative ratio: median | largest | closest case found |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for theorem, n in bounds.items():
         best = (tight.get("bounds", {}).get(theorem) or {}).get("best")
         closest = f"{best['ratio']:.3g} ({best['function']} `{best['function_params']}`)" if best else "-"
