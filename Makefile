@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The experiments, in report order (experiments/machinery/report.py lists the same names).
-EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity gorbunov vankov neuron_protocol deep
+EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity tightness gorbunov vankov neuron_protocol deep
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(QUICK),1)
 CACHE   := cache/quick

@@ -1,7 +1,8 @@
 """Registry of the theorem modules: code loops over :data:`THEOREMS`, never over names.
 
 Each module exposes ``APPLIES_TO`` (algorithm names), ``HYPOTHESES`` (text), a bound
-function (``iteration_bound`` or ``f_evals_bound``) and ``sympy_form``.
+function (``iteration_bound`` or ``f_evals_bound``), ``sympy_form`` and
+``evidence_kind(variant, constants)``: what a check of its bound is (:mod:`theory.evidence`).
 
 Every algorithm of the engine is either covered by some theorem (its name is in a module's
 ``APPLIES_TO``) or listed in :data:`NOT_COVERED` with the reason: the assessment runs every
@@ -22,6 +23,15 @@ THEOREMS: dict[str, ModuleType] = {
     "T4": t4_oracle,
 }
 """Theorem label -> module."""
+
+CHECKS: dict[str, tuple[str, str]] = {
+    "T1": ("T1", "sampled"),
+    "T2": ("T2", "sampled"),
+    "T3": ("T3", "trace"),
+    "T3-point": ("T3", "limit point"),
+    "T4": ("T4", "sampled"),
+}
+"""Check label (as the assessment and the tables name it) -> (theorem label, where its constants come from)."""
 
 
 NOT_COVERED: dict[str, str] = {
@@ -63,3 +73,13 @@ def theorems_for(algorithm: str) -> dict[str, ModuleType]:
     """The theorems whose ``APPLIES_TO`` contains ``algorithm``."""
     return {label: module for label, module in THEOREMS.items()
             if algorithm in module.APPLIES_TO}
+
+
+def check_kind(check: str, algorithm: str) -> str:
+    """What a check labelled ``check`` (a key of :data:`CHECKS`) on a run of ``algorithm`` is.
+
+    ``"bound"``, ``"identity"`` or ``"restatement"``, as the theorem module states it
+    (``evidence_kind``); see :mod:`theory.evidence`.
+    """
+    theorem, constants = CHECKS[check]
+    return THEOREMS[theorem].evidence_kind(algorithm, constants)
