@@ -10,7 +10,9 @@ written after the rules were fixed (run once).
 
 ``python -m experiments.calibration [--draws N] [--jobs N]`` (``make calibration``) writes
 ``figures/calibration.json`` (``families``, ``held_out_families``, ``fresh_held_out_families``:
-one record per family with the contract's numbers; ``details``; the run's provenance),
+one record per family with the contract's numbers; ``slices``: the same numbers over the designs
+the issue names as hard, pooled over every family, :data:`theory.calibration.SLICES`; ``details``;
+the run's provenance),
 ``figures/calibration.png`` and ``.pdf``, and one row per draw in ``cache/calibration/table.csv``.
 Not part of ``make experiments`` (about 2800 fits: minutes); ``figures/REPORT.md`` includes its
 table when ``figures/calibration.json`` exists.
@@ -94,6 +96,9 @@ def summarize(results):
             numbers[set_name].append(row)
             numbers["details"].append({"set": set_name, **calibration.details(family, chunk),
                                        "contract_broken": calibration.meets_contract(row)})
+    numbers["slices"] = calibration.summarize_slices(
+        (calibration.draw(dict(SETS)[set_name][index], number).parameters, outcome)
+        for (set_name, index), chunk in results.items() for number, outcome in enumerate(chunk))
     return numbers
 
 
@@ -168,7 +173,7 @@ def main(argv=None):
     atomic_write_table(cache / NAME / "table.csv", table(results))
     save_figure(draw_figure(numbers), figures, NAME)
     atomic_write_text(figures / f"{NAME}.json", json.dumps(plain(numbers), indent=1) + "\n")
-    for set_name, _ in SETS:
+    for set_name in [name for name, _ in SETS] + ["slices"]:
         print(f"{set_name}:")
         print("\n".join(calibration_table(numbers, set_name)))
     print(f"{numbers['caption']}\n{sum(len(v) for v in results.values())} fits in {numbers['seconds']} s "

@@ -34,6 +34,35 @@ def test_every_family_meets_the_contract(family, battery):
     assert not calibration.meets_contract(row), row
 
 
+def test_the_hard_designs_are_labelled(battery):
+    """The designs the issue names (six thresholds, two decades, slow corrections q <= 0.15, one start),
+    pooled over the reduced battery: six thresholds never give an unlabelled answer (too_few_thresholds),
+    and every slice's labelled answers still cover in >= 80%."""
+    pairs = [(calibration.draw(family, index).parameters, outcome) for family in calibration.FAMILIES
+             for index, outcome in enumerate(battery[family.name])]
+    rows = {row["name"]: row for row in calibration.summarize_slices(pairs)}
+    assert set(rows) == set(calibration.SLICES) and all(row["draws"] > 0 for row in rows.values())
+    assert rows["6 thresholds"]["unlabelled_fraction"] == 0.0
+    for row in rows.values():
+        assert row["coverage_labelled"] >= calibration.CONTRACT["coverage_labelled"], row
+
+
+def test_slices_pool_the_draws_they_select():
+    outcome = calibration.Outcome  # labelled, undetermined, covered, wrong_model, model, exponent, low, high, flags
+    design = {"thresholds": 6, "decades": 2, "starts": 1}
+    pairs = [({**design, "q": 0.1}, outcome(True, False, False, False, "power", 1.0, 0.9, 1.1, ())),
+             ({**design, "thresholds": 25, "q": (0.2, 0.1)}, outcome(False, False, True, False, "power", 1, 0.9, 1.1, ())),
+             ({**design, "thresholds": 25, "decades": 8, "starts": 4}, outcome(True, True, False, False, "undetermined",
+                                                                               np.nan, np.nan, np.nan, ()))]
+    rows = {row["name"]: row for row in calibration.summarize_slices(pairs)}
+    assert rows["6 thresholds"] == {"name": "6 thresholds", "draws": 1, "unlabelled_fraction": 0.0,
+                                    "coverage_unlabelled": pytest.approx(np.nan, nan_ok=True),
+                                    "coverage_labelled": 0.0, "wrong_model_unlabelled": pytest.approx(np.nan, nan_ok=True)}
+    slow = rows["slow correction (q <= 0.15)"]
+    assert (slow["draws"], slow["unlabelled_fraction"], slow["coverage_unlabelled"]) == (2, 0.5, 1.0)
+    assert rows["2 decades"]["draws"] == 2 and rows["1 start"]["draws"] == 2
+
+
 def test_the_contract_can_fail():
     """A fitter that reads the window's slope with a tight interval (what the old fitter did on few
     thresholds) breaks the contract on corrections: the battery has the power to say no."""
@@ -107,3 +136,51 @@ def test_a_small_power_law_is_never_a_confident_logarithm(C, p):
             fit = fit_rate(eps, hits, two_regime=True, seed=seed)
             assert fit.model != "logarithmic", (starts, seed, fit.ci_low, fit.ci_high)
             assert fit.contains(p) or fit.model == "undetermined", (starts, seed, fit.model, fit.ci_low, fit.ci_high)
+
+
+STAIRCASE_EPS = np.logspace(-1, -8, 57)  # 8 thresholds per decade over 7 decades
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0])
+@pytest.mark.parametrize("periods", [1.0, 2.0, 3.0])
+def test_a_staircase_over_seven_decades_gives_a_model(p, periods):
+    """One start whose N(eps) climbs in a staircase: 10% ripples, 1 to 3 periods per decade, so that the local
+    log-log slope between neighbouring thresholds swings by far more than the window rule's 0.1.  The trend
+    is plain to the eye; the answer is a model over (nearly) the whole range whose interval contains p."""
+    eps = STAIRCASE_EPS
+    counts = np.floor(20.0 * eps**-p * (1.0 + 0.1 * np.sin(2 * np.pi * periods * np.log10(eps) + 0.3)))
+    hits = np.maximum.accumulate(counts)[None, :].astype(np.int64)
+    two_point = -np.diff(np.log(hits[0])) / np.diff(np.log(eps))
+    assert np.ptp(two_point) > 0.2  # a real staircase, not a smooth curve
+    fit = fit_rate(eps, hits, two_regime=True)
+    assert fit.model in ("power", "two-regime") and fit.contains(p), (fit.model, fit.ci_low, fit.ci_high, fit.labels)
+    assert np.log10(fit.eps_hi / fit.eps_lo) >= 6.0
+
+
+def test_a_strong_staircase_still_covers():
+    """30% ripples (the battery's largest) on one start: the answer is never undetermined and its interval
+    contains the truth (where the window rule cannot see the trend through the ripples, a short window gives
+    a labelled power-or-logarithmic with a wide interval: honest, not informative; see the README)."""
+    eps = STAIRCASE_EPS
+    for p in (0.5, 1.0):
+        for periods in (1.0, 2.0, 3.0):
+            counts = np.floor(20.0 * eps**-p * (1.0 + 0.3 * np.sin(2 * np.pi * periods * np.log10(eps) + 0.3)))
+            fit = fit_rate(eps, np.maximum.accumulate(counts)[None, :].astype(np.int64), two_regime=True)
+            assert fit.model != "undetermined" and fit.contains(p), (p, periods, fit.model, fit.ci_low, fit.ci_high)
+
+
+def test_a_one_start_staircase_run_end_to_end():
+    """A real one-start run whose counts climb in steps (armijo-increase on x^4 from 0.9: the adaptive step
+    makes the slope between neighbouring thresholds swing from 0 to about 0.6): the window keeps the trend
+    over 8 decades and the answer is a model, not undetermined."""
+    from armijo_suite import check
+
+    answer = check("x**4", x0=[0.9], algorithms=["armijo-increase"], eps_min=1e-10,
+                   eps_per_decade=8).algorithm("armijo-increase")
+    counts = np.asarray(answer.iterations_median, dtype=float)
+    eps = np.asarray(answer.eps)[counts >= 3]
+    two_point = -np.diff(np.log(counts[counts >= 3])) / np.diff(np.log(eps))
+    assert np.ptp(two_point) > 0.1
+    group = answer.groups[0]
+    low, high = answer.fit_window
+    assert group.model != "undetermined" and np.log10(high / low) >= 3.0

@@ -1,13 +1,17 @@
 """T3 as a prediction (issue 18): the Lojasiewicz exponent at the limit point, exact or sampled,
 the rate it predicts, and agreement with the fit in the verdict."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import functions
 from armijo_suite import check
 from theory.limits import find_limit
+from theory.fit import WARNING_LABELS
 from theory.local_rate import agreement, lojasiewicz_at, predict
+from theory.verdict import decide
 
 THETA_TOL = 0.01
 
@@ -107,6 +111,22 @@ def test_a_labelled_disagreement_is_not_inconsistent():
     ok = BoundCheck("T1", 6, 0, 0.5, 0)
     verdict = _group_verdict((ok,), fit, 2.0, (), True, "", False, wrong, False)
     assert verdict.verdict == "inconclusive" and "not a confident basis" in verdict.reasons[0]
+    # the other direction: the same group, the same disagreement, the fit without its labels is a
+    # confident basis, and the verdict is inconsistent
+    unlabelled = dataclasses.replace(fit, flags=tuple(f for f in fit.flags if f not in WARNING_LABELS))
+    assert not unlabelled.labelled and agreement(wrong, unlabelled) is False
+    verdict = _group_verdict((ok,), unlabelled, 2.0, (), True, "", False, wrong, False)
+    assert verdict.verdict == "inconsistent" and "not a confident basis" not in verdict.reasons[0]
+    # a labelled fit in a smaller limit group does not make the run inconsistent either
+    from theory.assessment import run_verdict
+    group = type("Group", (), {})
+    consistent, labelled_group = group(), group()
+    consistent.verdict, consistent.fit = decide((ok,), unlabelled, 2.0), unlabelled
+    labelled_group.verdict = _group_verdict((ok,), fit, 2.0, (), True, "", False, wrong, False)
+    assert run_verdict([consistent, labelled_group], (ok,), 2.0).verdict == "consistent"
+    inconsistent_group = group()
+    inconsistent_group.verdict = verdict
+    assert run_verdict([consistent, inconsistent_group], (ok,), 2.0).verdict == "inconsistent"
 
 
 def test_x12_plus_x13_interval_contains_ten_elevenths():

@@ -338,12 +338,27 @@ def truth_exponent(family: Family):
     return float(family.exponent({key: values[0] for key, values in family.grid.items()}))
 
 
-def summarize(family: Family, outcomes) -> dict:
-    """The family's row of ``figures/calibration.json``.
+def _minimum_q(parameters):
+    q = parameters.get("q", parameters.get("q1"))
+    return None if q is None else float(np.min(q))
 
-    ``coverage_labelled`` counts an ``undetermined`` answer as honest (it claims no interval);
-    ``nan`` where a share has no draw.
-    """
+
+SLICES = {
+    "6 thresholds": lambda parameters: parameters["thresholds"] == 6,
+    "2 decades": lambda parameters: parameters["decades"] == 2,
+    "slow correction (q <= 0.15)": lambda parameters: (_minimum_q(parameters) is not None
+                                                       and _minimum_q(parameters) <= 0.15),
+    "1 start": lambda parameters: parameters["starts"] == 1,
+}
+"""The designs the issue names as hard (few thresholds, a short range, slow corrections, one start):
+a predicate on a draw's parameters (:attr:`Draw.parameters`).  Their draws, pooled over families,
+are reported apart (``slices`` of ``figures/calibration.json``); the contract is per family."""
+
+
+def contract_numbers(outcomes) -> dict:
+    """The contract's shares over some outcomes: ``draws``, ``unlabelled_fraction``,
+    ``coverage_unlabelled``, ``coverage_labelled`` (an ``undetermined`` answer counts as honest: it
+    claims no interval), ``wrong_model_unlabelled``; ``nan`` where a share has no draw."""
     outcomes = list(outcomes)
     unlabelled = [o for o in outcomes if not o.labelled]
     labelled = [o for o in outcomes if o.labelled]
@@ -352,15 +367,26 @@ def summarize(family: Family, outcomes) -> dict:
         return float(np.mean([test(o) for o in items])) if items else float("nan")
 
     return {
-        "name": family.name,
-        "truth_model": family.truth_model,
-        "truth_exponent": truth_exponent(family),
         "draws": len(outcomes),
         "unlabelled_fraction": share(outcomes, lambda o: not o.labelled),
         "coverage_unlabelled": share(unlabelled, lambda o: o.covered),
         "coverage_labelled": share(labelled, lambda o: o.covered or o.undetermined),
         "wrong_model_unlabelled": share(unlabelled, lambda o: o.wrong_model),
     }
+
+
+def summarize(family: Family, outcomes) -> dict:
+    """The family's row of ``figures/calibration.json``: its name, truth and :func:`contract_numbers`."""
+    return {"name": family.name, "truth_model": family.truth_model, "truth_exponent": truth_exponent(family),
+            **contract_numbers(outcomes)}
+
+
+def summarize_slices(draws_and_outcomes) -> list[dict]:
+    """One record per :data:`SLICES` entry: its :func:`contract_numbers` over the ``(Draw parameters,
+    Outcome)`` pairs it selects, pooled over families."""
+    pairs = list(draws_and_outcomes)
+    return [{"name": name, **contract_numbers(o for parameters, o in pairs if selects(parameters))}
+            for name, selects in SLICES.items()]
 
 
 def details(family: Family, outcomes) -> dict:

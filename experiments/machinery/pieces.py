@@ -160,6 +160,7 @@ def case_table(case, objective, starts, result, hypotheses, assessment):
         "case_fit_eps_lo": fit.eps_lo,
         "case_fit_eps_hi": fit.eps_hi,
         "case_fit_flags": ";".join(fit.flags),
+        "case_labels": ";".join(fit.labels),
         "case_predicted_exponent": assessment.predicted_exponent,
         "case_verdict": verdict.verdict,
         "case_reasons": "; ".join(verdict.reasons + assessment.notes),

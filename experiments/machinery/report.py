@@ -45,6 +45,13 @@ def _cell(value, spec=".3f"):
     return str(value)
 
 
+def _labels(text):
+    """`` (label, label)`` after a model: the fit's warning labels (its interval is not promised), if any."""
+    text = text if isinstance(text, str) else ""  # a table read back has nan where there is none
+    labels = [label for label in text.split(";") if label and label != "power-or-logarithmic"]
+    return f" ({', '.join(labels)})" if labels else ""
+
+
 def verdict_table(summaries):
     lines = ["| experiment | function | parameters | algorithm | model | fitted exponent | 95% interval | predicted max "
              "| bounds (theorem:held:max ratio) | verdict |",
@@ -60,7 +67,7 @@ def verdict_table(summaries):
                 counts[name_] = counts.get(name_, 0) + int(count)
             lines.append(
                 f"| {name} | {row.get('function', '')} | `{row.get('function_params', '')}` | {row.get('algorithm', '')} "
-                f"| {row.get('case_model', '') or '-'} | {_cell(row.get('case_exponent'))} | {interval} | {_cell(row.get('case_predicted_exponent'), 'g')} "
+                f"| {row.get('case_model', '') or '-'}{_labels(row.get('case_labels'))} | {_cell(row.get('case_exponent'))} | {interval} | {_cell(row.get('case_predicted_exponent'), 'g')} "
                 f"| {row.get('case_bounds_held', '') or '-'} | {verdict}"
                 + (f" ({row['case_reasons']})" if row.get("case_reasons") and verdict != "consistent" else "")
                 + " |")
@@ -101,9 +108,10 @@ def calibration_table(numbers, set_name="families"):
     lines = ["| family | truth | draws | unlabelled | coverage, unlabelled | coverage, labelled | "
              "confident wrong model |", "|---|---|---|---|---|---|---|"]
     for row in numbers.get(set_name, []):
-        truth = row["truth_exponent"]
-        truth = f"{truth[0]:g} to {truth[1]:g}" if isinstance(truth, list) else f"{truth:g}"
-        lines.append(f"| {row['name']} | {row['truth_model']} {truth} | {row['draws']} | "
+        truth = row.get("truth_exponent")
+        truth = (f"{row['truth_model']} {truth[0]:g} to {truth[1]:g}" if isinstance(truth, list)
+                 else "every family" if truth is None else f"{row['truth_model']} {truth:g}")
+        lines.append(f"| {row['name']} | {truth} | {row['draws']} | "
                      f"{_percent(row['unlabelled_fraction'])} | {_percent(row['coverage_unlabelled'])} | "
                      f"{_percent(row['coverage_labelled'])} | {_percent(row['wrong_model_unlabelled'])} |")
     return lines
@@ -125,6 +133,10 @@ def calibration_section(figures):
     lines += calibration_table(numbers, "held_out_families")
     lines += ["", "Held out, written after the rules were fixed and run once:", ""]
     lines += calibration_table(numbers, "fresh_held_out_families")
+    if numbers.get("slices"):
+        lines += ["", "The designs the issue names as hard, pooled over every family above (the contract is per "
+                  "family; a slice with no unlabelled answer shows `-`):", ""]
+        lines += calibration_table(numbers, "slices")
     return lines + [""]
 
 
@@ -165,7 +177,8 @@ def evidence_section(summaries, counts):
         best = entry.get("best")
         if best:
             ceilings.append(f"{target}: {best['case_exponent']:.3f} [{best['case_exponent_ci_low']:.3f}, "
-                            f"{best['case_exponent_ci_high']:.3f}] on {best['function']} `{best['function_params']}` "
+                            f"{best['case_exponent_ci_high']:.3f}]{_labels(best.get('case_labels'))} on {best['function']} "
+                            f"`{best['function_params']}` "
                             f"(known {_number(best.get('known_exponent'), '.3f')})")
     if ceilings:
         lines += ["", "Closest fitted exponents to the ceilings: " + "; ".join(ceilings) + "."]

@@ -101,8 +101,8 @@ def save_figure(figure, figures, name):
 
 
 VERDICT_KEYS = ["function", "function_params", "algorithm"]
-VERDICT_COLUMNS = ["case_model", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_fit_eps_lo",
-                   "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict", "case_reasons"]
+VERDICT_COLUMNS = ["case_model", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_labels",
+                   "case_fit_eps_lo", "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict", "case_reasons"]
 
 
 def verdict_rows(table, scanned=()):
@@ -116,7 +116,7 @@ def verdict_rows(table, scanned=()):
         Columns an experiment scans within one (function, parameters, algorithm), e.g. the
         initial gap; with them every case (also one per ``algorithm_params``) is merged into
         its row: per theorem the bound holds only if it held in every case, with the largest
-        ratio; the exponent is the median over the cases and the interval the hull of theirs;
+        ratio; the warning labels are those of any case; the exponent is the median over the cases and the interval the hull of theirs;
         the verdict lists how many cases gave each verdict, and the reasons each distinct reason
         once.  Without them the first case of each group stands for it.
     """
@@ -143,6 +143,9 @@ def verdict_rows(table, scanned=()):
                 counts = group[column].fillna("none").value_counts()
                 row[column] = (counts.index[0] if len(counts) == 1
                                else ", ".join(f"{value} {count}/{len(group)}" for value, count in counts.items()))
+        if "case_labels" in group.columns:  # every warning label some case carries
+            row["case_labels"] = ";".join(dict.fromkeys(label for text in group["case_labels"].dropna()
+                                                        for label in str(text).split(";") if label))
         if "case_reasons" in group.columns:
             reasons = dict.fromkeys(r for text in group["case_reasons"].dropna() for r in str(text).split("; ") if r)
             row["case_reasons"] = "; ".join(reasons)
