@@ -102,7 +102,8 @@ def save_figure(figure, figures, name):
 
 VERDICT_KEYS = ["function", "function_params", "algorithm"]
 VERDICT_COLUMNS = ["case_model", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_labels",
-                   "case_fit_eps_lo", "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict", "case_reasons"]
+                   "case_fit_eps_lo", "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict",
+                   "case_reasons"]
 
 
 def verdict_rows(table, scanned=()):
@@ -116,9 +117,9 @@ def verdict_rows(table, scanned=()):
         Columns an experiment scans within one (function, parameters, algorithm), e.g. the
         initial gap; with them every case (also one per ``algorithm_params``) is merged into
         its row: per theorem the bound holds only if it held in every case, with the largest
-        ratio; the warning labels are those of any case; the exponent is the median over the cases and the interval the hull of theirs;
-        the verdict lists how many cases gave each verdict, and the reasons each distinct reason
-        once.  Without them the first case of each group stands for it.
+        ratio; the warning labels are those of any case; the exponent is the median over the cases
+        and the interval the hull of theirs; the verdict lists how many cases gave each verdict,
+        and the reasons each distinct reason once.  Without them the first case of each group stands for it.
     """
     present = [c for c in VERDICT_COLUMNS if c in table.columns]
     if not scanned:
