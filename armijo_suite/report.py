@@ -93,6 +93,7 @@ class GroupReport(_Record):
     iterations_per_decade_ci: tuple
     fit_window: tuple
     fit_flags: tuple
+    labels: tuple
     evidence: dict
     iterations_median: tuple
     f_evals_median: tuple
@@ -137,6 +138,7 @@ class AlgorithmReport(_Record):
     extrapolated_exponent: float | None
     fit_window: tuple
     fit_flags: tuple
+    labels: tuple
     fit_rule: str
     two_regime: dict | None
     predicted_max_exponent: float | None
@@ -299,6 +301,7 @@ def group_report(result, group):
         iterations_per_decade_ci=tuple(number(v) for v in fit.iterations_per_decade_ci),
         fit_window=(number(fit.eps_lo), number(fit.eps_hi)),
         fit_flags=tuple(fit.flags),
+        labels=tuple(fit.labels),
         evidence={key: number(value) for key, value in fit.evidence.items()},
         iterations_median=censored_median(result.eps_hits[members]),
         f_evals_median=censored_median(result.eps_hit_f_evals[members]),
@@ -345,6 +348,7 @@ def algorithm_report(result, assessment):
         extrapolated_exponent=number(fit.extrapolated),
         fit_window=(number(fit.eps_lo), number(fit.eps_hi)),
         fit_flags=tuple(fit.flags),
+        labels=tuple(fit.labels),
         fit_rule=fit.rule,
         two_regime=None if assessment.two_regime is None else {
             "a": number(assessment.two_regime.a), "b": number(assessment.two_regime.b),
@@ -394,8 +398,18 @@ def _interval_spec(low, high, digits=4, most=7):
     return f".{digits}g"
 
 
+LABEL_TEXT = {
+    "power-or-logarithmic": "a power law this small cannot be told from linear convergence at this depth",
+    "pre_asymptotic": "the exponent still drifts: the interval includes its extrapolation",
+    "log_factor_suspected": "a logarithmic correction fits the drift best",
+    "too_few_thresholds": "few thresholds in the window",
+    "plateau_in_window": "a plateau of the median curve inside the window",
+}
+"""What each warning label of a fit says (theory.fit.WARNING_LABELS), for the text report."""
+
+
 def rate_text(block):
-    """The fitted model of a group (or of the largest one) in one line."""
+    """The fitted model of a group (or of the largest one) in one line, with its warning labels."""
     low, high = block.exponent_ci
     window = block.fit_window
     on = f"on eps in [{_fmt(window[0])}, {_fmt(window[1])}]"
@@ -411,14 +425,21 @@ def rate_text(block):
         elif "no_progress_in_window" in flags:
             why = "every threshold of the window reached at one iteration"
         else:
-            why = "no model predicts the deepest thresholds"
-        text = f"model: undetermined ({why})"
+            why = "no model describes the window"
+        return f"model: undetermined ({why})"
+    elif block.model == "power-or-logarithmic":
+        spec = _interval_spec(low, high)
+        text = (f"model: power or logarithmic: power exponent {_fmt(block.exponent, spec)}, interval "
+                f"[0, {_fmt(high, spec)}], or linear convergence, {_fmt(block.iterations_per_decade, '.4g')} "
+                f"iterations per decade {on}")
     else:
         spec = _interval_spec(low, high)
         text = f"model: {block.model}, exponent {_fmt(block.exponent, spec)} [{_fmt(low, spec)}, {_fmt(high, spec)}] {on}"
-        if block.pre_asymptotic:
-            text += f" (pre-asymptotic: the exponent still drifts; extrapolated {_fmt(block.extrapolated_exponent, '.4g')})"
-    flags = [flag for flag in block.fit_flags if flag != "pre_asymptotic"]
+        if block.pre_asymptotic and block.extrapolated_exponent is not None:
+            text += f" (drift extrapolated: {_fmt(block.extrapolated_exponent, '.4g')})"
+    labels = [f"{label} ({LABEL_TEXT[label]})" if label in LABEL_TEXT else label for label in block.labels]
+    text += f"  labels: {'; '.join(labels)}" if labels else ""
+    flags = [flag for flag in block.fit_flags if flag not in block.labels]
     return text + (f"  flags: {', '.join(flags)}" if flags else "")
 
 

@@ -97,8 +97,9 @@ def plot(table, figures):
     memory = table[table["algorithm"] == "armijo-memory"].drop_duplicates(["p", "start"])
     stalled = memory[memory["status"] == "max_iter"]
     caption = (f"Fitted exponent of N(eps) on x^(2p) ({starts} starts per point from the registry's start "
-               f"distribution, eps from {table['eps'].max():g} to {table['eps'].min():g}, 95% intervals over starts, "
-               f"windows and pre-asymptotic drift, budget {budget} iterations, compiled backend). armijo follows "
+               f"distribution, eps from {table['eps'].max():g} to {table['eps'].min():g}, 95% intervals of the exponent "
+               f"as eps -> 0, drift and model uncertainty included, budget {budget} iterations, compiled backend). "
+               f"armijo follows "
                f"(2p-2)/(2p-1) within {worst:.1e}; armijo-increase: models "
                f"{', '.join(f'p={p} {m}' for p, m in models.get('armijo-increase', {}).items())} "
                "(logarithmic = linear convergence, drawn open at 0). armijo-memory "

@@ -141,7 +141,7 @@ def summarize(table):
         counts, the ``best`` informative check (search, function, parameters, start, eps, N as
         ``measured``, bound, ratio) and per search its ``curve``: the parameter values ``x`` and the largest informative
         ratio at each; ``exponents``: per ceiling (1, 2) the ``best`` case (largest fitted
-        exponent / ceiling, with its interval and the known exponent) and per search its ``curve``
+        exponent / ceiling, with its interval, its warning labels and the known exponent) and per search its ``curve``
         (``x``, ``exponent``, ``low``, ``high``, ``known``) over the cases whose model is a power law.
     """
     bounds = {}
@@ -177,7 +177,7 @@ def summarize(table):
             top = rows.loc[rows["ratio"].idxmax()]
             best = _describe(top[["search", "function", "function_params", "algorithm_params", "axis_value",
                                   "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "known_exponent",
-                                  "ratio"]])
+                                  "ratio"] + (["case_labels"] if "case_labels" in top.index else [])])
         exponents[target] = {"ceiling": ceiling, "best": best, "curves": curves}
     return {"bounds": bounds, "exponents": exponents}
 
@@ -293,7 +293,9 @@ def caption(numbers):
             continue
         parts.append(f"{target}: closest {best['case_exponent']:.3f} [{best['case_exponent_ci_low']:.3f}, "
                      f"{best['case_exponent_ci_high']:.3f}] = {best['ratio']:.3f} x ceiling on {_where(best)} "
-                     f"(known {best['known_exponent']:.3f})")
+                     f"(known {best['known_exponent']:.3f}"
+                     + (f"; the fit is labelled {best['case_labels'].replace(';', ', ')}: its interval is not "
+                        "promised" if isinstance(best.get("case_labels"), str) and best["case_labels"] else "") + ")")
     scan = numbers["bounds"]["T1"]["curves"].get("lam")
     if scan:
         peak = int(np.argmax(scan["ratio"]))

@@ -7,9 +7,10 @@ import sys
 import pytest
 
 from armijo_suite.cli import main
+from theory import fit
 
 VERDICTS = {"consistent", "violated", "inconclusive"}
-MODELS = {"power", "logarithmic", "two-regime", "undetermined"}
+MODELS = set(fit.MODELS)
 FAST = ["--eps-max", "1e-2", "--eps-min", "1e-5", "--max-iter", "200000"]
 
 
@@ -39,7 +40,7 @@ def assert_contract(report, variables):
         assert sum(group["starts"] for group in block["groups"]) == block["starts"]
         for group in block["groups"]:
             for key in ("limit_point", "limit_kind", "limit_value", "starts", "model", "exponent", "exponent_ci",
-                        "iterations_per_decade", "theta", "verdict"):
+                        "iterations_per_decade", "labels", "theta", "verdict"):
                 assert key in group, key
             assert group["model"] in MODELS and group["verdict"] in VERDICTS
         if block["groups"]:  # the top-level fit is that of the largest group

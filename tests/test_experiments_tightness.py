@@ -93,3 +93,15 @@ def test_bounds_summary_counts_every_class_per_theorem():
     assert t3["max_ratio"] == pytest.approx((50 - 4) / (60 - 4))
     t4 = numbers["T4"]  # armijo: a bound on evaluations (no budget); armijo-increase: the telescoped identity
     assert (t4["informative"], t4["identity"], t4["kind"]) == (2, 1, "bound, identity")
+
+
+def test_tightness_names_the_labels_of_the_closest_fit():
+    """A labelled fit's interval is not promised (theory.fit): the closest case says so (issue 26)."""
+    labelled = pd.DataFrame([
+        _row("monomial", 8.0, 5, case_exponent=0.93, case_exponent_ci_low=0.92, case_exponent_ci_high=0.94,
+             case_predicted_exponent=1.0, known_exponent=14 / 15, case_labels="pre_asymptotic"),
+    ])
+    best = tightness.summarize(labelled)["exponents"]["ceiling 1"]["best"]
+    assert best["case_labels"] == "pre_asymptotic"
+    plain = labelled.assign(case_labels=np.nan)  # a table read back: nan where the fit has no label
+    assert tightness.summarize(plain)["exponents"]["ceiling 1"]["best"]["case_labels"] != "pre_asymptotic"

@@ -15,7 +15,8 @@ NOMINAL_COVERAGE = 0.95
 REQUIRED_COVERAGE = 0.90
 """The nominal 95% interval must cover the true exponent in at least 90% of the draws."""
 
-COVERAGE_DRAWS = 60
+COVERAGE_DRAWS = 30
+"""Draws per case (the calibration contract over whole families is tests/test_calibration.py's)."""
 
 EPS = np.logspace(-2, -8, 25)  # armijo check's default grid: 4 thresholds per decade
 EPS_FINE = np.logspace(0, -6, 61)

@@ -48,8 +48,9 @@ def test_every_start_lies_above_the_first_threshold(quick):
 
 def test_spiral_exponent_interval_above_one_on_a_short_compiled_run(quick_tables):
     """beta = 0.4, 1.5 decades of eps: the fitted interval lies above 1 (T3's exponent) and below 2
-    (T1's), contains the derived exponent of its own window, and lies above the derived limit 9/7
-    (the window is pre-asymptotic: the local exponent decreases to p like 1/c^2)."""
+    (T1's) and contains the derived exponent of its own window.  (It does not reach the derived limit
+    9/7: the local exponent decreases to it like 1/c^2, which an offset of the counts mimics on this
+    window; README, "Calibration", states this limitation.)"""
     table = quick_tables["spiral"]
     assert set(table["backend"]) == {"compiled"} and set(table["status"]) == {"converged"}
     group = _largest_group(table)
@@ -57,7 +58,7 @@ def test_spiral_exponent_interval_above_one_on_a_short_compiled_run(quick_tables
     low, high = group["group_exponent_ci_low"], group["group_exponent_ci_high"]
     assert 1.0 < low and high < 2.0
     assert low <= group["derived_window_fit"] <= high
-    assert group["derived_exponent"] == pytest.approx(9 / 7) and low > group["derived_exponent"]
+    assert group["derived_exponent"] == pytest.approx(9 / 7)
 
 
 def test_spiral_first_trials_pass_and_counts_follow_the_model(quick_tables):
@@ -71,13 +72,15 @@ def test_spiral_first_trials_pass_and_counts_follow_the_model(quick_tables):
 
 
 def test_mexican_hat_local_exponent_falls_towards_one(quick_tables):
-    """The Mexican hat: local exponents above 1 and decreasing along the grid (1 + 4.5/c^2), the
-    fitted interval containing the derived exponent of its window."""
+    """The Mexican hat: local exponents above 1 and decreasing along the grid (1 + 4.5/c^2); the fit
+    sees the drift (label pre_asymptotic) and its interval, a claim about eps -> 0 (issue 26), contains
+    the derived limit 1 although the window's own exponent is above it."""
     table = quick_tables["mexican-hat"]
     curve = table.groupby("eps")["iterations"].median().sort_index(ascending=False)
     slopes, _ = local_slopes(np.log(curve.index.to_numpy(float)), np.log(curve.to_numpy(float)),
                              span_decades=necessity.LOCAL_SLOPE_DECADES)
     assert slopes.size >= 5 and np.all(slopes > 1.0) and np.all(np.diff(slopes) < 0)
     group = _largest_group(table)
-    assert group["group_exponent_ci_low"] <= group["derived_window_fit"] <= group["group_exponent_ci_high"]
-    assert group["derived_exponent"] == 1.0
+    assert group["derived_exponent"] == 1.0 and group["derived_window_fit"] > 1.05
+    assert group["group_exponent_ci_low"] <= group["derived_exponent"] <= group["group_exponent_ci_high"]
+    assert "pre_asymptotic" in group["group_labels"]

@@ -494,9 +494,12 @@ def _group_verdict(checks, fit, predicted, statuses, applicable, why_not, diverg
                     else f"power {prediction.exponent:.4g}")
         disagreement = (f"the fit ({fit.model}) disagrees with the prediction from the limit point's theta "
                         f"({expected})")
-        # only a confident fit (nothing voided its counts, no flag) is inconsistent with the prediction
-        return _with_verdict(verdict, disagreement,
-                             "inconsistent" if verdict.verdict == "consistent" else "inconclusive")
+        # only a confident fit (nothing voided its counts, no flag, no warning label) is inconsistent
+        # with the prediction; a labelled fit's interval is not promised (theory.fit)
+        if fit.labelled:
+            disagreement += f", but the fit is labelled ({', '.join(fit.labels)}): not a confident basis"
+        confident = verdict.verdict == "consistent" and not fit.labelled
+        return _with_verdict(verdict, disagreement, "inconsistent" if confident else "inconclusive")
     if not applicable:
         return _with_verdict(verdict, why_not)
     if not any(check.n_checked for check in checks):

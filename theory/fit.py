@@ -1,4 +1,4 @@
-r"""Rate models of the first-hitting curve ``N(eps)``: selection, asymptotic exponent, honest interval.
+r"""Rate models of the first-hitting curve ``N(eps)``: selection, asymptotic exponent, calibrated interval.
 
 Input convention (the engine's ``eps_hits``): ``eps`` is a decreasing grid of thresholds
 ``(m,)`` and ``iterations_per_start`` is ``(B, m)``: entry ``[b, j]`` is the first iteration
@@ -6,21 +6,40 @@ Input convention (the engine's ``eps_hits``): ``eps`` is a decreasing grid of th
 to :func:`fit_rate` should approach the same limit point (group them first: starts that
 reach different limit points have different models, SCIENCE.md section 5).
 
+What an answer promises
+-----------------------
+The interval is a claim about ``eps -> 0``, not about the window: it must contain the
+asymptotic exponent although the data stop at a finite eps, where corrections of unknown size
+still act (``N = C eps^-p (1 + c eps^q)``, logarithmic factors, an offset of transient
+iterations, two regimes).  No finite window bounds what happens below it without an
+assumption; the assumptions here are stated (:data:`SLOWEST_CORRECTION`,
+:data:`LEADING_SHARE`) and the promise is measured: ``make calibration`` fits synthetic curves
+with known truth drawn like real runs (:mod:`theory.calibration`) and writes, per family, the
+coverage of the answers without a warning label, of the labelled ones, and the rate of
+confident wrong models (README, "Calibration").  An answer without a label promises its
+interval (measured: >= 93% coverage on every family); a label (:data:`WARNING_LABELS`) says
+why the data cannot support that promise, and its interval is widened so that it still covers
+in >= 80% of draws, or the model is ``undetermined``.
+
 Models (SCIENCE.md, "Rate models near a limit point")
 -----------------------------------------------------
 ``power``
-    ``N = A + B eps^-p`` (``B > 0``, ``p > 0``): a power law whose constant offset ``A``
-    absorbs the iterations spent before the asymptotic regime.  Its exponent is ``p``.
+    ``N ~ C eps^-p`` as ``eps -> 0``, ``p > 0``: the exponent is ``p``.
 ``logarithmic``
     ``N = a + b log10(1/eps)``: linear convergence (``theta = 1/2``, a constant accepted
-    step), ``b`` iterations per decade of eps.  Exponent 0.  A power fit on such data reads
-    ``b / (N ln 10)``, 0.05 to 0.15, drifting to 0 as the window deepens: not a small exponent.
+    step), ``b`` iterations per decade of eps.  Exponent 0; said only when the data exclude
+    a power law with exponent :data:`SMALL_EXPONENT` or more.
+``power-or-logarithmic``
+    The data fit linear convergence and cannot exclude a power law with exponent
+    :data:`SMALL_EXPONENT` or more at this depth: both estimates are given (``exponent`` of
+    the power law, ``iterations_per_decade`` of the logarithmic model), the interval is
+    ``[0, upper]``.  A label, not a confident model.
 ``two-regime``
-    ``N = a eps^-2 + b eps^-1`` (``a, b >= 0``, T2's shape), offered when asked for
-    (``two_regime=True``, where T2 applies).  Asymptotic exponent 2 if ``a > 0``, else 1.
+    ``N = a eps^-2 + b eps^-1`` (``a, b >= 0``, T2's shape), tried when asked for
+    (``two_regime=True``, where T2 applies) and chosen when it fits best.  Exponent 2.
 ``undetermined``
-    No model predicts the data: too few points, jumps in most starts, or every model
-    misses the held-out tail by more than :data:`MAX_HELD_OUT_ERROR`.
+    No model describes the data: too few points, jumps in most starts, or no model class
+    fits the window within :data:`MAX_MISFIT`.
 
 Procedure (each step a stated rule)
 -----------------------------------
@@ -31,36 +50,68 @@ Procedure (each step a stated rule)
    not the steady pace of fast linear convergence.  Starts with a jump are left out of the
    curve unless that leaves fewer than half (flag ``jumps_in_most_starts``).
 2. **Curve and window.**  The median over the kept starts per threshold (never reached =
-   ``+inf``); points with a finite median of at least ``min_iterations``.  The window is the
-   longest tail whose local log-log slopes (each over at least ``span_decades``) all lie
-   within ``slope_tolerance`` of their median: a transient of another regime is cut off.
-3. **Selection on held-out points.**  Each model is fitted on the window without its
-   deepest quarter (at least :data:`MIN_HELD_OUT` points) and predicts that quarter; the
-   score is the root mean square of ``log(predicted / measured)`` there.  The lowest score
-   wins, except that ``logarithmic`` is chosen whenever its score is within the rounding
-   noise of the held-out counts (:data:`TIE_NOISE_FACTOR` times their relative rounding)
-   of the best, or when the power model cannot tell its exponent from 0 (the lower end of
-   its interval below :data:`LOG_EXPONENT_FLOOR`).  The deepest points decide because the
-   claims are about ``eps -> 0``.
-4. **Asymptotic exponent.**  The power model is fitted on nested tail windows (the whole
-   window, its deepest half, its deepest third, each with at least ``min_points``
-   points).  The estimate is that of the deepest window; the estimates drift when the data
-   are still pre-asymptotic (a correction ``N = C eps^-p (1 + c eps^q)``, or logarithmic
-   factors), and the drift still to come is taken as large as the drift already seen from
-   the whole window to the deepest one: ``extrapolated = 2 p_deepest - p_whole``.  Flag
-   ``pre_asymptotic`` when the nested estimates differ by more than the statistical
-   half-width (and by more than 1e-3).
-5. **Interval.**  The hull of (a) the statistical interval of the deepest estimate:
-   bootstrap over starts (resampled with replacement, median curve recomputed, refitted;
-   seeded) when there are several starts, else the profile-likelihood interval of ``p``
-   from the residuals (with one start it still measures how well the model fits), and
-   (b) every nested-window estimate and the extrapolated one: the window and model
-   uncertainty, not only the spread over starts.  Its coverage is tested on synthetic data
-   with known exponents, clean and pre-asymptotic (``tests/test_fit.py``).
+   ``+inf``); points with a finite median of at least ``min_iterations``.  Local exponents
+   are least-squares slopes of ``log N`` against ``log eps`` over ``span_decades`` (a
+   decade: periodic ripples of a staircase average out); the window is the longest tail
+   whose local exponents lie within ``slope_tolerance`` of the linear trend of its deeper
+   half: a drift stays in the window (step 3 measures it), a transient of another regime is
+   cut off.  A decade-long slope blurs a sharp change of regime, so leading points of the
+   window that a quadratic in log-log through the rest misses by more than
+   :data:`HEAD_OUTLIER` robust standard deviations are cut too.
+3. **Model classes.**  On the window, with ``u = log10(eps_deepest / eps) <= 0`` and counts
+   weighted by the noise of a first-hitting count (:func:`count_weights`), every class is
+   ``N = A + B x(p, .)`` with an offset ``A`` (the iterations of a transient) and
+   ``B x >= LEADING_SHARE N`` at the deepest threshold (the leading term carries the
+   deepest count):
 
-Every fit is weighted by the noise of a first-hitting count: an integer (rounding, about
-:data:`ROUNDING_SD` iteration) whose relative spread over starts is about
-:data:`RELATIVE_SD`.
+   * *drifting power*: ``x = 10^(p u + beta u^2 / 2)``: the local exponent ``p + beta u``
+     still drifts at the rate ``beta`` per decade.  A correction ``c eps^q`` decays by a
+     factor ``10^-q`` per decade, so the drift still to come is at most ``beta`` times
+     :data:`DRIFT_HORIZON` decades for every ``q >=`` :data:`SLOWEST_CORRECTION`: the class
+     says the exponent lies in ``p + beta [0, DRIFT_HORIZON]``;
+   * *logarithmic factor*: ``x = eps^-p (log(1/eps) / log(1/eps_deepest))^k``,
+     ``|k| <=`` :data:`MAX_LOG_FACTOR`: exponent ``p`` (its drift ``k / log(1/eps)`` never
+     dies geometrically);
+   * *additive logarithm*: ``x = eps^-p`` plus a term ``c log(1/eps)`` of either sign:
+     exponent ``p`` (gradient descent on ``x^4`` has ``1/x_k^2 = 8 eta k + 6 eta log k + ...``,
+     so ``N = C eps^-2/3 + c log(1/eps) + K``);
+   * *logarithmic*: ``N = a + b log10(1/eps) (+ c (eps / eps_top)^r``, ``r`` from 0.1 to 5: a
+     transient that decays as eps decreases);
+   * *two-regime* (``two_regime=True``): ``a eps^-2 + b eps^-1``, exponent 2.
+
+   Each class is profiled over its nonlinear parameters on a grid refined by zooming;
+   ``RSS_best`` is the smallest weighted residual sum of squares over every class.
+4. **Interval.**  The confidence set of the union of the classes: every parameter value of
+   every class with ``RSS <= RSS_best (1 + r F(1, n - 4) / (n - 4))`` (level ``confidence``,
+   ``n`` points, ``r = (1 + rho) / (1 - rho)`` for the lag-one autocorrelation ``rho`` of the
+   best fit's residuals, capped at :data:`MAX_AUTOCORRELATION`: a staircase's ripples and a
+   systematic misfit are not independent noise) or ``RSS <= RSS_best + sum_j (w_j delta N_j)^2``
+   with ``delta =`` :data:`MODEL_DISCREPANCY` (no class is the exact curve of a run: on precise
+   counts a class within 0.1% of them is not rejected), projected on the asymptotic exponent by
+   one-dimensional profiles (the drifting class twice: ``p`` and ``p + beta DRIFT_HORIZON``),
+   and ``2`` where the two-regime model is within the threshold.  Where a drift is measured
+   (``pre_asymptotic``, step 6), the hull with the profile intervals of the plain offset power
+   law ``A + B eps^-p`` on the deepest half and third of the window
+   (:data:`NESTED_FRACTIONS`: a fast correction that has died out there).  The point estimate
+   ``exponent`` is the drifting class's ``p`` (the local exponent at the deepest thresholds,
+   the offset removed), or the best logarithmic class's where the drifting class is outside
+   the threshold.
+5. **Model.**  Linear convergence is possible when the logarithmic class is within the
+   threshold or the interval reaches the smallest profiled exponent
+   (``PROFILE_EXPONENTS[0]``, 0.002: no grid tells it from 0).  Then the answer is
+   ``logarithmic`` (interval ``[0, upper]``) if the interval stays below
+   :data:`SMALL_EXPONENT`, else ``power-or-logarithmic``.  Otherwise ``two-regime`` if it is
+   asked for, within the threshold and fits at least as well as the power classes, else
+   ``power``.
+6. **Labels** (:data:`WARNING_LABELS`): ``pre_asymptotic`` when neither the plain offset
+   power law (the drifting class at ``beta = 0``, at its best ``p``) nor the plain
+   logarithmic model is within the threshold: a drift is measured and the interval includes
+   its extrapolation; ``log_factor_suspected`` when, moreover, a logarithmic correction (the
+   factor or the additive term) fits better than a drifting power; ``too_few_thresholds`` below
+   :data:`MIN_CALIBRATED_POINTS`
+   points in the window; ``plateau_in_window``; the model ``power-or-logarithmic``; and every
+   reason for ``undetermined`` (``window_too_short``, ``insufficient_data``,
+   ``jumps_in_most_starts``, ``no_model_fits``, ``no_progress_in_window``).
 """
 
 from __future__ import annotations
@@ -72,13 +123,19 @@ from scipy import stats
 from scipy.optimize import nnls
 
 SLOPE_TOLERANCE = 0.1
-"""Local slopes of the fit window stay within this distance of their median."""
+"""Local exponents of the fit window stay within this distance of their linear trend."""
 
-SLOPE_SPAN_DECADES = 0.5
-"""A local slope is measured over at least this many decades of eps."""
+SLOPE_SPAN_DECADES = 1.0
+"""A local exponent is a least-squares slope over at least this many decades of eps."""
+
+HEAD_OUTLIER = 5.0
+"""A leading point of the window this many robust standard deviations off the rest's curve is cut."""
 
 MIN_WINDOW_POINTS = 6
-"""Fewer points in the window raise ``window_too_short`` (the power model has 3 parameters)."""
+"""Fewer points in the window raise ``window_too_short`` (the classes have 4 parameters)."""
+
+MIN_CALIBRATED_POINTS = 10
+"""Fewer points in the window raise the label ``too_few_thresholds``."""
 
 MIN_ITERATIONS = 3
 """Thresholds whose median first-hitting iteration is below this are not fitted."""
@@ -90,7 +147,7 @@ JUMP_RATE_FACTOR = 3.0
 """...and more than this many times the decades per iteration of the start elsewhere."""
 
 N_BOOTSTRAP = 200
-"""Bootstrap replicates over starts."""
+"""Bootstrap replicates over starts (interval of the iterations per decade)."""
 
 CONFIDENCE = 0.95
 """Level of the intervals."""
@@ -101,40 +158,65 @@ ROUNDING_SD = 0.5
 RELATIVE_SD = 0.005
 """Relative noise of a median first-hitting count (spread over starts and thresholds)."""
 
-HELD_OUT_FRACTION = 0.25
-"""Share of the window (its deepest points) held out to choose the model."""
+SLOWEST_CORRECTION = 0.05
+"""The slowest power correction ``eps^q`` the interval allows for (``x^12 + x^13`` has ``q = 1/11``)."""
 
-MIN_HELD_OUT = 2
-"""At least this many held-out points."""
+DRIFT_HORIZON = 1.0 / (SLOWEST_CORRECTION * np.log(10.0))
+"""Decades over which a measured drift of the local exponent is extrapolated (8.7): a drift that
+decays like ``eps^q`` has ``1 / (q ln 10)`` decades' worth of its present rate still to come."""
 
-TIE_NOISE_FACTOR = 3.0
-"""Scores closer than this many relative rounding errors of the held-out counts are a tie."""
+LEADING_SHARE = 0.5
+"""The leading term carries at least this share of the count at the deepest threshold."""
 
-LOG_EXPONENT_FLOOR = 0.02
-"""A power exponent whose interval reaches below this cannot be told from 0: logarithmic."""
+MAX_LOG_FACTOR = 3.0
+"""Largest power ``|k|`` of a logarithmic factor ``log(1/eps)^k`` profiled."""
 
-MAX_HELD_OUT_ERROR = 0.25
-"""A chosen model must predict the held-out counts within this RMS of log ratio."""
+SMALL_EXPONENT = 0.05
+"""``logarithmic`` only when the interval excludes power laws with this exponent or more."""
 
-NESTED_FRACTIONS = (1.0, 0.5, 1.0 / 3.0)
-"""Nested tail windows (shares of the window) of the asymptotic estimate."""
+MAX_MISFIT = 0.25
+"""The best model class must describe the window within this RMS of ``log(fitted / measured)``."""
 
-DRIFT_FACTOR = 2.0
-"""The drift still to come is taken as this many times the drift seen over the nested windows."""
+MODEL_DISCREPANCY = 1e-3
+"""Relative accuracy of the model classes: below it, a worse fit is no evidence against a class."""
+
+MAX_AUTOCORRELATION = 0.9
+"""Cap of the residual autocorrelation in the threshold's inflation ``(1 + rho) / (1 - rho)``."""
+
+NESTED_FRACTIONS = (0.5, 1.0 / 3.0)
+"""Deepest shares of the window on which the plain offset power law is also fitted."""
+
+MIN_NESTED_POINTS = 5
+"""A nested window needs at least this many points."""
 
 EXPONENT_GRID = np.concatenate([np.linspace(0.002, 0.1, 50), np.linspace(0.1, 4.0, 391)[1:]])
-"""Exponents profiled by the power fit (then refined by a parabola through the minimum)."""
+"""Exponents profiled by :func:`fit_power` (then refined by a parabola through the minimum)."""
 
-MODELS = ("power", "logarithmic", "two-regime", "undetermined")
+PROFILE_EXPONENTS = np.concatenate([np.geomspace(2e-3, 0.1, 20)[:-1], np.linspace(0.1, 4.0, 79)])
+"""Coarse grid of exponents of the model classes (refined by zooming)."""
+
+DRIFT_EXTRAPOLATIONS = np.linspace(-10.0, 14.0, 97)
+"""Grid of the extrapolated exponent ``p + beta DRIFT_HORIZON`` of a drift (refined at the interval's ends)."""
+
+ZOOM_LEVELS = 6
+"""Refinements of a profile's nuisance parameter (a quarter of the step each) and of its minimum."""
+
+MODELS = ("power", "logarithmic", "power-or-logarithmic", "two-regime", "undetermined")
+
+WARNING_LABELS = ("pre_asymptotic", "log_factor_suspected", "too_few_thresholds", "plateau_in_window",
+                  "jumps_in_most_starts", "window_too_short", "insufficient_data", "no_model_fits",
+                  "no_progress_in_window")
+"""Flags that withdraw the promise of the interval (the model ``power-or-logarithmic`` is one too)."""
 
 WINDOW_RULE = (
-    "longest tail window (ending at the smallest eps with finite median N >= "
-    "{min_iterations}) whose local log-log slopes, each over >= {span} decades, all lie "
-    "within {tol} of their median; model chosen by its prediction of the deepest "
-    "{held:.0%} of the window; exponent from the deepest of nested tail windows, interval "
-    "the hull of the statistical interval and the nested and extrapolated estimates; "
-    "starts with a jump (a plateau over >= {ratio:g}x in eps and > {rate:g}x their pace "
-    "elsewhere) excluded when at least half the starts remain"
+    "longest tail window (ending at the smallest eps with finite median N >= {min_iterations}) whose "
+    "local exponents, least-squares slopes over >= {span:g} decades, lie within {tol:g} of the linear "
+    "trend of the deeper half (and no leading outlier); interval: the {level:.0%} confidence set of the union "
+    "of the model classes (offset power law whose exponent drifts, extrapolated over {horizon:.1f} decades = "
+    "corrections down to eps^{q:g}; logarithmic factor; additive logarithm; logarithmic{two}), residuals' "
+    "autocorrelation included, with the offset power law on the deepest half and third where a drift is "
+    "measured; starts with a jump (a plateau over >= {ratio:g}x in eps and "
+    "> {rate:g}x their pace elsewhere) excluded when at least half the starts remain"
 )
 
 
@@ -153,42 +235,48 @@ class Plateau:
         return self.eps_high / self.eps_low
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RateFit:
     """The rate model of ``N(eps)`` chosen for one group of starts, with its exponent.
 
     Attributes
     ----------
     model : str
-        ``power``, ``logarithmic``, ``two-regime`` or ``undetermined`` (see the module).
+        One of :data:`MODELS` (see the module).
     exponent : float
-        Asymptotic exponent ``p`` of ``N ~ eps^-p``: the power model's, 0 for
-        ``logarithmic``, 2 or 1 for ``two-regime``; ``nan`` when undetermined.
+        The power law's exponent read at the deepest thresholds (the drifting class's ``p``);
+        0 for ``logarithmic``, 2 for ``two-regime``; ``nan`` when undetermined.
     ci_low, ci_high : float
-        Interval of the exponent (level :data:`CONFIDENCE`), window and model uncertainty
-        included.  For ``logarithmic``: ``[0, upper]`` with ``upper`` the largest power
-        exponent the data do not exclude.
+        Interval of the asymptotic exponent (level :data:`CONFIDENCE`), drift, offset and
+        model uncertainty included.  ``[0, upper]`` for ``logarithmic`` and
+        ``power-or-logarithmic``.
     iterations_per_decade : float
-        ``b`` of the logarithmic model (``nan`` otherwise).
+        ``b`` of the logarithmic model (``logarithmic`` and ``power-or-logarithmic``; ``nan``
+        otherwise).
     iterations_per_decade_ci : tuple of float
         Its interval.
     pre_asymptotic : bool
-        The nested-window estimates still drift (the interval includes the extrapolation).
+        The label ``pre_asymptotic``: the local exponent still drifts in the window.
     extrapolated : float
-        The exponent extrapolated from the drift of the nested estimates (``nan`` if none).
+        ``p + beta DRIFT_HORIZON`` of the drifting class where it drifts (``nan`` otherwise).
     parameters : dict
-        Parameters of the chosen model on its window (``A, B, p``; ``a, b``; ``a, b``).
+        Parameters of the chosen model: for a power law the class of the estimate and its
+        ``p, A, B`` (and ``beta`` or ``k``); ``a, b`` (logarithmic); ``a, b, crossover_eps``
+        (two-regime).
     eps_lo, eps_hi : float
-        Smallest and largest eps of the window of the estimate.
+        Smallest and largest eps of the fit window.
     n_points : int
-        Points in that window.
+        Points in the window.
     window_eps : tuple of float
-        ``(eps_lo, eps_hi)`` of the whole selection window.
+        ``(eps_lo, eps_hi)``.
     nested : tuple of tuple
-        ``(eps_lo, eps_hi, exponent)`` of every nested window, shallow to deep.
+        ``(eps_lo, eps_hi, exponent)`` of the plain offset power law on the window and its
+        nested tails, shallow to deep.
     evidence : dict
-        Held-out score of every model tried (RMS of ``log(predicted/measured)``) and the
-        tie threshold.
+        Scalars: the threshold and its autocorrelation inflation, the best RSS of every class
+        and the interval each contributes.
+    drift_horizon : float
+        Decades of extrapolation of a drift (:data:`DRIFT_HORIZON`).
     n_starts, n_starts_used : int
         Starts given, starts kept in the median curve.
     jumps : tuple of Plateau
@@ -196,34 +284,33 @@ class RateFit:
     rule : str
         The rules with their parameters.
     flags : tuple of str
-        ``jump_detected``, ``jumps_in_most_starts``, ``window_too_short``,
-        ``insufficient_data``, ``plateau_in_window``, ``pre_asymptotic``, ``no_model_fits``,
-        ``no_progress_in_window``.
+        Labels (:data:`WARNING_LABELS`) and ``jump_detected``.
     local_slopes : ndarray
         Local log-log slopes of the median curve over its valid range (for plots).
     """
 
     model: str
-    exponent: float
-    ci_low: float
-    ci_high: float
-    iterations_per_decade: float
-    iterations_per_decade_ci: tuple
-    pre_asymptotic: bool
-    extrapolated: float
-    parameters: dict
-    eps_lo: float
-    eps_hi: float
-    n_points: int
-    window_eps: tuple
-    nested: tuple
-    evidence: dict
-    n_starts: int
-    n_starts_used: int
-    jumps: tuple[Plateau, ...]
-    rule: str
-    flags: tuple[str, ...]
-    local_slopes: np.ndarray = field(repr=False, compare=False)
+    exponent: float = float("nan")
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+    iterations_per_decade: float = float("nan")
+    iterations_per_decade_ci: tuple = (float("nan"), float("nan"))
+    pre_asymptotic: bool = False
+    extrapolated: float = float("nan")
+    parameters: dict = field(default_factory=dict)
+    eps_lo: float = float("nan")
+    eps_hi: float = float("nan")
+    n_points: int = 0
+    window_eps: tuple = (float("nan"), float("nan"))
+    nested: tuple = ()
+    evidence: dict = field(default_factory=dict)
+    drift_horizon: float = float(DRIFT_HORIZON)
+    n_starts: int = 0
+    n_starts_used: int = 0
+    jumps: tuple[Plateau, ...] = ()
+    rule: str = ""
+    flags: tuple[str, ...] = ()
+    local_slopes: np.ndarray = field(default_factory=lambda: np.array([]), repr=False, compare=False)
 
     @property
     def jump_detected(self) -> bool:
@@ -232,6 +319,17 @@ class RateFit:
     @property
     def window_too_short(self) -> bool:
         return "window_too_short" in self.flags
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The warning labels of the answer (the model ``power-or-logarithmic`` counts as one)."""
+        model = ("power-or-logarithmic",) if self.model == "power-or-logarithmic" else ()
+        return model + tuple(flag for flag in self.flags if flag in WARNING_LABELS)
+
+    @property
+    def labelled(self) -> bool:
+        """Whether the answer carries a warning label (or is undetermined): its interval is not promised."""
+        return self.model == "undetermined" or bool(self.labels)
 
     def contains(self, exponent: float) -> bool:
         """Whether ``exponent`` lies in the interval (False when undetermined)."""
@@ -341,19 +439,63 @@ def local_slopes(log_eps: np.ndarray, log_n: np.ndarray, *,
     return np.array(slopes), np.array(partner, dtype=int)
 
 
+def least_squares_slopes(log_eps: np.ndarray, log_n: np.ndarray, *,
+                         span_decades: float = SLOPE_SPAN_DECADES) -> np.ndarray:
+    """Local exponents ``-dlog N/dlog eps``: least-squares slopes over at least ``span_decades``.
+
+    One slope per left end ``i`` whose span ends inside the data (``log_eps`` decreasing, natural
+    logs); a staircase's ripples average out over the span, unlike a two-point slope's.
+    """
+    span = span_decades * np.log(10.0)
+    slopes = []
+    for i in range(log_eps.size):
+        end = np.nonzero(log_eps[i] - log_eps[i:] >= span - 1e-12)[0]
+        if end.size == 0:
+            break
+        x, y = log_eps[i:i + end[0] + 1], log_n[i:i + end[0] + 1]
+        slopes.append(-np.polyfit(x, y, 1)[0])
+    return np.array(slopes)
+
+
 def select_tail_window(log_eps: np.ndarray, log_n: np.ndarray, *,
                        slope_tolerance: float = SLOPE_TOLERANCE,
                        span_decades: float = SLOPE_SPAN_DECADES) -> int:
-    """First index of the longest tail window whose local slopes agree with their median.
+    """First index of the longest tail window whose local exponents follow their linear trend.
 
-    Returns ``a`` such that points ``a .. end`` form the window (see the module docstring).
+    Returns ``a`` such that points ``a .. end`` form the window (step 2 of the module docstring).
     """
-    slopes, _ = local_slopes(log_eps, log_n, span_decades=span_decades)
+    slopes = least_squares_slopes(log_eps, log_n, span_decades=span_decades)
     for a in range(log_eps.size):
-        inside = slopes[a:]  # every partner lies after its left end, so inside the window
-        if inside.size == 0 or np.all(np.abs(inside - np.median(inside)) <= slope_tolerance):
+        inside = slopes[a:]  # every span starts at its left end, so inside the window
+        if inside.size <= 3:
             return a
+        position = log_eps[a:a + inside.size]
+        deep = slice(inside.size // 2, None)  # the trend of the deeper half: a kink at the top stands out
+        trend = np.polyval(np.polyfit(position[deep], inside[deep], 1), position)
+        if np.all(np.abs(inside - trend) <= slope_tolerance):
+            return _trim_head(log_eps, log_n, a)
     return log_eps.size - 1
+
+
+def _trim_head(log_eps, log_n, first):
+    """Drop leading points of the window ``first ..`` that no smooth curve through the rest describes.
+
+    A local exponent over a decade blurs a sharp change of regime: up to a decade of the old regime
+    can pass the slope rule.  A leading point whose residual from a quadratic in log-log through
+    the window exceeds :data:`HEAD_OUTLIER` robust standard deviations of the other residuals
+    belongs to that other regime (a staircase's ripples are alike everywhere and stay).
+    """
+    span = SLOPE_SPAN_DECADES * np.log(10.0)
+    start = first
+    while log_eps.size - start > MIN_WINDOW_POINTS and log_eps[first] - log_eps[start] < span:
+        x, y = log_eps[start:], log_n[start:]
+        residuals = y - np.polyval(np.polyfit(x, y, 2), x)
+        rest = residuals[1:]
+        sigma = 1.4826 * np.median(np.abs(rest - np.median(rest)))
+        if not abs(residuals[0]) > HEAD_OUTLIER * max(sigma, 1e-12):
+            break
+        start += 1
+    return start
 
 
 # ----------------------------------------------------------------------------- model fits
@@ -429,63 +571,195 @@ def fit_power(eps, counts, weights=None):
     return p, intercept, slope, rss
 
 
-def _power_profile_interval(eps, counts, p_hat, confidence):
-    """Profile-likelihood interval of ``p``: ``RSS(p) <= RSS_min (1 + F(1, n-3)/(n-3))``."""
-    log_eps = np.log(eps)
-    weights = count_weights(counts)
-    n = eps.size
-    if n <= 3:
-        return np.nan, np.nan
-    grid = np.unique(np.concatenate([EXPONENT_GRID, np.linspace(max(p_hat - 0.3, 1e-3), p_hat + 0.3, 601)]))
-    profile = _power_profile(log_eps, counts, weights, grid)
-    best = min(profile.min(), fit_power(eps, counts)[3])
-    threshold = best * (1.0 + stats.f.ppf(confidence, 1, n - 3) / (n - 3))
-    inside = grid[profile <= max(threshold, best + 1e-300)]
-    if not inside.size:
-        return p_hat, p_hat
-    return float(min(inside.min(), p_hat)), float(max(inside.max(), p_hat))
-
-
 def fit_logarithmic(eps, counts):
     """``counts ~ a + b log10(1/eps)``, weighted.  Returns ``a, b, rss``."""
     return _weighted_line(-np.log10(np.asarray(eps, dtype=float)), np.asarray(counts, dtype=float),
                           count_weights(counts))
 
 
-def _predict(model, parameters, eps):
-    if model == "power":
-        return parameters["A"] + parameters["B"] * eps ** -parameters["p"]
-    if model == "logarithmic":
-        return parameters["a"] + parameters["b"] * -np.log10(eps)
-    return parameters["a"] * eps**-2.0 + parameters["b"] * eps**-1.0
+# ----------------------------------------------------------------------------- model classes
 
 
-def _fit_model(model, eps, counts):
-    if model == "power":
-        p, intercept, slope, _ = fit_power(eps, counts)
-        return {"p": float(p), "A": float(intercept), "B": float(slope)}
-    if model == "logarithmic":
-        intercept, slope, _ = fit_logarithmic(eps, counts)
-        return {"a": float(intercept), "b": float(slope)}
-    two = fit_two_regime(eps, counts)
-    return {"a": two.a, "b": two.b}
+def _offset_fit(x, counts, weights2, extra=None):
+    """``counts ~ A + B x (+ C extra)`` by weighted least squares for every leading row of ``x`` ``(..., n)``.
 
-
-def held_out_scores(eps, counts, models, *, fraction=HELD_OUT_FRACTION, minimum=MIN_HELD_OUT):
-    """Score of each model: RMS of ``log(predicted/measured)`` on the deepest points held out.
-
-    Returns ``(scores, held)``: a dict model -> score (``inf`` where the prediction is not
-    positive) and the number of held-out points.
+    ``extra`` is one fixed column ``(n,)`` (the additive logarithm of a correction), projected out
+    first (Frisch-Waugh), so every row costs one slope.  Returns ``rss, A, B, fitted`` (``A`` the
+    offset); ``rss = inf`` where the leading term ``B x`` is not positive, carries less than
+    :data:`LEADING_SHARE` of the deepest fitted count, or a fitted count is not positive.
     """
-    held = max(minimum, int(np.ceil(fraction * eps.size)))
-    train, test = slice(0, eps.size - held), slice(eps.size - held, None)
-    scores = {}
-    for model in models:
-        with np.errstate(all="ignore"):
-            predicted = _predict(model, _fit_model(model, eps[train], counts[train]), eps[test])
-            ratio = np.log(predicted / counts[test])
-        scores[model] = float(np.sqrt(np.mean(ratio**2))) if np.all(np.isfinite(ratio)) else np.inf
-    return scores, held
+    design = np.ones((counts.size, 1)) if extra is None else np.column_stack([np.ones(counts.size), extra])
+    projector = np.linalg.solve(design.T @ (weights2[:, None] * design), (weights2[:, None] * design).T)
+    with np.errstate(all="ignore"):
+        on_counts = projector @ counts
+        on_x = x @ projector.T  # (..., k): the columns' coefficients of x
+        counts_rest = counts - design @ on_counts
+        x_rest = x - on_x @ design.T
+        norm = (weights2 * x_rest * x_rest).sum(-1)
+        slope = (weights2 * x_rest * counts_rest).sum(-1) / norm
+        coefficients = on_counts - slope[..., None] * on_x
+        fitted = coefficients @ design.T + slope[..., None] * x
+        rss = (weights2 * (fitted - counts) ** 2).sum(-1)
+        leading = slope * x[..., -1]
+        ok = (np.isfinite(rss) & (norm > 1e-12 * (weights2 * x * x).sum(-1)) & (slope > 0)
+              & (leading >= LEADING_SHARE * fitted[..., -1]) & (fitted.min(axis=-1) > 0))
+    return np.where(ok, rss, np.inf), coefficients[..., 0], slope, fitted
+
+
+class _ModelClass:
+    """``N = A + B x(p, s)`` with one nuisance parameter ``s``: profiles of the exponent.
+
+    ``basis(p, s)`` maps arrays of one shape to ``x`` of that shape plus ``(n,)``, for ``p > 0``.
+    A *view* ``(grid, shift)`` is a quantity ``theta = p + shift s`` (the asymptotic exponent,
+    or the extrapolated one of a drift) with the grid on which it is profiled: ``profile(theta)``
+    is the smallest RSS over ``s`` with ``p = theta - shift s``, found on the nuisance grid
+    ``second`` and refined by zooming.  One-dimensional profiles find the extremes of a thin,
+    tilted confidence region that a two-dimensional grid misses.
+    """
+
+    def __init__(self, name, basis, second, views, counts, weights2, extra=None, second_name=None):
+        self.name, self.basis, self.second, self.views, self.second_name = name, basis, second, views, second_name
+        self.counts, self.weights2, self.extra = counts, weights2, extra
+        self.best, self.argmin = np.inf, (np.nan, np.nan)
+        self.profiles = [self._profile(grid, shift) for grid, shift in views]
+
+    def evaluate(self, p, s):
+        p, s = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(s, dtype=float))
+        rss = _offset_fit(self.basis(np.where(p > 0, p, 1.0), s), self.counts, self.weights2, self.extra)[0]
+        return np.where(p > 0, rss, np.inf)
+
+    def fitted(self, p, s):
+        """The fitted counts, offset and slope at ``(p, s)``."""
+        _, offset, slope, fitted = _offset_fit(self.basis(np.array(p), np.array(s)), self.counts, self.weights2,
+                                               self.extra)
+        return fitted, float(offset), float(slope)
+
+    def _profile(self, theta, shift):
+        """Smallest RSS over the nuisance at each ``theta`` (and the best point seen).
+
+        The nuisance grid is refined around its best value :data:`ZOOM_LEVELS` times (to a quarter
+        of the step each time), then by the vertex of the parabola through the best three values.
+        """
+        theta = np.asarray(theta, dtype=float)
+        candidates = np.broadcast_to(self.second, theta.shape + self.second.shape)
+        step = (self.second[-1] - self.second[0]) / max(self.second.size - 1, 1)
+        best = np.full(theta.shape, np.inf)
+        best_s = np.zeros(theta.shape)
+        for level in range(ZOOM_LEVELS + 2 if self.second.size > 1 else 1):
+            if level == ZOOM_LEVELS + 1:  # the parabola through the best value and its neighbours
+                with np.errstate(all="ignore"):
+                    left, middle, right = (np.take_along_axis(rss, np.clip(index + k, 0, rss.shape[-1] - 1)[..., None],
+                                                              -1)[..., 0] for k in (-1, 0, 1))
+                    curvature = left - 2.0 * middle + right
+                    offset = np.where(curvature > 0, 0.5 * (left - right) / curvature, 0.0)
+                spacing = candidates[..., 1] - candidates[..., 0]
+                vertex = np.take_along_axis(candidates, index[..., None], -1)[..., 0] + np.clip(offset, -1, 1) * spacing
+                candidates = np.clip(vertex, self.second[0], self.second[-1])[..., None]
+            elif level > 0:
+                candidates = np.clip(best_s[..., None] + np.linspace(-step, step, 9), self.second[0], self.second[-1])
+                step /= 4.0
+            rss = self.evaluate(theta[..., None] - shift * candidates, candidates)
+            index = np.argmin(rss, axis=-1)
+            value = np.take_along_axis(rss, index[..., None], -1)[..., 0]
+            better = value < best
+            best = np.where(better, value, best)
+            best_s = np.where(better, np.take_along_axis(candidates, index[..., None], -1)[..., 0], best_s)
+        if best.size and np.min(best) < self.best:
+            k = int(np.argmin(best))
+            self.best = float(best.flat[k])
+            self.argmin = (float(theta.flat[k] - shift * best_s.flat[k]), float(best_s.flat[k]))
+        return best
+
+    def refine_minimum(self):
+        """Zoom on the smallest value of the first view's profile."""
+        grid, shift = self.views[0]
+        values = self.profiles[0]
+        k = int(np.argmin(values))
+        low, high = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
+        for _ in range(ZOOM_LEVELS + 2):
+            if not np.isfinite(self.best):
+                break
+            sub = np.linspace(low, high, 9)
+            values = self._profile(sub, shift)
+            k = int(np.argmin(values))
+            low, high = sub[max(k - 1, 0)], sub[min(k + 1, sub.size - 1)]
+        return self.best
+
+    def interval(self, threshold):
+        """Hull over the views of ``{theta : profile(theta) <= threshold}`` (None if empty).
+
+        The best point (:meth:`refine_minimum`) lies inside; each end is found by bisection
+        between the outermost inside value and the next grid value outside.
+        """
+        if not self.best <= threshold:
+            return None
+        low, high = np.inf, -np.inf
+        for (grid, shift), values in zip(self.views, self.profiles):
+            inside = np.append(grid[values <= threshold], self.argmin[0] + shift * self.argmin[1])
+            first, last = inside.min(), inside.max()
+            below, above = grid[grid < first], grid[grid > last]
+            low = min(low, self._edge(first, below.max(), shift, threshold) if below.size else first)
+            high = max(high, self._edge(last, above.min(), shift, threshold) if above.size else last)
+        return float(low), float(high)
+
+    def _edge(self, inside, outside, shift, threshold):
+        """End of the region between a ``theta`` inside it and one outside (multisection); the outer bound."""
+        for _ in range(4):
+            trial = np.linspace(inside, outside, 10)
+            inner = self._profile(trial, shift) <= threshold
+            crossing = int(np.argmin(inner)) if not inner.all() else trial.size - 1
+            inside, outside = trial[max(crossing - 1, 0)], trial[crossing]
+        return float(outside)
+
+
+def _autocorrelation_inflation(residuals):
+    """``(1 + rho) / (1 - rho)`` for the lag-one autocorrelation ``rho`` of the residuals (>= 1)."""
+    if residuals.size < 4 or not np.any(residuals):
+        return 1.0
+    rho = float(np.sum(residuals[1:] * residuals[:-1]) / np.sum(residuals**2))
+    rho = min(max(rho, 0.0), MAX_AUTOCORRELATION)
+    return (1.0 + rho) / (1.0 - rho)
+
+
+def _logarithmic_class(u, counts, weights2, transient=True):
+    """Best RSS of ``a + b log10(1/eps) (+ c eps^r)`` with ``b > 0``, and its ``b``."""
+    columns = [np.ones_like(u), u]
+    best, slope = np.inf, np.nan
+    for rate in [None] + (list(np.geomspace(0.1, 5.0, 25)) if transient else []):
+        transient = [10.0 ** (-rate * (u - u[0]))] if rate is not None else []  # 1 at the top, decaying
+        design = np.stack(columns + transient, axis=1)
+        root = np.sqrt(weights2)
+        coefficients = np.linalg.lstsq(design * root[:, None], counts * root, rcond=None)[0]
+        fitted = design @ coefficients
+        rss = float(np.sum(weights2 * (fitted - counts) ** 2))
+        if coefficients[1] > 0 and np.all(fitted > 0) and rss < best:
+            best, slope = rss, float(coefficients[1])
+    return best, slope
+
+
+def _two_regime_class(eps, counts, weights2):
+    """RSS and coefficients of ``a eps^-2 + b eps^-1`` (``a, b >= 0``) on the window's weights."""
+    design = np.stack([eps**-2.0, eps**-1.0], axis=1) * np.sqrt(weights2)[:, None]
+    scale = design.max(axis=0)
+    coefficients = nnls(design / scale, counts * np.sqrt(weights2))[0] / scale
+    fitted = np.stack([eps**-2.0, eps**-1.0], axis=1) @ coefficients
+    return float(np.sum(weights2 * (fitted - counts) ** 2)), float(coefficients[0]), float(coefficients[1])
+
+
+def _offset_power_interval(eps, counts, confidence):
+    """Estimate and profile interval of ``p`` in ``A + B eps^-p`` (residual autocorrelation included)."""
+    u = np.log10(eps[-1] / eps)
+    weights2 = count_weights(counts) ** 2
+    plain = _ModelClass("offset power", lambda p, s: 10.0 ** ((p + 0.0 * s)[..., None] * u), np.zeros(1),
+                        [(PROFILE_EXPONENTS, 0.0)], counts, weights2)
+    if not np.isfinite(plain.refine_minimum()):
+        return np.nan, np.nan, np.nan
+    fitted, _, _ = plain.fitted(*plain.argmin)
+    inflation = _autocorrelation_inflation((fitted - counts) * np.sqrt(weights2))
+    dof = counts.size - 3
+    threshold = plain.best * (1.0 + inflation * stats.f.ppf(confidence, 1, dof) / dof)
+    interval = plain.interval(max(threshold, plain.best * (1.0 + 1e-12)))
+    return (plain.argmin[0],) + (interval if interval is not None else (np.nan, np.nan))
 
 
 # ----------------------------------------------------------------------------- the fit
@@ -496,7 +770,7 @@ def fit_rate(eps, iterations_per_start, *, two_regime: bool = False,
              min_points: int = MIN_WINDOW_POINTS, min_iterations: float = MIN_ITERATIONS,
              jump_ratio: float = JUMP_RATIO, n_bootstrap: int = N_BOOTSTRAP,
              confidence: float = CONFIDENCE, seed: int = 0) -> RateFit:
-    """Choose the rate model of ``N(eps)`` and estimate its asymptotic exponent.
+    """Choose the rate model of ``N(eps)`` and bound its asymptotic exponent.
 
     Parameters
     ----------
@@ -509,7 +783,7 @@ def fit_rate(eps, iterations_per_start, *, two_regime: bool = False,
     slope_tolerance, span_decades, min_points, min_iterations, jump_ratio : float
         Parameters of the rules of the module docstring.
     n_bootstrap : int
-        Bootstrap replicates over starts.
+        Bootstrap replicates over starts (interval of the iterations per decade).
     confidence : float
         Level of the intervals.
     seed : int
@@ -522,7 +796,8 @@ def fit_rate(eps, iterations_per_start, *, two_regime: bool = False,
     eps_array, hits = _as_grid(eps, iterations_per_start)
     n_starts = hits.shape[0]
     rule = WINDOW_RULE.format(min_iterations=min_iterations, span=span_decades, tol=slope_tolerance,
-                              held=HELD_OUT_FRACTION, ratio=jump_ratio, rate=JUMP_RATE_FACTOR)
+                              level=confidence, horizon=DRIFT_HORIZON, q=SLOWEST_CORRECTION,
+                              two="; two-regime" if two_regime else "", ratio=jump_ratio, rate=JUMP_RATE_FACTOR)
     flags = []
     jumps = find_jumps(eps_array, hits, jump_ratio=jump_ratio)
     jump_starts = sorted({p.start for p in jumps})
@@ -538,14 +813,14 @@ def fit_rate(eps, iterations_per_start, *, two_regime: bool = False,
     valid = np.flatnonzero(np.isfinite(curve) & (curve >= max(min_iterations, 1)))
     slopes = np.array([])
     if valid.size >= 2:
-        slopes, _ = local_slopes(np.log(eps_array[valid]), np.log(curve[valid]), span_decades=span_decades)
+        slopes = least_squares_slopes(np.log(eps_array[valid]), np.log(curve[valid]), span_decades=span_decades)
+    common = dict(n_starts=n_starts, n_starts_used=int(keep.sum()), jumps=jumps, rule=rule, local_slopes=slopes)
 
-    def undetermined(reason_flags, window=None, evidence=None):
-        lo = float(eps_array[window[-1]]) if window is not None and window.size else np.nan
-        hi = float(eps_array[window[0]]) if window is not None and window.size else np.nan
-        return RateFit("undetermined", np.nan, np.nan, np.nan, np.nan, (np.nan, np.nan), False, np.nan, {},
-                       lo, hi, 0 if window is None else int(window.size), (lo, hi), (), evidence or {},
-                       n_starts, int(keep.sum()), jumps, rule, tuple(flags + reason_flags), slopes)
+    def undetermined(reasons, window=None, evidence=None):
+        span = (float(eps_array[window[-1]]), float(eps_array[window[0]])) if window is not None else (np.nan, np.nan)
+        return RateFit(model="undetermined", eps_lo=span[0], eps_hi=span[1], window_eps=span,
+                       n_points=0 if window is None else int(window.size), evidence=evidence or {},
+                       flags=tuple(flags + reasons), **common)
 
     if valid.size < 2:
         return undetermined(["insufficient_data", "window_too_short"])
@@ -555,92 +830,138 @@ def fit_rate(eps, iterations_per_start, *, two_regime: bool = False,
     # a plateau of the median curve inside the window voids a power fit; fast linear
     # convergence (a decade or more per iteration) has such plateaus by nature
     plateau = bool(find_jumps(eps_array[window], curve[window][None, :], jump_ratio=jump_ratio))
-    if window.size < min_points:
+    if window.size < max(min_points, 5):
         return undetermined(["window_too_short"], window)
+    if "jumps_in_most_starts" in flags:
+        return undetermined([], window)
     e, n = eps_array[window], curve[window]
-    models = ["power", "logarithmic"] + (["two-regime"] if two_regime else [])
-    scores, held = held_out_scores(e, n, models)
-    rounding = float(np.sqrt(np.mean((ROUNDING_SD / n[-held:]) ** 2)))
-    tie = TIE_NOISE_FACTOR * rounding
-    evidence = {**{f"held_out_{model}": score for model, score in scores.items()},
-                "tie_threshold": tie, "held_out_points": held}
-    best = min(scores, key=scores.get)
-    if "jumps_in_most_starts" in flags or scores[best] > MAX_HELD_OUT_ERROR:
-        return undetermined(["no_model_fits"] if scores[best] > MAX_HELD_OUT_ERROR else [], window, evidence)
-
-    power = _asymptotic_power(eps_array, used, window, min_points, n_bootstrap, confidence, seed)
-    choose_log = scores["logarithmic"] <= scores[best] + tie or power["ci_low"] < LOG_EXPONENT_FLOOR
-    model = "logarithmic" if choose_log else best
-    if model == "logarithmic":
+    answer = _union_of_classes(e, n, two_regime, confidence)
+    evidence = answer["evidence"]
+    if answer["model"] == "undetermined":
+        return undetermined(["no_model_fits"], window, evidence)
+    if plateau:
+        flags.append("plateau_in_window")
+    if answer["pre_asymptotic"]:
+        flags.append("pre_asymptotic")
+    if answer["log_factor"]:
+        flags.append("log_factor_suspected")
+    if window.size < MIN_CALIBRATED_POINTS:
+        flags.append("too_few_thresholds")
+    nested = tuple((float(e[-1]), float(e[-size]), p) for size, p in answer["nested"])
+    fields = dict(model=answer["model"], exponent=answer["exponent"], ci_low=answer["ci_low"],
+                  ci_high=answer["ci_high"], pre_asymptotic=answer["pre_asymptotic"],
+                  extrapolated=answer["extrapolated"], parameters=answer["parameters"], eps_lo=float(e[-1]),
+                  eps_hi=float(e[0]), n_points=int(e.size), window_eps=(float(e[-1]), float(e[0])), nested=nested,
+                  evidence=evidence, flags=tuple(flags), **common)
+    if answer["model"] in ("logarithmic", "power-or-logarithmic"):
         a, b, _ = fit_logarithmic(e, n)
         if not b > 0 or np.ptp(n) == 0:  # every threshold of the window at one iteration: no rate to read
             return undetermined(["no_progress_in_window"], window, evidence)
-        b_low, b_high = _bootstrap_log_slope(eps_array, used, window, n_bootstrap, confidence, seed, float(b))
-        return RateFit("logarithmic", 0.0, 0.0, float(max(power["ci_high"], 0.0)), float(b), (b_low, b_high),
-                       False, np.nan, {"a": float(a), "b": float(b)}, float(e[-1]), float(e[0]), int(e.size),
-                       (float(e[-1]), float(e[0])), power["nested"], evidence, n_starts, int(keep.sum()),
-                       jumps, rule, tuple(flags), slopes)
-    if model == "two-regime":
-        if plateau:
-            flags.append("plateau_in_window")
-        two = fit_two_regime(e, n)
-        exponent = 2.0 if two.a > 0 else 1.0
-        return RateFit("two-regime", exponent, min(exponent, power["ci_low"]), max(exponent, power["ci_high"]),
-                       np.nan, (np.nan, np.nan), False, np.nan,
-                       {"a": two.a, "b": two.b, "crossover_eps": two.crossover_eps}, float(e[-1]), float(e[0]),
-                       int(e.size), (float(e[-1]), float(e[0])), power["nested"], evidence, n_starts,
-                       int(keep.sum()), jumps, rule, tuple(flags), slopes)
-    if power["pre_asymptotic"]:
-        flags.append("pre_asymptotic")
-    if plateau:
-        flags.append("plateau_in_window")
-    return RateFit("power", power["exponent"], power["ci_low"], power["ci_high"], np.nan, (np.nan, np.nan),
-                   power["pre_asymptotic"], power["extrapolated"], power["parameters"], power["eps_lo"],
-                   power["eps_hi"], power["n_points"], (float(e[-1]), float(e[0])), power["nested"], evidence,
-                   n_starts, int(keep.sum()), jumps, rule, tuple(flags), slopes)
+        fields.update(iterations_per_decade=float(b),
+                      iterations_per_decade_ci=_bootstrap_log_slope(eps_array, used, window, n_bootstrap,
+                                                                    confidence, seed, float(b)))
+        if answer["model"] == "logarithmic":
+            fields["parameters"] = {"a": float(a), "b": float(b)}
+    return RateFit(**fields)
 
 
-def _nested_windows(window, min_points):
-    """Index arrays of the nested tail windows, shallow to deep (each >= ``min_points``)."""
-    nested = []
+def _union_of_classes(eps, counts, two_regime, confidence):
+    """Steps 3 to 5 of the module docstring on one window: model, exponent, interval, labels."""
+    u = np.log10(eps[-1] / eps)  # decades above the deepest threshold, <= 0
+    log_scale = np.log(np.maximum(1.0, np.e * eps[0]) / eps)  # log(1/eps), >= 1 on the window
+    ln_scale = np.log(log_scale / log_scale[-1])
+    weights2 = count_weights(counts) ** 2
+    drift_width = min(1.0, 4.0 / max(-u[0], 1e-9))
+
+    ln_u, ln_u2 = np.log(10.0) * u, 0.5 * np.log(10.0) * u * u
+    drift = _ModelClass("drift", lambda p, beta: np.exp(p[..., None] * ln_u + beta[..., None] * ln_u2),
+                        np.linspace(-drift_width, drift_width, 41),
+                        [(PROFILE_EXPONENTS, 0.0), (DRIFT_EXTRAPOLATIONS, DRIFT_HORIZON)], counts, weights2,
+                        second_name="beta")
+    log_factor = _ModelClass("log factor",
+                             lambda p, k: np.exp(p[..., None] * ln_u + k[..., None] * ln_scale),
+                             np.linspace(-MAX_LOG_FACTOR, MAX_LOG_FACTOR, 31), [(PROFILE_EXPONENTS, 0.0)],
+                             counts, weights2, second_name="k")
+    additive_log = _ModelClass("additive log", lambda p, s: np.exp(p[..., None] * ln_u + 0.0 * s[..., None]),
+                               np.zeros(1), [(PROFILE_EXPONENTS, 0.0)], counts, weights2, extra=u)
+    classes = (drift, log_factor, additive_log)
+    for model_class in classes:
+        model_class.refine_minimum()
+    rss_log, _ = _logarithmic_class(u, counts, weights2)
+    rss_two, a_two, b_two = _two_regime_class(eps, counts, weights2) if two_regime else (np.inf, 0.0, 0.0)
+    best_class = min(classes, key=lambda c: c.best)
+    best = min(best_class.best, rss_log, rss_two)
+    evidence = {"rss_drift": drift.best, "rss_log_factor": log_factor.best, "rss_additive_log": additive_log.best,
+                "rss_logarithmic": rss_log}
+    if two_regime:
+        evidence["rss_two_regime"] = rss_two
+    dof = counts.size - 4
+    if not np.isfinite(best_class.best) or dof < 1:
+        return {"model": "undetermined", "evidence": evidence}
+    fitted, offset, slope = best_class.fitted(*best_class.argmin)
+    if np.sqrt(np.mean(np.log(fitted / counts) ** 2)) > MAX_MISFIT:
+        return {"model": "undetermined", "evidence": evidence}
+    inflation = _autocorrelation_inflation((fitted - counts) * np.sqrt(weights2))
+    # a class is no worse than the best where its counts differ by less than MODEL_DISCREPANCY: no class
+    # is the exact curve of a run, precise counts must not reject every class but a misspecified one
+    discrepancy = float(np.sum(weights2 * (MODEL_DISCREPANCY * counts) ** 2))
+    threshold = max(best * (1.0 + inflation * stats.f.ppf(confidence, 1, dof) / dof), best + discrepancy,
+                    best * (1.0 + 1e-12))
+    evidence.update(threshold=threshold, autocorrelation_inflation=inflation)
+    low, high = np.inf, -np.inf
+    for model_class in classes:
+        region = model_class.interval(threshold)
+        if region is not None:
+            key = model_class.name.replace(" ", "_")
+            evidence[f"{key}_low"], evidence[f"{key}_high"] = region
+            low, high = min(low, region[0]), max(high, region[1])
+    two_fits = rss_two <= threshold and a_two > 0
+    if two_fits:
+        low, high = min(low, 2.0), max(high, 2.0)
+    plain = _offset_power_interval(eps, counts, confidence)[0]
+    rss_plain = min(drift.evaluate(np.array([plain]), np.zeros(1))[0],
+                    _logarithmic_class(u, counts, weights2, transient=False)[0])
+    pre_asymptotic = bool(rss_plain > threshold)
+    nested_windows = []
     for share in NESTED_FRACTIONS:
-        size = max(min_points, int(round(share * window.size)))
-        if size <= window.size and (not nested or size < nested[-1].size):
-            nested.append(window[-size:])
-    return nested
-
-
-def _asymptotic_power(eps, used, window, min_points, n_bootstrap, confidence, seed):
-    """Step 4 and 5 of the module docstring for the power model."""
-    curve = median_curve(used)
-    windows = _nested_windows(window, min_points)
-    estimates = [fit_power(eps[w], curve[w]) for w in windows]
-    exponents = [float(p) for p, *_ in estimates]
-    deepest = windows[-1]
-    p_hat, intercept, slope, _ = estimates[-1]
-    p_hat = float(p_hat)
-    if used.shape[0] >= 2 and n_bootstrap >= 1:
-        stat_low, stat_high = _bootstrap_power(eps[deepest], used[:, deepest], n_bootstrap, confidence, seed, p_hat)
+        size = int(round(share * counts.size))
+        if size >= MIN_NESTED_POINTS and (not nested_windows or size < nested_windows[-1]):
+            nested_windows.append(size)
+    nested = [_offset_power_interval(eps[-size:], counts[-size:], confidence) for size in nested_windows]
+    if pre_asymptotic:  # a correction that has died out in the deepest thresholds misleads the whole window
+        for _, nested_low, nested_high in nested:
+            if np.isfinite(nested_low):
+                low, high = min(low, nested_low), max(high, nested_high)
+    if not np.isfinite(low) and not rss_log <= threshold:
+        return {"model": "undetermined", "evidence": evidence}
+    # the estimate: the drifting class's local exponent at the deepest threshold (the offset removed), or
+    # the best logarithmic class's exponent where the drifting class is outside the threshold
+    estimate = drift if drift.best <= threshold else best_class
+    p_hat, second = estimate.argmin
+    _, offset, slope = estimate.fitted(p_hat, second)
+    parameters = {"class": estimate.name, "p": p_hat, "A": offset, "B": slope}
+    if estimate.second_name:
+        parameters[estimate.second_name] = second
+    if np.isfinite(low):
+        low, high = min(low, p_hat), max(high, p_hat)
+    answer = {"evidence": evidence, "pre_asymptotic": pre_asymptotic,
+              "log_factor": pre_asymptotic and min(log_factor.best, additive_log.best) < drift.best,
+              "extrapolated": (float(drift.argmin[0] + drift.argmin[1] * DRIFT_HORIZON)
+                               if pre_asymptotic and np.isfinite(drift.best) else np.nan),
+              "parameters": parameters,
+              "nested": [(counts.size, plain)] + [(size, float(p)) for size, (p, _, _) in zip(nested_windows, nested)]}
+    # an exponent below the smallest profiled one cannot be told from linear convergence
+    logarithmic_possible = rss_log <= threshold or low <= PROFILE_EXPONENTS[0]
+    if logarithmic_possible and high < SMALL_EXPONENT:
+        answer.update(model="logarithmic", exponent=0.0, ci_low=0.0, ci_high=float(max(high, 0.0)))
+    elif logarithmic_possible:
+        answer.update(model="power-or-logarithmic", exponent=float(p_hat), ci_low=0.0, ci_high=float(high))
+    elif two_fits and rss_two <= best_class.best:
+        answer.update(model="two-regime", exponent=2.0, ci_low=float(low), ci_high=float(high),
+                      parameters={"a": a_two, "b": b_two, "crossover_eps": a_two / b_two if b_two > 0 else np.inf})
     else:
-        stat_low, stat_high = _power_profile_interval(eps[deepest], curve[deepest], p_hat, confidence)
-    extrapolated = np.nan
-    candidates = list(exponents)
-    if len(exponents) >= 2:
-        # the drift still to come is taken as large as the drift seen from the whole window
-        # to the deepest one (a geometric remainder of ratio <= 1 per such step)
-        extrapolated = exponents[-1] + DRIFT_FACTOR * (exponents[-1] - exponents[0])
-        candidates.append(extrapolated)
-    half_width = 0.5 * (stat_high - stat_low) if np.isfinite(stat_high - stat_low) else 0.0
-    drift = max(exponents) - min(exponents)
-    low = float(np.nanmin([stat_low, *candidates]))
-    high = float(np.nanmax([stat_high, *candidates]))
-    return {
-        "exponent": p_hat, "ci_low": max(low, 0.0), "ci_high": high, "extrapolated": float(extrapolated),
-        "pre_asymptotic": bool(drift > max(half_width, 1e-3)),
-        "parameters": {"p": p_hat, "A": float(intercept), "B": float(slope)},
-        "eps_lo": float(eps[deepest[-1]]), "eps_hi": float(eps[deepest[0]]), "n_points": int(deepest.size),
-        "nested": tuple((float(eps[w[-1]]), float(eps[w[0]]), p) for w, p in zip(windows, exponents)),
-    }
+        answer.update(model="power", exponent=float(p_hat), ci_low=float(max(low, 0.0)), ci_high=float(high))
+    return answer
 
 
 def _bootstrap_curves(hits, n_bootstrap, seed):
@@ -658,15 +979,6 @@ def _percentile_interval(values, confidence, estimate):
         return np.nan, np.nan
     alpha = (1.0 - confidence) / 2.0
     return (float(min(np.quantile(values, alpha), estimate)), float(max(np.quantile(values, 1.0 - alpha), estimate)))
-
-
-def _bootstrap_power(eps, hits, n_bootstrap, confidence, seed, estimate):
-    """Percentile interval of the power exponent over resamples of the starts."""
-    curves = _bootstrap_curves(hits, n_bootstrap, seed)
-    if not curves.size:
-        return np.nan, np.nan
-    exponents, *_ = fit_power(eps, curves)
-    return _percentile_interval(exponents, confidence, estimate)
 
 
 def _bootstrap_log_slope(eps, used, window, n_bootstrap, confidence, seed, estimate):

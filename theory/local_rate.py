@@ -85,11 +85,6 @@ GROWTH_TOLERANCE = 0.02
 its interval is where the growth is within this many log units per decade of 0 (finite radii
 see higher-order terms)."""
 
-PREDICTION_TOL = 0.01
-"""A predicted exponent within this distance of the fitted interval agrees with it: the prediction is
-asymptotic (constant steps, leading-order Taylor terms), a finite window carries corrections of
-this order (measured on x^4 over two decades: 5e-4)."""
-
 STEP_SETTLED_RTOL = 1e-6
 """Accepted steps are constant when the recorded tail steps agree within this relative spread."""
 
@@ -281,14 +276,18 @@ def predict(local, settled):
 
 
 def agreement(prediction, fit):
-    """Whether a rate fit agrees with the prediction: same model and, for a power law, the
-    predicted exponent's interval meets the fitted one widened by :data:`PREDICTION_TOL`.
-    ``None`` where the prediction does not apply or the fit is undetermined."""
-    if not prediction.applies or fit.model == "undetermined":
+    """Whether a rate fit agrees with the prediction from the limit point.
+
+    Rule: they agree when the prediction's range meets the fit's interval, with no margin added:
+    ``exponent_low <= fit.ci_high`` and ``fit.ci_low <= exponent_high``.  The prediction's range is
+    the exponent ``2 - 1/theta`` over the interval of theta (exact theta: one value; linear
+    convergence: 0); the fit's interval already carries the window's drift, the offset and the
+    model uncertainty (:mod:`theory.fit`), and is ``[0, upper]`` for ``logarithmic`` and
+    ``power-or-logarithmic``, so a predicted linear convergence agrees exactly when the fit cannot
+    exclude it.  ``None`` where the prediction does not apply or the fit is undetermined.
+    """
+    if not prediction.applies or fit.model == "undetermined" or not np.isfinite(fit.ci_low):
         return None
-    if prediction.model != fit.model:
-        return False
-    if prediction.model == "logarithmic":
-        return True
-    return bool(prediction.exponent_low <= fit.ci_high + PREDICTION_TOL
-                and fit.ci_low - PREDICTION_TOL <= prediction.exponent_high)
+    low = prediction.exponent_low if np.isfinite(prediction.exponent_low) else prediction.exponent
+    high = prediction.exponent_high if np.isfinite(prediction.exponent_high) else prediction.exponent
+    return bool(low <= fit.ci_high and fit.ci_low <= high)

@@ -10,6 +10,8 @@ import argparse
 import json
 import re
 
+import numpy as np
+
 from experiments.machinery.study import folders
 from experiments.machinery.cases import atomic_write_text, provenance
 
@@ -43,6 +45,13 @@ def _cell(value, spec=".3f"):
     return str(value)
 
 
+def _labels(text):
+    """`` (label, label)`` after a model: the fit's warning labels (its interval is not promised), if any."""
+    text = text if isinstance(text, str) else ""  # a table read back has nan where there is none
+    labels = [label for label in text.split(";") if label and label != "power-or-logarithmic"]
+    return f" ({', '.join(labels)})" if labels else ""
+
+
 def verdict_table(summaries):
     lines = ["| experiment | function | parameters | algorithm | model | fitted exponent | 95% interval | predicted max "
              "| bounds (theorem:held:max ratio) | verdict |",
@@ -58,7 +67,7 @@ def verdict_table(summaries):
                 counts[name_] = counts.get(name_, 0) + int(count)
             lines.append(
                 f"| {name} | {row.get('function', '')} | `{row.get('function_params', '')}` | {row.get('algorithm', '')} "
-                f"| {row.get('case_model', '') or '-'} | {_cell(row.get('case_exponent'))} | {interval} | {_cell(row.get('case_predicted_exponent'), 'g')} "
+                f"| {row.get('case_model', '') or '-'}{_labels(row.get('case_labels'))} | {_cell(row.get('case_exponent'))} | {interval} | {_cell(row.get('case_predicted_exponent'), 'g')} "
                 f"| {row.get('case_bounds_held', '') or '-'} | {verdict}"
                 + (f" ({row['case_reasons']})" if row.get("case_reasons") and verdict != "consistent" else "")
                 + " |")
@@ -77,8 +86,9 @@ def prediction_section(summaries):
              "itself (exact at nondegenerate and univariate points, sampled on spheres otherwise; "
              "`theory/local_rate.py`), independently of the run; with the accepted steps settled to a constant it "
              "predicts the model (theta = 1/2: logarithmic; theta in (1/2, 1): power 2 - 1/theta). It agrees when "
-             "the fitted model is the same and, for a power law, the predicted exponent lies in the fitted "
-             f"interval. Over {total['groups']} groups: {total['agree']} agree, {total['disagree']} disagree"
+             "the predicted exponent's range (over theta's interval; 0 for linear convergence) meets the fitted "
+             "interval, with no margin added (the interval carries the drift and model uncertainty; it is "
+             f"[0, upper] for logarithmic and power-or-logarithmic fits). Over {total['groups']} groups: {total['agree']} agree, {total['disagree']} disagree"
              + (f" ({total['agree'] / compared:.0%} of the {compared} compared)" if compared else "")
              + f", {total['not_compared']} not compared (no verified limit, steps not settled, or no model fitted).",
              "", "| experiment | groups | agree | disagree | not compared |", "|---|---|---|---|---|"]
@@ -86,6 +96,47 @@ def prediction_section(summaries):
     disagreements = [f"- {name}: {text}" for name, n in rows for text in n.get("disagreements", [])]
     if disagreements:
         lines += ["", "Disagreements:", ""] + disagreements
+    return lines + [""]
+
+
+def _percent(value):
+    return "-" if value is None or not np.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def calibration_table(numbers, set_name="families"):
+    """The calibration table of one set of ``figures/calibration.json`` (README and REPORT.md)."""
+    lines = ["| family | truth | draws | unlabelled | coverage, unlabelled | coverage, labelled | "
+             "confident wrong model |", "|---|---|---|---|---|---|---|"]
+    for row in numbers.get(set_name, []):
+        truth = row.get("truth_exponent")
+        truth = (f"{row['truth_model']} {truth[0]:g} to {truth[1]:g}" if isinstance(truth, list)
+                 else "every family" if truth is None else f"{row['truth_model']} {truth:g}")
+        lines.append(f"| {row['name']} | {truth} | {row['draws']} | "
+                     f"{_percent(row['unlabelled_fraction'])} | {_percent(row['coverage_unlabelled'])} | "
+                     f"{_percent(row['coverage_labelled'])} | {_percent(row['wrong_model_unlabelled'])} |")
+    return lines
+
+
+def calibration_section(figures):
+    """The calibration table of the rate fitter, where ``make calibration`` wrote ``calibration.json``."""
+    path = figures / "calibration.json"
+    if not path.exists():
+        return []
+    numbers = json.loads(path.read_text())
+    lines = ["## Calibration of the rate intervals", "", "![calibration](calibration.png)", "",
+             numbers.get("caption", ""), "",
+             f"From `make calibration` (commit `{(numbers.get('commit') or 'unknown')[:12]}`, "
+             f"{numbers.get('seconds', '-')} s on {numbers.get('jobs', '-')} processes). Families the rules were "
+             "designed against:", ""]
+    lines += calibration_table(numbers, "families")
+    lines += ["", "Held out (not used to choose the rules; seen during development):", ""]
+    lines += calibration_table(numbers, "held_out_families")
+    lines += ["", "Held out, written after the rules were fixed and run once:", ""]
+    lines += calibration_table(numbers, "fresh_held_out_families")
+    if numbers.get("slices"):
+        lines += ["", "The designs the issue names as hard, pooled over every family above (the contract is per "
+                  "family; a slice with no unlabelled answer shows `-`):", ""]
+        lines += calibration_table(numbers, "slices")
     return lines + [""]
 
 
@@ -126,7 +177,8 @@ def evidence_section(summaries, counts):
         best = entry.get("best")
         if best:
             ceilings.append(f"{target}: {best['case_exponent']:.3f} [{best['case_exponent_ci_low']:.3f}, "
-                            f"{best['case_exponent_ci_high']:.3f}] on {best['function']} `{best['function_params']}` "
+                            f"{best['case_exponent_ci_high']:.3f}]{_labels(best.get('case_labels'))} on {best['function']} "
+                            f"`{best['function_params']}` "
                             f"(known {_number(best.get('known_exponent'), '.3f')})")
     if ceilings:
         lines += ["", "Closest fitted exponents to the ceilings: " + "; ".join(ceilings) + "."]
@@ -180,12 +232,14 @@ def build(quick=False):
         if extra:
             lines += extra + [""]
     lines += prediction_section(summaries)
+    lines += calibration_section(figures)
     lines += bounds_section()
     lines += ["## Verdicts", "",
               "One row per (function, parameters, algorithm) of every experiment, for the largest limit group "
               "(the starts that reach one critical point; the experiments' tables have every group): the rate "
-              "model chosen on the deepest thresholds (power, or logarithmic = linear convergence, exponent 0), "
-              "the fitted exponent and its 95% interval (starts, window and pre-asymptotic drift), the largest exponent the "
+              "model (power; logarithmic = linear convergence, exponent 0; power-or-logarithmic where the data "
+              "cannot tell them apart), the fitted exponent and its 95% interval of the asymptotic exponent "
+              "(drift, offset and model uncertainty included; see the calibration section), the largest exponent the "
               "applicable theorems allow (1 where T3 applies: analytic with bounded iterates; 2 where only T1/T2 "
               "apply), each applicable bound with the largest measured/bound ratio, and the verdict.", "",
               "Totals over every case (a scanned row counts each of its cases): "

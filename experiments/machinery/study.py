@@ -62,16 +62,16 @@ def plot(module, *, quick=False):
     summary = {"experiment": module.NAME, "quick": quick, **summary}
     if "group_agreement" in table.columns:
         summary.setdefault("prediction_agreement", prediction_agreement(table))
-    atomic_write_text(figures / f"{module.NAME}.json", json.dumps(_plain(summary), indent=1))
+    atomic_write_text(figures / f"{module.NAME}.json", json.dumps(plain(summary), indent=1))
     return summary
 
 
-def _plain(value):
+def plain(value):
     """JSON-ready copy: numpy scalars to Python, non-finite floats to None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):
@@ -101,8 +101,9 @@ def save_figure(figure, figures, name):
 
 
 VERDICT_KEYS = ["function", "function_params", "algorithm"]
-VERDICT_COLUMNS = ["case_model", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_fit_eps_lo",
-                   "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict", "case_reasons"]
+VERDICT_COLUMNS = ["case_model", "case_exponent", "case_exponent_ci_low", "case_exponent_ci_high", "case_labels",
+                   "case_fit_eps_lo", "case_fit_eps_hi", "case_predicted_exponent", "case_bounds_held", "case_verdict",
+                   "case_reasons"]
 
 
 def verdict_rows(table, scanned=()):
@@ -116,9 +117,9 @@ def verdict_rows(table, scanned=()):
         Columns an experiment scans within one (function, parameters, algorithm), e.g. the
         initial gap; with them every case (also one per ``algorithm_params``) is merged into
         its row: per theorem the bound holds only if it held in every case, with the largest
-        ratio; the exponent is the median over the cases and the interval the hull of theirs;
-        the verdict lists how many cases gave each verdict, and the reasons each distinct reason
-        once.  Without them the first case of each group stands for it.
+        ratio; the warning labels are those of any case; the exponent is the median over the cases
+        and the interval the hull of theirs; the verdict lists how many cases gave each verdict,
+        and the reasons each distinct reason once.  Without them the first case of each group stands for it.
     """
     present = [c for c in VERDICT_COLUMNS if c in table.columns]
     if not scanned:
@@ -143,6 +144,9 @@ def verdict_rows(table, scanned=()):
                 counts = group[column].fillna("none").value_counts()
                 row[column] = (counts.index[0] if len(counts) == 1
                                else ", ".join(f"{value} {count}/{len(group)}" for value, count in counts.items()))
+        if "case_labels" in group.columns:  # every warning label some case carries
+            row["case_labels"] = ";".join(dict.fromkeys(label for text in group["case_labels"].dropna()
+                                                        for label in str(text).split(";") if label))
         if "case_reasons" in group.columns:
             reasons = dict.fromkeys(r for text in group["case_reasons"].dropna() for r in str(text).split("; ") if r)
             row["case_reasons"] = "; ".join(reasons)
@@ -166,7 +170,7 @@ def _merge_bound_checks(texts):
 
 GROUP_COLUMNS = ["limit_group", "limit_kind", "limit_value", "limit_point", "group_starts", "group_model",
                  "group_exponent", "group_exponent_ci_low", "group_exponent_ci_high", "group_iterations_per_decade",
-                 "group_pre_asymptotic", "group_theta", "group_theta_point", "group_theta_point_exact",
+                 "group_pre_asymptotic", "group_labels", "group_theta", "group_theta_point", "group_theta_point_exact",
                  "group_predicted_model", "group_predicted_exponent", "group_agreement", "group_verdict"]
 
 
@@ -185,9 +189,12 @@ KIND_ABBREVIATIONS = {"minimum": "min", "saddle": "saddle", "maximum": "max", "d
 
 
 def rate_text(model, exponent, low, high, iterations_per_decade):
-    """A group's rate in a table cell: ``0.667 [0.663, 0.671]``, ``log (22/decade)`` or ``-``."""
+    """A group's rate in a table cell: ``0.667 [0.663, 0.671]``, ``log (22/decade)``, ``0.031 [0, 0.12] or
+    log (5/decade)`` (power-or-logarithmic) or ``-``."""
     if model == "logarithmic":
         return f"log ({iterations_per_decade:.3g}/decade)"
+    if model == "power-or-logarithmic" and np.isfinite(exponent):
+        return f"{exponent:.3f} [0, {high:.3f}] or log ({iterations_per_decade:.3g}/decade)"
     if model in ("power", "two-regime") and np.isfinite(exponent):
         return f"{exponent:.3f} [{low:.3f}, {high:.3f}]"
     return "-"
@@ -215,7 +222,7 @@ def groups_cell(groups):
         elif r.group_model == "logarithmic":
             low, high = same["group_iterations_per_decade"].min(), same["group_iterations_per_decade"].max()
             rate = f"log ({low:.3g}/decade)" if f"{low:.3g}" == f"{high:.3g}" else f"log ({low:.3g}-{high:.3g}/decade)"
-        elif r.group_model in ("power", "two-regime"):
+        elif r.group_model in ("power", "two-regime", "power-or-logarithmic"):
             rate = (f"{same['group_exponent'].min():.3f}-{same['group_exponent'].max():.3f} "
                     f"[{same['group_exponent_ci_low'].min():.3f}, {same['group_exponent_ci_high'].max():.3f}]")
         else:
