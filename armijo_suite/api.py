@@ -26,9 +26,9 @@ import math
 import numpy as np
 
 from armijo import ALGORITHMS
+from armijo.backend import backend_choice, run_minimize
 from armijo.params import check_in_range, resolve_params
-from experiments.machinery.cases import eps_grid
-from experiments.machinery.runner import backend_choice, run_minimize
+from armijo.thresholds import eps_grid
 from theory.assessment import MAX_ESTIMATION_DIMENSION, assess_run, estimate_hypotheses, known_infimum
 
 from armijo_suite.limits import (ALGORITHM_OPTIONS, DEFAULT_ALGORITHMS, DEFAULT_BOX, DEFAULT_EPS_MIN,  # noqa: F401
@@ -338,7 +338,8 @@ def _run_check(objective, starts, parameters, estimated, eps, max_iter, backend,
         dropped_names=tuple(dropped),
         starts_drawn=starts_drawn,
     )
-    return CheckReport(function, tuple(algorithm_report(r, a) for r, a in zip(runs, assessments)), assessments)
+    return CheckReport(function=function, algorithms=tuple(algorithm_report(r, a) for r, a in zip(runs, assessments)),
+                       assessments=assessments)
 
 
 # ----------------------------------------------------------------------------- the interface
@@ -549,11 +550,13 @@ def sweep(expression=None, *, over, function=None, params=None, expect=None, **c
             low, high = block.exponent_ci
             agrees = (expected is not None and low is not None and high is not None
                       and low - 1e-12 <= expected <= high + 1e-12)
-            expect_rows.append(ExpectRow(values, expected, block.model, block.exponent, block.exponent_ci, bool(agrees)))
-        expect_report = ExpectReport(expect, rows[0].algorithms[0].algorithm,
-                                     sum(row.agrees for row in expect_rows), tuple(expect_rows))
-    return SweepReport({"parameters": names, "values": table, "fixed": fixed,
-                        "target": expression if expression is not None else function}, tuple(rows), expect_report)
+            expect_rows.append(ExpectRow(values=values, expected=expected, model=block.model, exponent=block.exponent,
+                                         exponent_ci=block.exponent_ci, agrees=bool(agrees)))
+        expect_report = ExpectReport(formula=expect, algorithm=rows[0].algorithms[0].algorithm,
+                                     agreements=sum(row.agrees for row in expect_rows), rows=tuple(expect_rows))
+    return SweepReport(sweep={"parameters": names, "values": table, "fixed": fixed,
+                              "target": expression if expression is not None else function},
+                       rows=tuple(rows), expect=expect_report)
 
 
 def _values_text(values):

@@ -21,7 +21,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import main, rate_text, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 
 NAME = "basins"
 FUNCTIONS = ["poly-two", "poly-three", "poly-four", "poly-five", "poly-eight"]
@@ -56,7 +57,7 @@ MAPS = ["poly-three", "poly-five"]
 def cases(quick=False):
     functions = QUICK["functions"] if quick else FUNCTIONS
     eps = eps_grid(*QUICK["eps"], PER_DECADE) if quick else eps_grid(1e-1, 1e-4, PER_DECADE)
-    return [Case(NAME, name, {}, algorithm, eps=eps,
+    return [Case(experiment=NAME, function=name, function_params={}, algorithm=algorithm, eps=eps,
                  max_iter=QUICK["max_iter"] if quick else GRID["max_iter"],
                  starts=QUICK["starts"] if quick else GRID["starts"], seed=0)
             for name in functions for algorithm in ALGORITHMS]

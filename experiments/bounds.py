@@ -70,7 +70,7 @@ def cases(quick=False):
     out = []
     for source in SOURCES:
         path = cache / source / "table.csv"
-        out.append(Case(NAME, "", algorithm="", eps=(), max_iter=0, starts=0,
+        out.append(Case(experiment=NAME, function="", algorithm="", eps=(), max_iter=0, starts=0,
                         labels={"source": source, "table": str(path), "table_sha256": _digest(path)}))
     return out
 

@@ -53,7 +53,8 @@ import numpy as np
 import pandas as pd
 
 from armijo.stochastic import FullBatch, minimize_stochastic
-from experiments.machinery.cases import TABLE_COLUMNS, Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import TABLE_COLUMNS, Case
 from experiments.machinery.pieces import objective_for, starts_for
 from experiments.machinery.study import main, save_figure
 
@@ -156,11 +157,13 @@ def cases(quick=False):
         params = {"dataset": dataset, "hidden": network["hidden"], "l2": setting["l2"], "seed": setting["split_seed"]}
         function = f"mlp-data-{network['activation']}"
         for seed in setting["seeds"]:
-            out.append(Case(NAME, function, params, "armijo", {"variants": setting["armijo"]}, eps=eps,
+            out.append(Case(experiment=NAME, function=function, function_params=params, algorithm="armijo",
+                            algorithm_params={"variants": setting["armijo"]}, eps=eps,
                             max_iter=setting["epochs"] * per_epoch, starts=1, seed=seed, labels=labels))
             for family in FAMILIES:
-                out.append(Case(NAME, function, params, family, {"eta": learning_rates(setting["learning_rates"][family])},
-                                eps=eps, max_iter=setting["epochs"] * per_epoch, starts=1, seed=seed, labels=labels))
+                out.append(Case(experiment=NAME, function=function, function_params=params, algorithm=family,
+                                algorithm_params={"eta": learning_rates(setting["learning_rates"][family])}, eps=eps,
+                                max_iter=setting["epochs"] * per_epoch, starts=1, seed=seed, labels=labels))
     return out
 
 

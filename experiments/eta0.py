@@ -21,7 +21,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 
 NAME = "eta0"
 VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
@@ -56,7 +57,7 @@ def cases(quick=False):
         for algorithm in grid["algorithms"]:
             name = "eta" if algorithm == "gd" else "eta0"
             for step in steps(grid["step_exponents"]):
-                out.append(Case(NAME, function, params, algorithm, {name: step}, eps=eps, max_iter=grid["max_iter"],
+                out.append(Case(experiment=NAME, function=function, function_params=params, algorithm=algorithm, algorithm_params={name: step}, eps=eps, max_iter=grid["max_iter"],
                                 starts=grid["starts"], seed=11, labels={"step": step}))
     return out
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from experiments.machinery.study import (group_rows, groups_cell, legend_outside, main, median_curve, save_figure,
                                     verdict_rows)
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 
 NAME = "exponents"
 VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
@@ -69,7 +70,7 @@ def cases(quick=False):
             eps_min = eps_max * 10.0 ** -QUICK["decades"]
             max_iter = QUICK["max_iter"]
         for algorithm in VARIANTS:
-            out.append(Case(NAME, name, params, algorithm, _params(overrides, algorithm),
+            out.append(Case(experiment=NAME, function=name, function_params=params, algorithm=algorithm, algorithm_params=_params(overrides, algorithm),
                             eps=eps_grid(eps_max, eps_min, GRID["eps_per_decade"]), max_iter=max_iter,
                             starts=QUICK["starts"] if quick else GRID["starts"], seed=17,
                             labels={"known_exponent": np.nan if known is None else known}))

@@ -24,7 +24,8 @@ import sys
 
 import numpy as np
 
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, NU, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
                                       markdown_table)
@@ -68,8 +69,9 @@ def cases(quick=False):
     methods = QUICK["methods"] if quick else METHODS
     eps = eps_grid(*QUICK["eps"]) if quick else eps_grid(1e1, 1e-8, 2)
     budget = QUICK["max_iter"] if quick else GRID["max_iter"]
-    return [Case(NAME, "monomial", {"p": 2}, algorithm, method_params(algorithm, x0), eps=eps, max_iter=budget,
-                 x0=((x0,),), labels={"x0_value": x0})
+    return [Case(experiment=NAME, function="monomial", function_params={"p": 2}, algorithm=algorithm,
+                 algorithm_params=method_params(algorithm, x0), eps=eps, max_iter=budget, x0=((x0,),),
+                 labels={"x0_value": x0})
             for x0 in x0s for algorithm in methods]
 
 

@@ -23,7 +23,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 from theory import t2_l0l1
 
 NAME = "l0l1"
@@ -69,7 +70,7 @@ def method_case(method, s, delta, x0, eps, max_iter):
         "gd eta=0.1": ("gd", {"eta": ETA0}),
         "gd eta=1/L(x0)": ("gd", {"eta": 1.0 / largest_curvature}),
     }[method]
-    return Case(NAME, "cosh", {"s": s}, algorithm, params, eps=eps, max_iter=max_iter,
+    return Case(experiment=NAME, function="cosh", function_params={"s": s}, algorithm=algorithm, algorithm_params=params, eps=eps, max_iter=max_iter,
                 x0=tuple((float(x),) for x in x0), labels={"method": method, "s": s, "delta_level": delta})
 
 

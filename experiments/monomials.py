@@ -15,7 +15,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import group_rows, main, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 
 NAME = "monomials"
 GRID = {
@@ -38,10 +39,10 @@ def predicted_exponent(p):
 
 def cases(quick=False):
     if quick:
-        return [Case(NAME, "monomial", {"p": p}, algorithm, eps=eps_grid(*QUICK_GRID["eps"]),
+        return [Case(experiment=NAME, function="monomial", function_params={"p": p}, algorithm=algorithm, eps=eps_grid(*QUICK_GRID["eps"]),
                      max_iter=QUICK_GRID["max_iter"], starts=QUICK_GRID["starts"], seed=p, labels={"p": p})
                 for p in QUICK_GRID["p"] for algorithm in GRID["algorithms"]]
-    return [Case(NAME, "monomial", {"p": p}, algorithm,
+    return [Case(experiment=NAME, function="monomial", function_params={"p": p}, algorithm=algorithm,
                  eps=eps_grid(1e-2, 1e-8, 8), max_iter=GRID["max_iter"],
                  starts=GRID["starts"], seed=p, labels={"p": p})
             for p in GRID["p"] for algorithm in GRID["algorithms"]]

@@ -46,7 +46,8 @@ import sys
 import numpy as np
 
 from experiments import spiral_rates
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 from experiments.machinery.study import group_rows, legend_outside, main, median_curve, save_figure, verdict_rows
 from experiments.monomials import predicted_exponent
 from theory import spiral as spiral_theory
@@ -119,7 +120,7 @@ def _valley_case(function, params, eps_min, grid, labels):
     x0 = spiral_rates.valley_starts(function, params, np.random.default_rng(grid["seed"]), grid["starts"])
     budget = spiral_rates.iteration_budget(function, params, float(spiral_rates.start_c(x0).min()), eps_min,
                                            ARMIJO["eta0"])
-    return Case(NAME, function, params, "armijo", dict(ARMIJO), eps=eps_grid(eps_max, eps_min, grid["eps_per_decade"]),
+    return Case(experiment=NAME, function=function, function_params=params, algorithm="armijo", algorithm_params=dict(ARMIJO), eps=eps_grid(eps_max, eps_min, grid["eps_per_decade"]),
                 max_iter=budget, starts=grid["starts"], seed=grid["seed"],
                 x0=tuple(tuple(float(v) for v in row) for row in x0),
                 labels={**labels, "derived_exponent": derived_exponent(function, params)})
@@ -136,7 +137,7 @@ def cases(quick=False):
                             {"family": "mexican-hat", "beta": np.nan}))
     params = {"p": grid["monomial"]["p"]}
     eps_max, eps_min = grid["monomial"]["eps"]
-    out.append(Case(NAME, "monomial", params, "armijo", dict(ARMIJO), eps=eps_grid(eps_max, eps_min, grid["eps_per_decade"]),
+    out.append(Case(experiment=NAME, function="monomial", function_params=params, algorithm="armijo", algorithm_params=dict(ARMIJO), eps=eps_grid(eps_max, eps_min, grid["eps_per_decade"]),
                     max_iter=grid["monomial"]["max_iter"], starts=grid["starts"], seed=grid["seed"],
                     labels={"family": "analytic", "beta": np.nan,
                             "derived_exponent": derived_exponent("monomial", params)}))

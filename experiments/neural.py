@@ -45,7 +45,8 @@ import pandas as pd
 
 from armijo.stochastic import minimize_stochastic
 from experiments.machinery.study import main, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 from experiments.machinery.pieces import THEOREMS, objective_for, run_case_with_result, starts_for
 
 NAME = "neural"
@@ -90,13 +91,13 @@ def cases(quick=False):
         for algorithm, params in FULL_BATCH:
             if quick and algorithm not in QUICK["full_batch"]:
                 continue
-            out.append(Case(NAME, network, network_params, algorithm, params, eps=eps,
+            out.append(Case(experiment=NAME, function=network, function_params=network_params, algorithm=algorithm, algorithm_params=params, eps=eps,
                             max_iter=setting["max_iter_full"], starts=setting["starts"], seed=5,
                             labels={"batch": "full"}))
         for algorithm, params in MINI_BATCH:
             if quick and algorithm not in QUICK["mini_batch"]:
                 continue
-            out.append(Case(NAME, network, network_params, algorithm, params, eps=eps,
+            out.append(Case(experiment=NAME, function=network, function_params=network_params, algorithm=algorithm, algorithm_params=params, eps=eps,
                             max_iter=setting["max_iter_mini"], starts=setting["starts"], seed=5,
                             labels={"batch": "mini", "batch_size": setting["batch_size"],
                                     "monitor_every": GRID["monitor_every"]}))

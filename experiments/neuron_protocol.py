@@ -115,7 +115,8 @@ def cases(quick=False):
         objective = functions.get(name)
         starts = QUICK["starts"] if quick else GRID["starts"].get(name, GRID["starts"]["others"])
         for algorithm in METHODS:
-            out.append(Case(NAME, name, {}, algorithm, method_params(algorithm, objective), eps=(EPS,),
+            out.append(Case(experiment=NAME, function=name, function_params={}, algorithm=algorithm,
+                            algorithm_params=method_params(algorithm, objective), eps=(EPS,),
                             max_iter=QUICK["max_iter"] if quick else MAX_ITER, starts=starts, seed=0))
     return out
 
@@ -158,7 +159,7 @@ def run_piece(case):
     gradient norm, and ``outcome`` (index into the minima, or a negative code).
     """
     from experiments.machinery.pieces import objective_for, piece_threads, starts_for
-    from experiments.machinery.runner import run_minimize
+    from armijo.backend import run_minimize
 
     objective = objective_for(case.function, case.function_params)
     starts = starts_for(case, objective)

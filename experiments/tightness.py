@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from experiments import bounds
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 from experiments.machinery.study import main, save_figure, verdict_rows
 
 NAME = "tightness"
@@ -97,15 +98,16 @@ def cases(quick=False):
             if search == "cosh":
                 for delta in grid["delta"]:
                     x0 = cosh_start(value, delta)
-                    out.append(Case(NAME, "cosh", {"s": value}, "armijo", x0=((x0,), (-x0,)), **common,
-                                    labels={**labels, "axis_value": value * delta}))
+                    out.append(Case(experiment=NAME, function="cosh", function_params={"s": value}, algorithm="armijo",
+                                    x0=((x0,), (-x0,)), **common, labels={**labels, "axis_value": value * delta}))
             elif search == "lam":
                 x0 = tuple((sign * cosh_start(grid["s"], delta),) for delta in grid["delta"] for sign in (1, -1))
-                out.append(Case(NAME, "cosh", {"s": grid["s"]}, "armijo", {"lam": value}, x0=x0, **common,
-                                labels=labels))
+                out.append(Case(experiment=NAME, function="cosh", function_params={"s": grid["s"]}, algorithm="armijo",
+                                algorithm_params={"lam": value}, x0=x0, **common, labels=labels))
             else:
-                out.append(Case(NAME, grid["function"], {grid["parameter"]: value}, "armijo",
-                                dict(grid.get("algorithm_params", {})), x0=tuple((x,) for x in grid["x0"]),
+                out.append(Case(experiment=NAME, function=grid["function"], function_params={grid["parameter"]: value},
+                                algorithm="armijo", algorithm_params=dict(grid.get("algorithm_params", {})),
+                                x0=tuple((x,) for x in grid["x0"]),
                                 **common, labels=labels))
     return out
 

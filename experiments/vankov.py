@@ -26,7 +26,8 @@ import sys
 
 import numpy as np
 
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
                                       markdown_table)
@@ -78,8 +79,8 @@ def cases(quick=False):
     """One single-start case per setting."""
     eps = eps_grid(*QUICK["eps"]) if quick else eps_grid(1e2, 1e-8, 2)
     budget = QUICK["max_iter"] if quick else GRID["max_iter"]
-    return [Case(NAME, "power-norm", {"p": P, "n": DIMENSION}, algorithm, params, eps=eps, max_iter=budget,
-                 x0=(X0,), labels={"setting": setting})
+    return [Case(experiment=NAME, function="power-norm", function_params={"p": P, "n": DIMENSION}, algorithm=algorithm,
+                 algorithm_params=params, eps=eps, max_iter=budget, x0=(X0,), labels={"setting": setting})
             for algorithm, setting, params in settings(quick)]
 
 

@@ -23,7 +23,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import main, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
 from theory.t4_oracle import mean_f_evals_per_iteration
 
 NAME = "variants"
@@ -66,7 +67,7 @@ def cases(quick=False):
         if quick:
             eps_min, max_iter = QUICK["eps_min"], QUICK["max_iter"]
         for algorithm in VARIANTS:
-            out.append(Case(NAME, name, params, algorithm, eps=eps_grid(1e-1, eps_min, 2), max_iter=max_iter,
+            out.append(Case(experiment=NAME, function=name, function_params=params, algorithm=algorithm, eps=eps_grid(1e-1, eps_min, 2), max_iter=max_iter,
                             starts=QUICK["starts"] if quick else GRID["starts"], seed=3))
     return out
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.machinery.cases import Case, TABLE_COLUMNS, eps_grid
+from experiments.machinery.cases import Case, TABLE_COLUMNS
 from experiments.machinery.run import run_pieces
 from experiments.machinery.report import EXPERIMENTS
 
@@ -67,7 +67,7 @@ def _square_piece(case):
 
 
 def test_interrupted_run_resumes_without_recomputing(tmp_path):
-    cases = [Case("resume", "monomial", seed=s) for s in range(4)]
+    cases = [Case(experiment="resume", function="monomial", seed=s) for s in range(4)]
     run_pieces("resume", cases[:2], _square_piece, tmp_path, jobs=1, progress=False)
     table = run_pieces("resume", cases, _square_piece, tmp_path, jobs=1, progress=False)
     meta = json.loads((tmp_path / "resume" / "meta.json").read_text())
@@ -78,12 +78,6 @@ def test_interrupted_run_resumes_without_recomputing(tmp_path):
     assert again.equals(table)
 
 
-def test_eps_grid_is_decreasing_and_log_spaced():
-    grid = eps_grid(1e-2, 1e-8, 4)
-    assert len(grid) == 25 and grid[0] == pytest.approx(1e-2) and grid[-1] == pytest.approx(1e-8)
-    assert all(a > b for a, b in zip(grid, grid[1:]))
-
-
 def test_every_experiment_module_runs_on_its_own():
     completed = subprocess.run([sys.executable, "-m", "experiments.monomials", "--help"], cwd=ROOT,
                                capture_output=True, text=True, timeout=60)
@@ -92,7 +86,8 @@ def test_every_experiment_module_runs_on_its_own():
 
 def test_metadata_is_written_before_the_table(tmp_path):
     # the table is the Makefile's target: it must never be newer-than-complete provenance
-    run_pieces("order", [Case("order", "monomial", seed=1)], _square_piece, tmp_path, jobs=1, progress=False)
+    run_pieces("order", [Case(experiment="order", function="monomial", seed=1)], _square_piece, tmp_path, jobs=1,
+               progress=False)
     folder = tmp_path / "order"
     assert (folder / "meta.json").stat().st_mtime_ns <= (folder / "table.csv").stat().st_mtime_ns
     assert not list(folder.glob("*.tmp"))
