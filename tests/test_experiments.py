@@ -127,3 +127,17 @@ def test_layout_check_finds_what_it_should():
     plt.close(figure)
     assert any("leaves the canvas" in p for p in problems)
     assert any("legend" in p and "covers" in p for p in problems)
+
+
+def test_make_install_says_what_it_does():
+    """`make install` prints a line per step and lets pip show its progress (no --quiet): a minute of silence
+    on a fresh clone looks like a hang."""
+    dry = subprocess.run(["make", "-n", "-B", ".venv/.installed"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    pip = [line for line in lines if " -m pip install" in line]
+    steps = [line for line in lines if line.startswith("echo \"install ")]
+    assert len(pip) == 2 and not any("--quiet" in line or " -q" in line for line in pip), pip
+    assert len(steps) == 3 and all(f"{k}/3" in step for k, step in enumerate(steps, 1)), steps
+    assert lines.index(steps[-1]) < lines.index(pip[-1])  # each step announced before it runs
