@@ -47,7 +47,7 @@ endif
 RUN_FLAGS := $(FLAGS) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 # Code that decides the numbers: a change re-runs the tables (cached pieces of unchanged code are kept).
 CORE := $(wildcard armijo/*.py functions/*.py theory/*.py) \
-        $(addprefix experiments/machinery/,cases.py executors.py run.py pieces.py study.py)
+        $(addprefix experiments/machinery/,cases.py grid.py executors.py run.py pieces.py study.py)
 TABLES := $(foreach e,$(filter-out bounds,$(EXPERIMENTS)),$(CACHE)/$(e)/table.csv)
 PLOTS  := $(foreach e,$(EXPERIMENTS),$(FIGURES)/$(e).png)
 

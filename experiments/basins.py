@@ -21,8 +21,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import main, rate_text, save_figure, verdict_rows
-from armijo.thresholds import eps_grid
 from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 
 NAME = "basins"
 FUNCTIONS = ["poly-two", "poly-three", "poly-four", "poly-five", "poly-eight"]
@@ -38,29 +38,31 @@ LINGER_GRAD = 0.1
 LINGER_RELATIVE = 1e-3
 GRID = {
     "functions": FUNCTIONS,
-    "algorithms": ALGORITHMS,
-    "algorithm_params": "reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4",
+    "algorithms": ALGORITHMS,  # reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4
+    # uniform in [-3, 3]^2 (the registry's sample_starts), the same starts for every algorithm
     "starts": 1000,
-    "start_distribution": "uniform in [-3, 3]^2 (the registry's sample_starts), seed 0, same starts for every algorithm",
-    "eps": "1e-1 .. 1e-4, 4 per decade; costs compared at eps = 1e-3; rates fitted per reached limit point",
+    "seed": 0,
+    "eps": {"from": 1e-1, "to": 1e-4, "per_decade": 4},  # a rate is fitted per reached limit point on this grid
     "max_iter": 20_000,
+    # what the plot step reads (module constants): costs compared at COST_EPS, final iterates classified within
+    # CLASSIFY_TOLERANCE, lingering = a trace point with ||grad|| <= LINGER_GRAD and f within LINGER_RELATIVE
+    # (relative) of another critical value
+    "cost_eps": COST_EPS,
     "classify_tolerance": CLASSIFY_TOLERANCE,
-    "linger": f"trace point with ||grad|| <= {LINGER_GRAD} and f within {LINGER_RELATIVE:g} (relative) of another critical value",
+    "linger_grad": LINGER_GRAD,
+    "linger_relative": LINGER_RELATIVE,
 }
-QUICK = {"functions": ["poly-two", "poly-four"], "starts": 60, "eps": (1e-1, 1e-3), "max_iter": 2_000}
-#: Thresholds per decade (a rate is fitted per limit point on this grid).
-PER_DECADE = 4
+QUICK = {"functions": ["poly-two", "poly-four"], "starts": 60, "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 4},
+         "max_iter": 2_000}
 #: Functions whose starts are drawn coloured by the reached critical point.
 MAPS = ["poly-three", "poly-five"]
 
 
 def cases(quick=False):
-    functions = QUICK["functions"] if quick else FUNCTIONS
-    eps = eps_grid(*QUICK["eps"], PER_DECADE) if quick else eps_grid(1e-1, 1e-4, PER_DECADE)
-    return [Case(experiment=NAME, function=name, function_params={}, algorithm=algorithm, eps=eps,
-                 max_iter=QUICK["max_iter"] if quick else GRID["max_iter"],
-                 starts=QUICK["starts"] if quick else GRID["starts"], seed=0)
-            for name in functions for algorithm in ALGORITHMS]
+    grid = expand_grid(GRID, QUICK, quick)
+    return [Case(experiment=NAME, function=name, function_params={}, algorithm=algorithm, eps=grid["eps"],
+                 max_iter=grid["max_iter"], starts=grid["starts"], seed=grid["seed"])
+            for name in grid["functions"] for algorithm in grid["algorithms"]]
 
 
 def classify(points, critical_points, tolerance=CLASSIFY_TOLERANCE):
@@ -180,7 +182,7 @@ def point_label(row):
     return f"{kind}{degenerate} {row.reached_value:.4g} @({row.reached_w:.3g},{row.reached_b:.3g})"
 
 
-def summarize(starts_table):
+def basin_summary(starts_table):
     """Frequency and median costs per (function, algorithm, reached critical point)."""
     grouped = starts_table.groupby(["function", "algorithm", "reached_index"], sort=False)
     summary = grouped.agg(
@@ -208,16 +210,95 @@ def summarize(starts_table):
     return summary
 
 
-def plot(table, figures):
+CATEGORIES = ["global minimum", "other minimum", "saddle/maximum", "unclassified"]
+CATEGORY_COLOURS = ["tab:green", "tab:olive", "tab:orange", "lightgray"]
+MARKERS = {"armijo": "o", "armijo-increase": "^", "armijo-dichotomy": "s"}
+
+
+def summarize(table):
+    """The numbers of the figure, the table and the caption, from the tidy table only.
+
+    Returns
+    -------
+    dict
+        ``starts_table`` (one row per function, algorithm and start, :func:`per_start`), ``cost_eps``,
+        ``basins`` (:func:`basin_summary` with each reached point's ``category``: global minimum, other
+        minimum, saddle/maximum, unclassified), ``functions``, ``algorithms``, ``maps`` (the functions drawn
+        as start maps), ``f_star``, ``minima`` (the reached minima with a cost), ``lingering`` (median cost and
+        starts per number of other critical values lingered at), the headline numbers (``numbers``), the
+        texts the caption quotes, ``table_markdown`` and ``verdicts``.
+    """
+    starts_table, cost_eps = per_start(table)
+    summary = basin_summary(starts_table)
+    functions = [f for f in FUNCTIONS if f in set(starts_table["function"])]
+    algorithms = [a for a in ALGORITHMS if a in set(starts_table["algorithm"])]
+    f_star = starts_table.groupby("function")["f_star"].first()
+    summary["category"] = [
+        "unclassified" if r.reached_index < 0 else
+        ("global minimum" if np.isclose(r.value, f_star[r.function]) else "other minimum")
+        if r.kind == "minimum" else "saddle/maximum" for r in summary.itertuples(index=False)]
+    minima = summary[(summary["kind"] == "minimum") & (summary["reached_eps"] > 0)]
+    finite = starts_table[np.isfinite(starts_table["cost_iterations"])].copy()
+    lingering = finite.groupby(["function", "algorithm", "lingered_count"])["cost_iterations"].agg(["median", "size"])
+
+    statuses = starts_table.groupby(["function", "algorithm"])["status"].value_counts().unstack(fill_value=0)
+    bad = {f"{f} {a}": {s: int(statuses.loc[(f, a), s]) for s in ("non_finite", "diverged") if s in statuses.columns
+                        and statuses.loc[(f, a), s] > 0}
+           for f, a in statuses.index}
+    bad = {k: v for k, v in bad.items() if v}
+    status_counts = {f"{f} {a}": {s: int(n) for s, n in statuses.loc[(f, a)].items() if n > 0}
+                     for f, a in statuses.index}
+    fractions = {}
+    for (function, algorithm), part in summary.groupby(["function", "algorithm"], sort=False):
+        fractions[f"{function} {algorithm}"] = {c: float(part.loc[part["category"] == c, "frequency"].sum())
+                                                for c in CATEGORIES}
+    lines = [f"| function | algorithm | reached critical point (* degenerate) | starts | median N(eps={cost_eps:g}) "
+             f"| median f-evals to eps={cost_eps:g} | starts that reached eps={cost_eps:g} | rate at this point |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in summary.sort_values(["function", "algorithm", "value"]).itertuples(index=False):
+        row = starts_table[(starts_table["function"] == r.function) & (starts_table["reached_index"] == r.reached_index)]
+        label = point_label(row.iloc[0]) if len(row) else "unclassified"
+        median_n = "-" if not np.isfinite(r.median_iterations) else f"{r.median_iterations:.0f}"
+        median_f = "-" if not np.isfinite(r.median_f_evals) else f"{r.median_f_evals:.0f}"
+        rate = rate_text(r.group_model, r.group_exponent, r.group_exponent_ci_low, r.group_exponent_ci_high,
+                         r.group_iterations_per_decade) if r.reached_index >= 0 else "-"
+        lines.append(f"| {r.function} | {r.algorithm} | {label} | {r.starts} | {median_n} | {median_f} | {r.reached_eps} "
+                     f"| {rate} |")
+    # Does the cost grow with the reached value? Spearman sign per (function, algorithm) over its minima.
+    trends = {}
+    for (function, algorithm), part in minima.groupby(["function", "algorithm"]):
+        if part["value"].nunique() >= 2:
+            ranks_value = part["value"].rank()
+            ranks_cost = part["median_iterations"].rank()
+            trends[f"{function} {algorithm}"] = float(np.corrcoef(ranks_value, ranks_cost)[0, 1])
+    finite["lingered"] = finite["lingered_count"] > 0
+    slow_passages = {}
+    for (function, algorithm), part in finite.groupby(["function", "algorithm"], sort=False):
+        slow, fast = part[part["lingered"]], part[~part["lingered"]]
+        slow_passages[f"{function} {algorithm}"] = {
+            "starts_lingered": int(len(slow)), "median_iterations_lingered": float(slow["cost_iterations"].median()),
+            "starts_direct": int(len(fast)), "median_iterations_direct": float(fast["cost_iterations"].median())}
+    eps_all = np.unique(table["eps"])
+    return {
+        "starts_table": starts_table, "cost_eps": cost_eps, "basins": summary, "functions": functions,
+        "algorithms": algorithms, "maps": [f for f in MAPS if f in functions] or functions[:2], "f_star": f_star,
+        "minima": minima, "lingering": lingering, "slowest": minima.sort_values("median_iterations", ascending=False)
+        .head(4), "fractions": fractions, "starts": int(starts_table.groupby(["function", "algorithm"]).size().max()),
+        "eps_range": [float(eps_all.max()), float(eps_all.min())], "max_iter": int(starts_table["max_iter"].max()),
+        "numbers": {"global_minimum_fraction": fractions, "statuses": status_counts, "non_finite_or_diverged": bad,
+                    "cost_eps": cost_eps, "rank_correlation_value_cost": trends, "slow_passages": slow_passages},
+        "table_markdown": lines, "verdicts": verdict_rows(table)}
+
+
+def draw(numbers, figures):
+    """Top: the starts of two benchmarks coloured by the critical point reached, per algorithm. Bottom: what
+    the starts reach; the cost per reached minimum against its value and its curvature; the cost against the
+    other critical values crossed slowly."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    starts_table, cost_eps = per_start(table)
-    summary = summarize(starts_table)
-    functions = [f for f in FUNCTIONS if f in set(starts_table["function"])]
-    algorithms = [a for a in ALGORITHMS if a in set(starts_table["algorithm"])]
-    maps = [f for f in MAPS if f in functions] or functions[:2]
-
+    starts_table, cost_eps, summary = numbers["starts_table"], numbers["cost_eps"], numbers["basins"]
+    functions, algorithms, maps, f_star = numbers["functions"], numbers["algorithms"], numbers["maps"], numbers["f_star"]
     figure = plt.figure(figsize=(16, 4.1 * (len(maps) + 1)))
     grid = figure.add_gridspec(len(maps) + 1, 12)
     span = 12 // len(algorithms)
@@ -253,20 +334,13 @@ def plot(table, figures):
 
     # Frequencies: stacked bars per (function, algorithm), by kind of the reached point.
     bars = figure.add_subplot(grid[len(maps), 0:3])
-    categories = ["global minimum", "other minimum", "saddle/maximum", "unclassified"]
-    category_colours = ["tab:green", "tab:olive", "tab:orange", "lightgray"]
-    f_star = starts_table.groupby("function")["f_star"].first()
-    summary["category"] = [
-        "unclassified" if r.reached_index < 0 else
-        ("global minimum" if np.isclose(r.value, f_star[r.function]) else "other minimum")
-        if r.kind == "minimum" else "saddle/maximum" for r in summary.itertuples(index=False)]
     positions, labels = [], []
     for i, function in enumerate(functions):
         for j, algorithm in enumerate(algorithms):
             positions.append(i * (len(algorithms) + 1) + j)
             labels.append(f"{function.replace('poly-', '')} {algorithm.replace('armijo', 'A').replace('-', '')}")
     bottom = np.zeros(len(positions))
-    for category, colour in zip(categories, category_colours):
+    for category, colour in zip(CATEGORIES, CATEGORY_COLOURS):
         heights = []
         for function in functions:
             for algorithm in algorithms:
@@ -283,15 +357,13 @@ def plot(table, figures):
                   title="bars", title_fontsize=6)
 
     # Cost against the reached critical value (T3: constants depend on the value and the basin).
-    markers = {"armijo": "o", "armijo-increase": "^", "armijo-dichotomy": "s"}
     function_colours = {f: plt.get_cmap("tab10")(k) for k, f in enumerate(functions)}
-    minima = summary[(summary["kind"] == "minimum") & (summary["reached_eps"] > 0)]
     for column, (abscissa, xlabel) in enumerate([("value", "reached minimum value - f_* + 1"),
                                                  ("hessian_norm", "||hess f|| at the reached minimum")]):
         axes = figure.add_subplot(grid[len(maps), 3 * (1 + column):3 * (2 + column)])
-        for r in minima.itertuples(index=False):
+        for r in numbers["minima"].itertuples(index=False):
             x = r.value - f_star[r.function] + 1.0 if abscissa == "value" else r.hessian_norm
-            axes.plot(x, r.median_iterations, markers[r.algorithm],
+            axes.plot(x, r.median_iterations, MARKERS[r.algorithm],
                       color=function_colours[r.function], mfc="none" if r.degenerate else function_colours[r.function],
                       ms=4 + 6 * np.sqrt(r.frequency))
         axes.set_xscale("log")
@@ -301,7 +373,7 @@ def plot(table, figures):
         axes.grid(True, which="both", alpha=0.25)
         if column == 0:
             handles = ([Line2D([], [], ls="", marker="o", color=function_colours[f], label=f) for f in functions]
-                       + [Line2D([], [], ls="", marker=markers[a], color="k", mfc="none", label=a) for a in algorithms]
+                       + [Line2D([], [], ls="", marker=MARKERS[a], color="k", mfc="none", label=a) for a in algorithms]
                        + [Line2D([], [], ls="", marker="o", color="k", mfc="none", label="open: degenerate minimum")])
             figure.legend(handles=handles, fontsize=6, loc="lower left", bbox_to_anchor=(0.905, 0.02),
                           title="cost panels", title_fontsize=6)
@@ -310,11 +382,10 @@ def plot(table, figures):
 
     # Cost against the number of other critical values the start lingered at (T3: one term per value crossed).
     crossing = figure.add_subplot(grid[len(maps), 9:12])
-    finite = starts_table[np.isfinite(starts_table["cost_iterations"])].copy()
-    lingering = finite.groupby(["function", "algorithm", "lingered_count"])["cost_iterations"].agg(["median", "size"])
+    lingering = numbers["lingering"]
     offsets = {a: (k - (len(algorithms) - 1) / 2) * 0.15 for k, a in enumerate(algorithms)}
     for (function, algorithm, count), r in lingering.iterrows():
-        crossing.plot(count + offsets[algorithm], r["median"], markers[algorithm], color=function_colours[function],
+        crossing.plot(count + offsets[algorithm], r["median"], MARKERS[algorithm], color=function_colours[function],
                       ms=4 + 2 * np.log10(r["size"]))
     crossing.set_yscale("log")
     crossing.set_xticks(sorted(set(lingering.index.get_level_values("lingered_count"))))
@@ -325,65 +396,30 @@ def plot(table, figures):
     figure.tight_layout(rect=(0, 0, 0.9, 1))
     save_figure(figure, figures, NAME)
 
-    # Numbers from the table.
-    statuses = starts_table.groupby(["function", "algorithm"])["status"].value_counts().unstack(fill_value=0)
-    bad = {f"{f} {a}": {s: int(statuses.loc[(f, a), s]) for s in ("non_finite", "diverged") if s in statuses.columns
-                        and statuses.loc[(f, a), s] > 0}
-           for f, a in statuses.index}
-    bad = {k: v for k, v in bad.items() if v}
-    status_counts = {f"{f} {a}": {s: int(n) for s, n in statuses.loc[(f, a)].items() if n > 0}
-                     for f, a in statuses.index}
-    fractions = {}
-    for (function, algorithm), part in summary.groupby(["function", "algorithm"], sort=False):
-        fractions[f"{function} {algorithm}"] = {c: float(part.loc[part["category"] == c, "frequency"].sum())
-                                                for c in categories}
-    lines = [f"| function | algorithm | reached critical point (* degenerate) | starts | median N(eps={cost_eps:g}) "
-             f"| median f-evals to eps={cost_eps:g} | starts that reached eps={cost_eps:g} | rate at this point |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in summary.sort_values(["function", "algorithm", "value"]).itertuples(index=False):
-        row = starts_table[(starts_table["function"] == r.function) & (starts_table["reached_index"] == r.reached_index)]
-        label = point_label(row.iloc[0]) if len(row) else "unclassified"
-        median_n = "-" if not np.isfinite(r.median_iterations) else f"{r.median_iterations:.0f}"
-        median_f = "-" if not np.isfinite(r.median_f_evals) else f"{r.median_f_evals:.0f}"
-        rate = rate_text(r.group_model, r.group_exponent, r.group_exponent_ci_low, r.group_exponent_ci_high,
-                         r.group_iterations_per_decade) if r.reached_index >= 0 else "-"
-        lines.append(f"| {r.function} | {r.algorithm} | {label} | {r.starts} | {median_n} | {median_f} | {r.reached_eps} "
-                     f"| {rate} |")
-    # Does the cost grow with the reached value? Spearman sign per (function, algorithm) over its minima.
-    trends = {}
-    for (function, algorithm), part in minima.groupby(["function", "algorithm"]):
-        if part["value"].nunique() >= 2:
-            ranks_value = part["value"].rank()
-            ranks_cost = part["median_iterations"].rank()
-            trends[f"{function} {algorithm}"] = float(np.corrcoef(ranks_value, ranks_cost)[0, 1])
-    starts_count = int(starts_table.groupby(["function", "algorithm"]).size().max())
-    eps_all = np.unique(table["eps"])
-    finite["lingered"] = finite["lingered_count"] > 0
-    slow_passages = {}
-    for (function, algorithm), part in finite.groupby(["function", "algorithm"], sort=False):
-        slow, fast = part[part["lingered"]], part[~part["lingered"]]
-        slow_passages[f"{function} {algorithm}"] = {
-            "starts_lingered": int(len(slow)), "median_iterations_lingered": float(slow["cost_iterations"].median()),
-            "starts_direct": int(len(fast)), "median_iterations_direct": float(fast["cost_iterations"].median())}
+
+def caption(numbers):
+    """What the figure shows, with every number from :func:`summarize`."""
+    headline, cost_eps, algorithms = numbers["numbers"], numbers["cost_eps"], numbers["algorithms"]
+    fractions, bad = numbers["fractions"], headline["non_finite_or_diverged"]
     lingered_text = "; ".join(
         f"{k} {v['median_iterations_lingered']:.0f} ({v['starts_lingered']} starts) vs "
         f"{v['median_iterations_direct']:.0f} ({v['starts_direct']})"
-        for k, v in slow_passages.items() if v["starts_lingered"] >= 5)
-    slowest = minima.sort_values("median_iterations", ascending=False).head(4)
+        for k, v in headline["slow_passages"].items() if v["starts_lingered"] >= 5)
     slowest_text = "; ".join(
         f"{r.function} {r.algorithm} min{'*' if r.degenerate else ''} @({r.w:.3g},{r.b:.3g}) N {r.median_iterations:.0f}, "
-        f"f-evals {r.median_f_evals:.0f}, ||hess|| {r.hessian_norm:.3g}" for r in slowest.itertuples(index=False))
+        f"f-evals {r.median_f_evals:.0f}, ||hess|| {r.hessian_norm:.3g}" for r in numbers["slowest"].itertuples(index=False))
     global_text = "; ".join(
         f"{f}: " + ", ".join(f"{a.replace('armijo', 'A')} {fractions[f'{f} {a}']['global minimum']:.0%}"
-                             for a in algorithms if f"{f} {a}" in fractions) for f in functions)
+                             for a in algorithms if f"{f} {a}" in fractions) for f in numbers["functions"])
     unclassified = {k: v["unclassified"] for k, v in fractions.items() if v["unclassified"] > 0}
-    caption = (
-        f"Single-neuron benchmarks from {starts_count} starts uniform in [-3, 3]^2 (seed 0, the same starts for "
-        f"every algorithm; reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4; eps {eps_all.max():g}.."
-        f"{eps_all.min():g}, "
-        f"max_iter {int(starts_table['max_iter'].max())}). A start's final iterate is classified to the nearest "
-        f"known critical point within distance {CLASSIFY_TOLERANCE}. Top: starts of {', '.join(maps)} coloured by "
-        f"the critical point reached. Bottom left: fraction of starts reaching the global minimum, another "
+    trends = headline["rank_correlation_value_cost"]
+    return (
+        f"Single-neuron benchmarks from {numbers['starts']} starts uniform in [-3, 3]^2 (seed 0, the same starts for "
+        f"every algorithm; reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4; eps {numbers['eps_range'][0]:g}.."
+        f"{numbers['eps_range'][1]:g}, "
+        f"max_iter {numbers['max_iter']}). A start's final iterate is classified to the nearest "
+        f"known critical point within distance {CLASSIFY_TOLERANCE}. Top: starts of {', '.join(numbers['maps'])} "
+        f"coloured by the critical point reached. Bottom left: fraction of starts reaching the global minimum, another "
         f"minimum, a saddle or maximum, or no critical point. Bottom middle: median N(eps = {cost_eps:g}) per "
         f"reached minimum against its value and against the spectral norm of the Hessian there (T3: constants "
         f"depend on the critical value and the basin, through eta_min ~ 1/L and theta; open markers: degenerate "
@@ -401,11 +437,14 @@ def plot(table, figures):
         "(power law with its 95% interval, or log (b/decade) for linear convergence): starts that reach "
         "different points are never fitted together. Non-finite or diverged starts: "
         + (", ".join(f"{k} {v}" for k, v in bad.items()) or "none") + ".")
-    return {"caption": caption, "numbers": {"global_minimum_fraction": fractions, "statuses": status_counts,
-                                            "non_finite_or_diverged": bad, "cost_eps": cost_eps,
-                                            "rank_correlation_value_cost": trends,
-                                            "slow_passages": slow_passages},
-            "verdicts": verdict_rows(table), "table_markdown": lines}
+
+
+def plot(table, figures):
+    """Summarize the table, draw the figure, return the caption, the numbers and the table of REPORT.md."""
+    numbers = summarize(table)
+    draw(numbers, figures)
+    return {"caption": caption(numbers), "numbers": numbers["numbers"], "verdicts": numbers["verdicts"],
+            "table_markdown": numbers["table_markdown"]}
 
 
 if __name__ == "__main__":

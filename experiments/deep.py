@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 
 from armijo.stochastic import FullBatch, minimize_stochastic
-from armijo.thresholds import eps_grid
 from experiments.machinery.cases import TABLE_COLUMNS, Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.pieces import objective_for, starts_for
 from experiments.machinery.study import main, save_figure
 
@@ -79,10 +79,10 @@ GRID = {
     "learning_rates": {"sgd": {"lowest_exponent": -4, "decades": 8, "per_decade": 3},
                        "adam": {"lowest_exponent": -6, "decades": 8, "per_decade": 3}},
     "full_batch": {"iterations": 100, "eta0": 10.0},
-    "eps": {"largest": 3.0, "smallest": 1e-3, "per_decade": 4},
+    "eps": {"from": 3.0, "to": 1e-3, "per_decade": 4},
     "envelope": {"quantile": 0.95, "level": 0.95, "resamples": 200},
 }
-QUICK_GRID = {
+QUICK = {
     "networks": [{"dataset": "digits", "hidden": "8", "activation": "tanh"},
                  {"dataset": "breast-cancer", "hidden": "4", "activation": "relu"}],
     "seeds": [0, 1],
@@ -97,8 +97,8 @@ FAMILIES = ("sgd", "adam")
 
 
 def grid(quick=False):
-    """The grid in force (the quick one replaces whole entries of :data:`GRID`)."""
-    return {**GRID, **QUICK_GRID} if quick else GRID
+    """The grid in force (:data:`QUICK` over :data:`GRID` on the quick grid), eps ranges expanded."""
+    return expand_grid(GRID, QUICK, quick)
 
 
 def learning_rates(spec):
@@ -141,7 +141,7 @@ def cases(quick=False):
     from functions.datasets import load
 
     out = []
-    eps = eps_grid(setting["eps"]["largest"], setting["eps"]["smallest"], setting["eps"]["per_decade"])
+    eps = setting["eps"]
     for network in setting["networks"]:
         dataset = network["dataset"]
         samples = load(dataset, setting["split_seed"]).train_labels.size

@@ -24,8 +24,8 @@ import sys
 
 import numpy as np
 
-from armijo.thresholds import eps_grid
 from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, NU, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
                                       markdown_table)
@@ -45,15 +45,15 @@ GRID = {
         "polyak-level": "defaults (eta0 = 0.1, rho = 1.5, beta = 0.5): f* estimated",
         "Armijo variants": "reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4",
     },
-    "eps": "1e1 .. 1e-8, 2 per decade (|f'(x)| <= eps)",
-    "max_iter": 10_000_000,
-    "backend": "compiled (one start per case)",
+    "algorithms": PAPER_METHODS + ["polyak-level"] + ARMIJO_VARIANTS,
+    "eps": {"from": 1e1, "to": 1e-8, "per_decade": 2},  # on |f'(x)|
+    "max_iter": 10_000_000,  # compiled backend, one start per case
 }
-QUICK = {"x0": [10.0], "methods": ["gd", "l0l1-gd", "polyak", "adgd", "armijo"], "eps": (1e1, 1e-3, 1),
-         "max_iter": 20_000}
+QUICK = {"x0": [10.0], "algorithms": ["gd", "l0l1-gd", "polyak", "adgd", "armijo"],
+         "eps": {"from": 1e1, "to": 1e-3, "per_decade": 1}, "max_iter": 20_000}
 #: Thresholds of the table.
 TABLE_EPS = (1e-2, 1e-4, 1e-6, 1e-8)
-METHODS = PAPER_METHODS + ["polyak-level"] + ARMIJO_VARIANTS
+METHODS = GRID["algorithms"]
 
 
 def method_params(algorithm, x0):
@@ -65,14 +65,11 @@ def method_params(algorithm, x0):
 
 def cases(quick=False):
     """One single-start case per (method, x0)."""
-    x0s = QUICK["x0"] if quick else GRID["x0"]
-    methods = QUICK["methods"] if quick else METHODS
-    eps = eps_grid(*QUICK["eps"]) if quick else eps_grid(1e1, 1e-8, 2)
-    budget = QUICK["max_iter"] if quick else GRID["max_iter"]
+    grid = expand_grid(GRID, QUICK, quick)
     return [Case(experiment=NAME, function="monomial", function_params={"p": 2}, algorithm=algorithm,
-                 algorithm_params=method_params(algorithm, x0), eps=eps, max_iter=budget, x0=((x0,),),
-                 labels={"x0_value": x0})
-            for x0 in x0s for algorithm in methods]
+                 algorithm_params=method_params(algorithm, x0), eps=grid["eps"], max_iter=grid["max_iter"],
+                 x0=((x0,),), labels={"x0_value": x0})
+            for x0 in grid["x0"] for algorithm in grid["algorithms"]]
 
 
 def _rank(values):

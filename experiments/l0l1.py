@@ -23,8 +23,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
-from armijo.thresholds import eps_grid
 from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from theory import t2_l0l1
 
 NAME = "l0l1"
@@ -39,17 +39,18 @@ METHODS = {
     "gd eta=1/L(x0)": "gd with eta = 1/max f''(x0) = 1/L on the sublevel set of the starts (tied to the start)",
 }
 GRID = {
-    "function": "cosh(s x)/s^2, (L0, L1) = (1, s)",
+    "function": "cosh",  # cosh(s x)/s^2, (L0, L1) = (1, s)
     "s": [1.0, 2.0, 4.0, 8.0, 16.0],
     "delta": [10.0**k for k in range(-2, 7)],
+    # per (s, delta): Delta_b = delta * 10^U(-0.1, 0.1), x0 = +-arccosh(1 + s^2 Delta_b)/s (random sign), seed 100 i + j
     "starts": 3,
-    "start_rule": "Delta_b = delta * 10^U(-0.1, 0.1), x0 = +-arccosh(1 + s^2 Delta_b)/s (random sign)",
     "methods": METHODS,
-    "eps": (1e-1, 1e-6, 4),
+    "eps": {"from": 1e-1, "to": 1e-6, "per_decade": 4},
     "headline_eps": 1e-4,
     "max_iter": 20_000,
 }
-QUICK_GRID = {"s": [1.0, 4.0], "delta": [1e-1, 1e2], "starts": 2, "eps": (1e-1, 1e-3, 4), "max_iter": 2_000}
+QUICK = {"s": [1.0, 4.0], "delta": [1e-1, 1e2], "starts": 2, "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 4},
+         "max_iter": 2_000}
 
 
 def starts_for_gap(s, delta, count, seed):
@@ -70,18 +71,18 @@ def method_case(method, s, delta, x0, eps, max_iter):
         "gd eta=0.1": ("gd", {"eta": ETA0}),
         "gd eta=1/L(x0)": ("gd", {"eta": 1.0 / largest_curvature}),
     }[method]
-    return Case(experiment=NAME, function="cosh", function_params={"s": s}, algorithm=algorithm, algorithm_params=params, eps=eps, max_iter=max_iter,
-                x0=tuple((float(x),) for x in x0), labels={"method": method, "s": s, "delta_level": delta})
+    return Case(experiment=NAME, function=GRID["function"], function_params={"s": s}, algorithm=algorithm,
+                algorithm_params=params, eps=eps, max_iter=max_iter, x0=tuple((float(x),) for x in x0),
+                labels={"method": method, "s": s, "delta_level": delta})
 
 
 def cases(quick=False):
-    grid = {**GRID, **QUICK_GRID} if quick else GRID
-    eps = eps_grid(*grid["eps"])
+    grid = expand_grid(GRID, QUICK, quick)
     out = []
     for i, s in enumerate(grid["s"]):
         for j, delta in enumerate(grid["delta"]):
             x0 = starts_for_gap(s, delta, grid["starts"], seed=100 * i + j)
-            out += [method_case(method, s, delta, x0, eps, grid["max_iter"]) for method in METHODS]
+            out += [method_case(method, s, delta, x0, grid["eps"], grid["max_iter"]) for method in grid["methods"]]
     return out
 
 
@@ -154,18 +155,67 @@ def _draw_against(axes, cells, scan, fixed_column, fixed_value, budget):
     axes.grid(True, which="both", alpha=0.25)
 
 
-def plot(table, figures):
-    import matplotlib.pyplot as plt
+def summarize(table):
+    """The numbers of the figure and the caption, from the tidy table only.
 
+    Returns
+    -------
+    dict
+        ``headline_eps`` (the grid's threshold nearest to ``GRID["headline_eps"]``), ``budget``, ``cells``
+        (:func:`cell_summary` at it), ``ratios`` (:func:`bound_ratios`), ``s_values``, ``delta_levels``,
+        ``fixed_delta`` and ``fixed_s`` (the middle values, held fixed in the top panels), and the headline
+        numbers: ``t2_violations``, ``t2_max_ratio``, ``slopes`` (of log N against log L1 and log Delta per
+        method), ``gd_fixed_diverged_cells``, ``gd_fixed_cells``, ``gd_divergence_rule_agreement`` (cells where
+        the rule eta (1 + s^2 Delta) > 2 predicts gd's status), ``eta0_term_dominant_share``,
+        ``armijo_iterations_range``, ``armijo_t2_bound_range``, ``tuned_gd_budget_cells`` (cells where gd with
+        eta = 1/L(x0) ran out of budget), ``starts`` and ``verdicts``.
+    """
     eps = nearest_eps(table, GRID["headline_eps"])
-    budget = int(table["max_iter"].max())
     cells = cell_summary(table, eps)
     ratios = bound_ratios(table)
     s_values = np.sort(table["s"].unique())
     delta_levels = np.sort(table["delta_level"].unique())
-    fixed_delta = delta_levels[len(delta_levels) // 2]
-    fixed_s = s_values[len(s_values) // 2]
+    armijo_like = table[table["algorithm"].isin(["armijo", "armijo-increase"])]
+    checked = armijo_like[(armijo_like["iterations"] >= 0) & np.isfinite(armijo_like["bound_T2"])]
+    violations = {method: int((group["iterations"] > group["bound_T2"]).sum())
+                  for method, group in checked.groupby("method")}
+    max_ratio = {method: float(group["ratio"].max()) for method, group in ratios.groupby("method")}
+    slopes = {}
+    for method in METHODS:
+        rows = cells[cells["method"] == method]
+        slopes[method] = {
+            "against_L1": {f"{d:g}": log_slope(g["s"], g["iterations_censored"])
+                           for d, g in rows.groupby("delta_level")},
+            "against_delta": {f"{s:g}": log_slope(g["delta_level"], g["iterations_censored"])
+                              for s, g in rows.groupby("s")},
+        }
+    armijo_cells = cells[cells["method"] == "armijo"]
+    gd = cells[cells["method"] == "gd eta=0.1"]
+    predicted_fail = ETA0 * (1.0 + gd["s"] ** 2 * gd["delta"]) > 2.0
+    failed = gd["failed"] > 0
+    tuned = cells[cells["method"] == "gd eta=1/L(x0)"]
+    return {"headline_eps": eps, "budget": int(table["max_iter"].max()), "cells": cells, "ratios": ratios,
+            "s_values": s_values, "delta_levels": delta_levels, "fixed_delta": delta_levels[len(delta_levels) // 2],
+            "fixed_s": s_values[len(s_values) // 2], "t2_violations": violations, "t2_max_ratio": max_ratio,
+            "slopes": slopes, "gd_fixed_diverged_cells": int(failed.sum()), "gd_fixed_cells": int(len(gd)),
+            "gd_divergence_rule_agreement": int((predicted_fail == failed).sum()),
+            "eta0_term_dominant_share": eta0_term_share(table),
+            "armijo_iterations_range": (float(armijo_cells["iterations_censored"].min()),
+                                        float(armijo_cells["iterations_censored"].max())),
+            "armijo_t2_bound_range": (float(armijo_cells["bound"].min()), float(armijo_cells["bound"].max())),
+            "tuned_gd_budget_cells": int((~np.isfinite(tuned["iterations_censored"])).sum()),
+            "tuned_gd_cells": int(len(tuned)), "starts": int(table["start"].max()) + 1,
+            "verdicts": verdict_rows(table, scanned=("delta_level",))}
 
+
+def draw(numbers, figures):
+    """Top: median N(eps) against L1 and against Delta, with armijo's T2 bound. Bottom left: the largest
+    measured/T2-bound ratio per cell. Bottom right: where fixed-step gd converges or diverges."""
+    import matplotlib.pyplot as plt
+
+    cells, ratios, budget, eps = numbers["cells"], numbers["ratios"], numbers["budget"], numbers["headline_eps"]
+    s_values, delta_levels = numbers["s_values"], numbers["delta_levels"]
+    fixed_delta, fixed_s = numbers["fixed_delta"], numbers["fixed_s"]
     figure, axes = plt.subplots(2, 2, figsize=(12, 9.5))
     _draw_against(axes[0, 0], cells, "s", "delta_level", fixed_delta, budget)
     axes[0, 0].set_xlabel("L1 = s")
@@ -210,61 +260,51 @@ def plot(table, figures):
     figure.suptitle("cosh(s x)/s^2, (L0, L1) = (1, s): cost against L1 and Delta, and the T2 bound", fontsize=11)
     figure.tight_layout()
     save_figure(figure, figures, NAME)
-    return summarize(table, cells, ratios, eps, fixed_delta, fixed_s)
 
 
-def summarize(table, cells, ratios, eps, fixed_delta, fixed_s):
-    """Headline numbers: bound ratios, slopes against L1 and Delta, gd's divergence map."""
-    armijo_like = table[table["algorithm"].isin(["armijo", "armijo-increase"])]
-    checked = armijo_like[(armijo_like["iterations"] >= 0) & np.isfinite(armijo_like["bound_T2"])]
-    violations = {method: int((group["iterations"] > group["bound_T2"]).sum())
-                  for method, group in checked.groupby("method")}
-    max_ratio = {method: float(group["ratio"].max()) for method, group in ratios.groupby("method")}
-    slopes = {}
-    for method in METHODS:
-        rows = cells[cells["method"] == method]
-        slopes[method] = {
-            "against_L1": {f"{d:g}": log_slope(g["s"], g["iterations_censored"])
-                           for d, g in rows.groupby("delta_level")},
-            "against_delta": {f"{s:g}": log_slope(g["delta_level"], g["iterations_censored"])
-                              for s, g in rows.groupby("s")},
-        }
-    dominant = eta0_term_share(table)
-    armijo_cells = cells[cells["method"] == "armijo"]
-    gd = cells[cells["method"] == "gd eta=0.1"]
-    predicted_fail = ETA0 * (1.0 + gd["s"] ** 2 * gd["delta"]) > 2.0
-    failed = gd["failed"] > 0
-    tuned = cells[cells["method"] == "gd eta=1/L(x0)"]
-    n_range = (float(armijo_cells["iterations_censored"].min()), float(armijo_cells["iterations_censored"].max()))
-    bound_range = (float(armijo_cells["bound"].min()), float(armijo_cells["bound"].max()))
-    caption = (
-        f"cosh(s x)/s^2 with (L0, L1) = (1, s) for s in {', '.join(f'{s:g}' for s in sorted(table['s'].unique()))}; "
-        f"{int(table['start'].max()) + 1} generic starts per (s, Delta) with Delta from "
-        f"{table['delta_level'].min():g} to {table['delta_level'].max():g}. Top: median N(eps = {eps:.0e}) against "
-        f"L1 (Delta ~ {fixed_delta:g}) and against Delta (L1 = {fixed_s:g}), with the T2 bound of armijo (dashed). "
-        f"Over the whole grid armijo needs {n_range[0]:.0f} to {n_range[1]:.0f} iterations at eps = {eps:.0e} while "
-        f"the T2 bound ranges from {bound_range[0]:.3g} to {bound_range[1]:.3g}: N grows about logarithmically in L1 "
-        f"and Delta (slopes of log N against log Delta at most "
+def caption(numbers):
+    """What the figure shows, with every number from :func:`summarize`."""
+    eps, slopes = numbers["headline_eps"], numbers["slopes"]
+    n_range, bound_range = numbers["armijo_iterations_range"], numbers["armijo_t2_bound_range"]
+    s_values, delta_levels = numbers["s_values"], numbers["delta_levels"]
+    return (
+        f"cosh(s x)/s^2 with (L0, L1) = (1, s) for s in {', '.join(f'{s:g}' for s in s_values)}; "
+        f"{numbers['starts']} generic starts per (s, Delta) with Delta from "
+        f"{delta_levels.min():g} to {delta_levels.max():g}. Top: median N(eps = {eps:.0e}) against "
+        f"L1 (Delta ~ {numbers['fixed_delta']:g}) and against Delta (L1 = {numbers['fixed_s']:g}), with the T2 bound "
+        f"of armijo (dashed). Over the whole grid armijo needs {n_range[0]:.0f} to {n_range[1]:.0f} iterations at "
+        f"eps = {eps:.0e} while the T2 bound ranges from {bound_range[0]:.3g} to {bound_range[1]:.3g}: N grows about "
+        f"logarithmically in L1 and Delta (slopes of log N against log Delta at most "
         f"{np.nanmax(list(slopes['armijo']['against_delta'].values())):.2f}), far below the bound's linear growth; "
-        f"no count exceeds its T2 bound (violations: {violations}; largest measured/bound ratio "
-        + ", ".join(f"{m} {r:.2g}" for m, r in max_ratio.items()) + "). "
-        f"Fixed-step gd with eta = {ETA0} diverges in {int(failed.sum())} of {len(gd)} cells; the rule "
-        f"eta (1 + s^2 Delta) > 2 predicts {int((predicted_fail == failed).sum())} of {len(gd)} statuses. "
+        f"no count exceeds its T2 bound (violations: {numbers['t2_violations']}; largest measured/bound ratio "
+        + ", ".join(f"{m} {r:.2g}" for m, r in numbers["t2_max_ratio"].items()) + "). "
+        f"Fixed-step gd with eta = {ETA0} diverges in {numbers['gd_fixed_diverged_cells']} of "
+        f"{numbers['gd_fixed_cells']} cells; the rule eta (1 + s^2 Delta) > 2 predicts "
+        f"{numbers['gd_divergence_rule_agreement']} of {numbers['gd_fixed_cells']} statuses. "
         f"gd with the safe step 1/f''(x0) converges but its cost grows like L1^2 Delta (slopes of log N up to "
         f"{_largest(slopes['gd eta=1/L(x0)']['against_L1']):.2f} against log L1 and "
         f"{_largest(slopes['gd eta=1/L(x0)']['against_delta']):.2f} against log Delta, against "
         f"{_largest(slopes['armijo']['against_L1']):.2f} and {_largest(slopes['armijo']['against_delta']):.2f} "
         f"for armijo; "
-        f"{int((~np.isfinite(tuned['iterations_censored'])).sum())} of {len(tuned)} cells exhaust the "
-        f"{int(table['max_iter'].max())}-iteration budget). clipped-gd converges everywhere with (L0, L1) known. "
-        f"With eta0 = {ETA0} the term 1/(eta0 eps^2) of the bound is the largest at {dominant:.0%} of the (s, eps) "
-        "pairs of the grid, which is why the drawn bound barely depends on L1."
+        f"{numbers['tuned_gd_budget_cells']} of {numbers['tuned_gd_cells']} cells exhaust the "
+        f"{numbers['budget']}-iteration budget). clipped-gd converges everywhere with (L0, L1) known. "
+        f"With eta0 = {ETA0} the term 1/(eta0 eps^2) of the bound is the largest at "
+        f"{numbers['eta0_term_dominant_share']:.0%} of the (s, eps) pairs of the grid, which is why the drawn bound "
+        "barely depends on L1."
     )
-    return {"caption": caption, "headline_eps": eps, "t2_violations": violations, "t2_max_ratio": max_ratio,
-            "slopes": slopes, "gd_fixed_diverged_cells": int(failed.sum()), "gd_fixed_cells": int(len(gd)),
-            "gd_divergence_rule_agreement": int((predicted_fail == failed).sum()),
-            "eta0_term_dominant_share": dominant, "armijo_iterations_range": n_range, "armijo_t2_bound_range": bound_range,
-            "verdicts": verdict_rows(table, scanned=("delta_level",))}
+
+
+#: The numbers of the summary JSON (the rest of :func:`summarize` is for the figure).
+SUMMARY_KEYS = ("headline_eps", "t2_violations", "t2_max_ratio", "slopes", "gd_fixed_diverged_cells",
+                "gd_fixed_cells", "gd_divergence_rule_agreement", "eta0_term_dominant_share",
+                "armijo_iterations_range", "armijo_t2_bound_range", "verdicts")
+
+
+def plot(table, figures):
+    """Summarize the table, draw the figure, return the caption and the headline numbers."""
+    numbers = summarize(table)
+    draw(numbers, figures)
+    return {"caption": caption(numbers), **{key: numbers[key] for key in SUMMARY_KEYS}}
 
 
 if __name__ == "__main__":

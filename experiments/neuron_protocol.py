@@ -39,6 +39,7 @@ import pandas as pd
 
 from armijo import ALGORITHMS
 from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure
 from experiments.reproduction import LABELS, markdown_table, uses_f
 
@@ -73,7 +74,7 @@ GRID = {
                    "normalized-gd-decay": "R = 1"},
     "backend": "compiled, no trace",
 }
-QUICK = {"functions": ["poly-two", "poly-five"], "starts": 40, "max_iter": 3_000}
+QUICK = {"functions": ["poly-two", "poly-five"], "starts": {"poly-two": 40, "others": 40}, "max_iter": 3_000}
 #: Grid points per side of the box on which l0l1-gd's (L0, L1) are sampled.
 BOX_SAMPLES = 101
 
@@ -109,15 +110,15 @@ def cases(quick=False):
     """One piece per (activation, algorithm), poly-two first (its pieces are the largest)."""
     import functions
 
-    names = QUICK["functions"] if quick else FUNCTIONS
+    grid = expand_grid(GRID, QUICK, quick)
     out = []
-    for name in names:
+    for name in grid["functions"]:
         objective = functions.get(name)
-        starts = QUICK["starts"] if quick else GRID["starts"].get(name, GRID["starts"]["others"])
-        for algorithm in METHODS:
+        starts = grid["starts"].get(name, grid["starts"]["others"])
+        for algorithm in grid["algorithms"]:
             out.append(Case(experiment=NAME, function=name, function_params={}, algorithm=algorithm,
-                            algorithm_params=method_params(algorithm, objective), eps=(EPS,),
-                            max_iter=QUICK["max_iter"] if quick else MAX_ITER, starts=starts, seed=0))
+                            algorithm_params=method_params(algorithm, objective), eps=(grid["eps"],),
+                            max_iter=grid["max_iter"], starts=starts, seed=0))
     return out
 
 

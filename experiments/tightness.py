@@ -32,35 +32,35 @@ import numpy as np
 import pandas as pd
 
 from experiments import bounds
-from armijo.thresholds import eps_grid
 from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
 
 NAME = "tightness"
 GRID = {
     "searches": {
         "cosh": {"function": "cosh", "parameter": "s", "values": [1.0, 4.0, 16.0], "delta": [1e-2, 1.0, 1e2, 1e4],
-                 "eps": (1e-1, 1e-6, 4), "max_iter": 20_000},
+                 "eps": {"from": 1e-1, "to": 1e-6, "per_decade": 4}, "max_iter": 20_000},
         "escape": {"function": "escape", "parameter": "a", "values": [0.5, 1.0, 4.0, 16.0], "x0": [0.5, 2.0],
-                   "eps": (3e-2, 1e-4, 4), "max_iter": 100_000_000},
+                   "eps": {"from": 3e-2, "to": 1e-4, "per_decade": 4}, "max_iter": 100_000_000},
         "monomial": {"function": "monomial", "parameter": "p", "values": [2, 4, 8, 16, 32], "x0": [0.9, -0.6],
-                     "eps": (1e-2, 1e-8, 4), "max_iter": 100_000_000},
+                     "eps": {"from": 1e-2, "to": 1e-8, "per_decade": 4}, "max_iter": 100_000_000},
         "cgt": {"function": "cgt", "parameter": "tau", "values": [0.25, 0.1, 0.05, 0.02], "x0": [0.0],
-                "algorithm_params": {"eta0": 1.0, "lam": 0.4}, "eps": (1e-1, 3e-3, 6), "max_iter": 300_000},
+                "algorithm_params": {"eta0": 1.0, "lam": 0.4}, "eps": {"from": 1e-1, "to": 3e-3, "per_decade": 6},
+                "max_iter": 300_000},
         "lam": {"function": "cosh", "parameter": "lam", "values": [0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95], "s": 1.0,
-                "delta": [1e-2], "eps": (1e-1, 1e-6, 4), "max_iter": 20_000},
+                "delta": [1e-2], "eps": {"from": 1e-1, "to": 1e-6, "per_decade": 4}, "max_iter": 20_000},
     },
-    "algorithm": "armijo, reference defaults eta0 = 0.1, lam = 0.5, f1 = 2 unless the search sets them",
-    "eps": "(largest, smallest, per decade)",
+    # armijo with the reference defaults eta0 = 0.1, lam = 0.5, f1 = 2 unless the search sets them
     "targets": {"bounds": ["T1", "T2", "T3-point"], "ceilings": {"ceiling 1": 1.0, "ceiling 2": 2.0}},
 }
-QUICK_GRID = {
-    "cosh": {"values": [1.0], "delta": [1e-2, 1.0], "eps": (1e-1, 1e-3, 4)},
-    "escape": {"values": [1.0], "x0": [0.5], "eps": (3e-2, 3e-3, 4), "max_iter": 20_000},
-    "monomial": {"values": [2], "x0": [0.9], "eps": (1e-2, 1e-4, 4), "max_iter": 20_000},
-    "cgt": {"values": [0.1], "eps": (1e-1, 1e-2, 4), "max_iter": 20_000},
-    "lam": {"values": [0.5, 0.9], "delta": [1e-2], "eps": (1e-1, 1e-3, 4)},
-}
+QUICK = {"searches": {
+    "cosh": {"values": [1.0], "delta": [1e-2, 1.0], "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 4}},
+    "escape": {"values": [1.0], "x0": [0.5], "eps": {"from": 3e-2, "to": 3e-3, "per_decade": 4}, "max_iter": 20_000},
+    "monomial": {"values": [2], "x0": [0.9], "eps": {"from": 1e-2, "to": 1e-4, "per_decade": 4}, "max_iter": 20_000},
+    "cgt": {"values": [0.1], "eps": {"from": 1e-1, "to": 1e-2, "per_decade": 4}, "max_iter": 20_000},
+    "lam": {"values": [0.5, 0.9], "delta": [1e-2], "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 4}},
+}}
 #: Bound targets (checks of the bounds study, experiments/bounds.py).
 BOUNDS = tuple(GRID["targets"]["bounds"])
 #: Exponent targets: the ceiling (largest exponent the applicable theorems allow).
@@ -90,9 +90,8 @@ def known_exponent(search, value):
 def cases(quick=False):
     """One case per (search, parameter value) of :data:`GRID` (``cosh``: per (s, Delta), from ``+-x0``)."""
     out = []
-    for search, grid in GRID["searches"].items():
-        grid = {**grid, **QUICK_GRID[search]} if quick else grid
-        common = dict(eps=eps_grid(*grid["eps"]), max_iter=grid["max_iter"])
+    for search, grid in expand_grid(GRID, QUICK, quick)["searches"].items():
+        common = dict(eps=grid["eps"], max_iter=grid["max_iter"])
         for value in grid["values"]:
             labels = {"search": search, "axis_value": float(value), "known_exponent": known_exponent(search, value)}
             if search == "cosh":

@@ -26,8 +26,8 @@ import sys
 
 import numpy as np
 
-from armijo.thresholds import eps_grid
 from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
                                       markdown_table)
@@ -43,19 +43,19 @@ L1_SWEEP = [1.0, 2.0, 4.0, 8.0, 16.0]
 R_GUESSES = {"R*/2": 0.5, "2 R*": 2.0, "10 R*": 10.0}
 ARMIJO_VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
 GRID = {
-    "function": f"power-norm: (1/p) ||x||^p, p = {P}, n = {DIMENSION}; f* = 0",
-    "x0": list(X0),
-    "R*": "||x0 - x*|| = ||x0|| = 3.32",
-    "l0l1-gd": {"L1": L1_SWEEP, "L0": "((p-2)/L1)^(p-2)", "eta": 1.0},
-    "normalized-gd-decay": {"R": {name: f"{factor:g} R*" for name, factor in R_GUESSES.items()}},
-    "polyak": {"f_star": 0.0},
-    "others": "polyak-level, adgd and the Armijo variants with their defaults (Armijo: eta0 = 0.1, lam = 0.5, "
-              "f1 = 2, f2 = 1e4)",
-    "eps": "1e2 .. 1e-8 on ||grad f||, 2 per decade",
-    "max_iter": 2_000_000,
-    "backend": "compiled (one start per case)",
+    "function": "power-norm",
+    "params": {"p": P, "n": DIMENSION},  # (1/p) ||x||^p, f* = 0
+    "x0": list(X0),  # R* = ||x0 - x*|| = ||x0|| = 3.32
+    "L1": L1_SWEEP,  # l0l1-gd with eta = 1 and the least L0 = ((p-2)/L1)^(p-2)
+    "R": list(R_GUESSES),  # normalized-gd-decay with R = a multiple of R*
+    # polyak with f* = 0; polyak-level, adgd and the Armijo variants with their defaults (Armijo: eta0 = 0.1,
+    # lam = 0.5, f1 = 2, f2 = 1e4)
+    "others": ["polyak", "polyak-level", "adgd"] + ARMIJO_VARIANTS,
+    "eps": {"from": 1e2, "to": 1e-8, "per_decade": 2},  # on ||grad f||
+    "max_iter": 2_000_000,  # compiled backend, one start per case
 }
-QUICK = {"L1": [1.0, 16.0], "R": ["2 R*"], "others": ["polyak", "armijo"], "eps": (1e2, 1e-3, 1), "max_iter": 5_000}
+QUICK = {"L1": [1.0, 16.0], "R": ["2 R*"], "others": ["polyak", "armijo"],
+         "eps": {"from": 1e2, "to": 1e-3, "per_decade": 1}, "max_iter": 5_000}
 TABLE_EPS = (1e0, 1e-2, 1e-4, 1e-6, 1e-8)
 
 
@@ -66,21 +66,19 @@ def l0_for(l1, p=P):
 
 def settings(quick=False):
     """``(algorithm, setting label, parameters)`` of every run: the L1 sweep, the R guesses, the others."""
-    l1s = QUICK["L1"] if quick else L1_SWEEP
-    guesses = QUICK["R"] if quick else list(R_GUESSES)
-    others = QUICK["others"] if quick else ["polyak", "polyak-level", "adgd"] + ARMIJO_VARIANTS
-    runs = [("l0l1-gd", f"L1 = {l1:g}", {"L0": l0_for(l1), "L1": l1, "eta": 1.0}) for l1 in l1s]
-    runs += [("normalized-gd-decay", f"R = {name}", {"R": R_GUESSES[name] * R_STAR}) for name in guesses]
-    runs += [(name, "", {"f_star": 0.0} if name == "polyak" else {}) for name in others]
+    grid = expand_grid(GRID, QUICK, quick)
+    runs = [("l0l1-gd", f"L1 = {l1:g}", {"L0": l0_for(l1), "L1": l1, "eta": 1.0}) for l1 in grid["L1"]]
+    runs += [("normalized-gd-decay", f"R = {name}", {"R": R_GUESSES[name] * R_STAR}) for name in grid["R"]]
+    runs += [(name, "", {"f_star": 0.0} if name == "polyak" else {}) for name in grid["others"]]
     return runs
 
 
 def cases(quick=False):
     """One single-start case per setting."""
-    eps = eps_grid(*QUICK["eps"]) if quick else eps_grid(1e2, 1e-8, 2)
-    budget = QUICK["max_iter"] if quick else GRID["max_iter"]
-    return [Case(experiment=NAME, function="power-norm", function_params={"p": P, "n": DIMENSION}, algorithm=algorithm,
-                 algorithm_params=params, eps=eps, max_iter=budget, x0=(X0,), labels={"setting": setting})
+    grid = expand_grid(GRID, QUICK, quick)
+    return [Case(experiment=NAME, function=grid["function"], function_params=dict(grid["params"]), algorithm=algorithm,
+                 algorithm_params=params, eps=grid["eps"], max_iter=grid["max_iter"], x0=(X0,),
+                 labels={"setting": setting})
             for algorithm, setting, params in settings(quick)]
 
 

@@ -141,3 +141,77 @@ def test_make_install_says_what_it_does():
     assert len(pip) == 2 and not any("--quiet" in line or " -q" in line for line in pip), pip
     assert len(steps) == 3 and all(f"{k}/3" in step for k, step in enumerate(steps, 1)), steps
     assert lines.index(steps[-1]) < lines.index(pip[-1])  # each step announced before it runs
+
+
+STEPS = ("summarize", "draw", "caption", "plot")
+
+
+def _study(name):
+    import importlib
+
+    return importlib.import_module(f"experiments.{name}")
+
+
+def test_every_study_computes_apart_from_drawing():
+    """summarize(table) -> numbers, draw(numbers, figures), caption(numbers): each step documented."""
+    for name in EXPERIMENTS:
+        module = _study(name)
+        for step in STEPS:
+            function = getattr(module, step, None)
+            assert callable(function) and (function.__doc__ or "").strip(), (name, step)
+
+
+def _values_named(value, key):
+    """Every value stored under ``key`` anywhere inside nested dicts and lists."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if name == key:
+                yield item
+            yield from _values_named(item, key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _values_named(item, key)
+
+
+def test_grids_are_data_and_the_quick_grid_has_one_name():
+    from experiments.machinery.grid import expand_grid, is_eps_range
+
+    for name in EXPERIMENTS:
+        module = _study(name)
+        assert not hasattr(module, "QUICK_GRID"), name
+        for grid in (module.GRID, getattr(module, "QUICK", {})):
+            json.dumps(grid, allow_nan=False)  # plain data: no tuples of prose, no objects, no nan
+            for eps in _values_named(grid, "eps"):  # thresholds as ranges (or one number), never as text
+                assert is_eps_range(eps) or isinstance(eps, float), (name, eps)
+        if hasattr(module, "QUICK"):
+            expand_grid(module.GRID, module.QUICK, quick=True)
+
+
+def test_expand_grid_merges_the_quick_grid_and_expands_every_range():
+    from experiments.machinery.grid import expand_grid
+
+    grid = {"a": {"b": 1, "c": [1, 2], "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 1}}, "d": "text",
+            "cases": [{"eps": {"from": 1.0, "decades": 1, "per_decade": 2}}]}
+    before = json.dumps(grid)
+    full = expand_grid(grid)
+    assert full["a"]["eps"] == (0.1, 0.01, 0.001) and full["cases"][0]["eps"] == pytest.approx((1.0, 10**-0.5, 0.1))
+    quick = expand_grid(grid, {"a": {"c": [3], "eps": {"from": 1e-2, "decades": 1, "per_decade": 1}}}, quick=True)
+    assert quick["a"] == {"b": 1, "c": [3], "eps": (0.01, 0.001)} and quick["d"] == "text"
+    assert expand_grid(grid, {"a": {"c": [3]}}, quick=False) == full
+    assert json.dumps(grid) == before  # the module's GRID is never modified
+    with pytest.raises(ValueError, match="eps_min"):
+        expand_grid({"eps": {"from": 1e-3, "to": 1e-1, "per_decade": 2}})
+
+
+def test_summaries_and_captions_need_no_matplotlib(quick_run):
+    """Every study's numbers and caption from its quick table, in a process where matplotlib cannot be imported."""
+    code = ("import sys\nsys.modules['matplotlib'] = None\nimport importlib\nimport pandas as pd\n"
+            f"for name in {list(EXPERIMENTS)!r}:\n"
+            "    module = importlib.import_module('experiments.' + name)\n"
+            f"    table = pd.read_csv({str(QUICK)!r} + '/' + name + '/table.csv', low_memory=False)\n"
+            "    numbers = module.summarize(table)\n"
+            "    assert module.caption(numbers), name\n"
+            "    print(name)\n")
+    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.split() == list(EXPERIMENTS)

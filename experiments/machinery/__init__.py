@@ -5,6 +5,7 @@ module             what it does
 =================  ======================================================================
 ``cases``          a piece of work (:class:`~cases.Case`), code fingerprints, provenance,
                    atomic writes
+``grid``           a study's GRID and QUICK as data, eps ranges expanded (``expand_grid``)
 ``executors``      local processes or a Dask cluster; failed pieces named, never lost
 ``run``            run the pieces not yet cached and assemble the tidy table
 ``pieces``         the standard piece: run, assess (:mod:`theory.assessment`), tidy rows

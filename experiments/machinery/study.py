@@ -2,10 +2,15 @@
 
 Every experiment module ``experiments/<name>.py`` declares
 
-* ``NAME`` and ``GRID`` (its parameter grid, as data),
+* ``NAME``, ``GRID`` (its parameter grid, as data) and ``QUICK`` (what the tiny grid of the tests
+  changes in it), both expanded by :func:`experiments.machinery.grid.expand_grid`,
 * ``cases(quick) -> list[Case]`` (the pieces; ``quick`` gives the tiny grid),
-* ``plot(table, figures) -> dict`` (reads only the table; writes ``figures/<name>.png``
-  and ``.pdf``; returns the summary: caption, headline numbers, verdict rows),
+* ``summarize(table) -> numbers`` (everything the figure, the caption and the tables of
+  ``REPORT.md`` need, computed from the table only, without matplotlib),
+  ``draw(numbers, figures)`` (writes ``figures/<name>.png`` and ``.pdf``, computes nothing) and
+  ``caption(numbers)``,
+* ``plot(table, figures) -> dict`` (the three in turn; returns the summary: caption, headline
+  numbers, verdict rows),
 * optionally ``run_piece`` (default :func:`experiments.machinery.pieces.run_case`),
 
 and ends with ``if __name__ == "__main__": sys.exit(main(sys.modules[__name__]))``, so that
