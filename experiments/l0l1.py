@@ -22,7 +22,8 @@ import sys
 
 import numpy as np
 
-from experiments.machinery.study import legend_outside, main, median_curve, nearest_eps, save_figure, verdict_rows
+from experiments.machinery.study import (failure_strip, legend_outside, main, median_curve, nearest_eps, save_figure,
+                                         verdict_rows)
 from experiments.machinery.cases import Case
 from experiments.machinery.grid import expand_grid
 from theory import t2_l0l1
@@ -136,23 +137,31 @@ def eta0_term_share(table):
     return float(np.mean(first >= others))
 
 
+#: The rows of the failure strip under the top panels (a cell without N(eps) has no value on the log axis).
+FAILURES = ("budget reached", "diverged")
+
+
 def _draw_against(axes, cells, scan, fixed_column, fixed_value, budget):
-    """N(eps) against ``scan`` (s or delta_level) at a fixed value of the other, with the T2 bound."""
+    """N(eps) against ``scan`` (s or delta_level) at a fixed value of the other, with the T2 bound; the cells
+    without N(eps) (budget reached, or some start diverged) in a strip under the axes. Returns the strip."""
     subset = cells[np.isclose(cells[fixed_column], fixed_value)]
-    for method, (style, color) in STYLE.items():
+    strip = failure_strip(axes, FAILURES)
+    methods = [method for method in STYLE if (subset["method"] == method).any()]
+    for k, method in enumerate(methods):
+        style, color = STYLE[method]
         curve = subset[subset["method"] == method].sort_values(scan)
-        if curve.empty:
-            continue
         finite = np.isfinite(curve["iterations_censored"])
         axes.loglog(curve[scan][finite], curve["iterations_censored"][finite], style, color=color, ms=5, label=method)
+        lane = (k - (len(methods) - 1) / 2) * 0.12  # methods side by side within a row of the strip
         censored = curve[~finite & (curve["failed"] == 0)]
-        axes.plot(censored[scan], np.full(len(censored), budget), "^", color=color, ms=8, mfc="none")
+        strip.plot(censored[scan], np.full(len(censored), 0 + lane), "^", color=color, ms=6, mfc="none")
         failed = curve[~finite & (curve["failed"] > 0)]
-        axes.plot(failed[scan], np.full(len(failed), 1.5), "X", color=color, ms=9)
+        strip.plot(failed[scan], np.full(len(failed), 1 + lane), "X", color=color, ms=7)
         if method == "armijo":
             axes.loglog(curve[scan], curve["bound"], "--", color=color, lw=1.2, label="T2 bound (armijo)")
-    axes.axhline(budget, color="gray", ls=":", lw=0.8)
-    axes.grid(True, which="both", alpha=0.25)
+    axes.axhline(budget, color="gray", ls=":", lw=1)
+    axes.grid(True, which="major", alpha=0.3)
+    return strip
 
 
 def summarize(table):
@@ -209,56 +218,84 @@ def summarize(table):
 
 
 def draw(numbers, figures):
-    """Top: median N(eps) against L1 and against Delta, with armijo's T2 bound. Bottom left: the largest
-    measured/T2-bound ratio per cell. Bottom right: where fixed-step gd converges or diverges."""
+    """Top: median N(eps) against L1 and against Delta, with armijo's T2 bound and the budget (dotted); the
+    cells without N(eps) in a strip under each panel. Bottom left: the largest measured/T2-bound ratio per
+    cell. Bottom right: fixed-step gd per cell, N(eps) written where it converged."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     cells, ratios, budget, eps = numbers["cells"], numbers["ratios"], numbers["budget"], numbers["headline_eps"]
     s_values, delta_levels = numbers["s_values"], numbers["delta_levels"]
     fixed_delta, fixed_s = numbers["fixed_delta"], numbers["fixed_s"]
-    figure, axes = plt.subplots(2, 2, figsize=(12, 9.5))
-    _draw_against(axes[0, 0], cells, "s", "delta_level", fixed_delta, budget)
-    axes[0, 0].set_xlabel("L1 = s")
+    figure, axes = plt.subplots(2, 2, figsize=(12, 10.5))
+    strips = []
+    for panel, scan, fixed_column, fixed_value, xlabel, title in (
+            (axes[0, 0], "s", "delta_level", fixed_delta, "L1 = s", f"against L1 at Delta ~ {fixed_delta:g}"),
+            (axes[0, 1], "delta_level", "s", fixed_s, "initial gap Delta = f(x0) - f*",
+             f"against Delta at L1 = s = {fixed_s:g}")):
+        strip = _draw_against(panel, cells, scan, fixed_column, fixed_value, budget)
+        strip.set_xlabel(xlabel)
+        panel.set_title(title, fontsize=10)
+        strips.append(strip)
     axes[0, 0].set_ylabel(f"N(eps = {eps:.0e}), median over starts")
-    axes[0, 0].set_title(f"against L1 at Delta ~ {fixed_delta:g}")
-    legend_outside(axes[0, 0], fontsize=7)
-    _draw_against(axes[0, 1], cells, "delta_level", "s", fixed_s, budget)
-    axes[0, 1].set_xlabel("initial gap Delta = f(x0) - f*")
-    axes[0, 1].set_title(f"against Delta at L1 = s = {fixed_s:g}\n(^: budget reached, X: diverged)")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    handles += [Line2D([], [], color="gray", ls=":", lw=1, label=f"budget ({budget} iterations)"),
+                Line2D([], [], ls="none", marker="^", mfc="none", color="k", ms=6,
+                       label="strip: budget reached\n(no N(eps))"),
+                Line2D([], [], ls="none", marker="X", color="k", ms=7, label="strip: some start\ndiverged")]
+    legend_outside(axes[0, 0], handles=handles, labels=[h.get_label() for h in handles], fontsize=8)
 
+    ratio_axes = axes[1, 0]
     for method, style in (("armijo", "-"), ("armijo-increase", "--")):
         for k, s in enumerate(s_values):
             curve = ratios[(ratios["method"] == method) & np.isclose(ratios["s"], s)].sort_values("delta_level")
-            axes[1, 0].loglog(curve["delta_level"], curve["ratio"], style, marker="o", ms=3, color=f"C{k}",
-                              label=f"{method}, L1 = {s:g}")
-    axes[1, 0].axhline(1.0, color="k", lw=1)
-    axes[1, 0].set_xlabel("Delta")
-    axes[1, 0].set_ylabel("max over starts and eps of N(eps) / T2 bound")
-    axes[1, 0].set_title("measured / bound (<= 1: the bound holds)")
-    axes[1, 0].legend(fontsize=6, ncol=2)
-    axes[1, 0].grid(True, which="both", alpha=0.25)
+            ratio_axes.loglog(curve["delta_level"], curve["ratio"], style, marker="o", ms=3, color=f"C{k}")
+    ratio_axes.axhline(1.0, color="k", lw=1)
+    ratio_axes.set_xlabel("Delta")
+    ratio_axes.set_ylabel("max over starts and eps of N(eps) / T2 bound")
+    ratio_axes.set_title("measured / bound (<= 1: the bound holds)", fontsize=10)
+    keys = ([Line2D([], [], color=f"C{k}", marker="o", ms=3, label=f"L1 = {s:g}") for k, s in enumerate(s_values)]
+            + [Line2D([], [], color="k", ls="-", label="armijo"), Line2D([], [], color="k", ls="--",
+                                                                       label="armijo-increase")])
+    ratio_axes.legend(handles=keys, fontsize=8, loc="lower left", ncol=2)
+    ratio_axes.grid(True, which="major", alpha=0.3)
 
     status = axes[1, 1]
     gd = cells[cells["method"] == "gd eta=0.1"]
+    # one cell per (Delta, s) of the grid, edges halfway (in log) between the levels
+    def edges(levels):
+        logs = np.log(levels)
+        middle = (logs[1:] + logs[:-1]) / 2
+        return np.exp(np.concatenate([[2 * logs[0] - middle[0]], middle, [2 * logs[-1] - middle[-1]]]))
+    x_edges, y_edges = edges(delta_levels), edges(s_values)
+    converged_colour, diverged_colour = "#c7e9c0", "#fcbba1"
     for row in gd.itertuples(index=False):
         ok = row.failed == 0 and np.isfinite(row.iterations_censored)
-        status.plot(row.delta_level, row.s, "o" if ok else "X", color="C2" if ok else "C3", ms=11)
-        if ok:
-            status.annotate(f"{row.iterations_censored:.0f}", (row.delta_level, row.s), fontsize=6,
-                            ha="center", va="center", color="w")
-    deltas = np.logspace(np.log10(delta_levels[0]) - 0.5, np.log10(delta_levels[-1]) + 0.5, 200)
-    status.plot(deltas, np.sqrt((2.0 / ETA0 - 1.0) / deltas), "k--", lw=1, label="eta f''(x0) = 2")
+        i = int(np.argmin(np.abs(np.log(delta_levels / row.delta_level))))
+        j = int(np.argmin(np.abs(np.log(s_values / row.s))))
+        status.fill_between(x_edges[i:i + 2], y_edges[j], y_edges[j + 1], lw=0,
+                            color=converged_colour if ok else diverged_colour)
+        status.text(row.delta_level, row.s, f"{row.iterations_censored:.0f}" if ok else "div.", fontsize=9,
+                    ha="center", va="center", color="k" if ok else "#a50f15")
+    deltas = np.logspace(np.log10(x_edges[0]), np.log10(x_edges[-1]), 200)
+    status.plot(deltas, np.sqrt((2.0 / ETA0 - 1.0) / deltas), "k--", lw=1.2)
     status.set_xscale("log")
     status.set_yscale("log", base=2)
-    status.set_ylim(s_values[0] / 1.5, s_values[-1] * 1.5)
-    status.set_xlim(deltas[0], deltas[-1])
+    status.set_xlim(x_edges[0], x_edges[-1])
+    status.set_ylim(y_edges[0], y_edges[-1])
+    status.set_xticks(delta_levels[::2])
+    status.set_yticks(s_values)
+    status.set_yticklabels([f"{s:g}" for s in s_values])
     status.set_xlabel("Delta")
     status.set_ylabel("L1 = s")
-    status.set_title(f"gd, fixed eta = {ETA0}:\nconverged (N(eps) written) or diverged (X)")
-    status.legend(fontsize=7, loc="upper right")
-    status.grid(True, which="both", alpha=0.25)
+    status.set_title(f"gd with the fixed step eta = {ETA0}: N(eps) per cell", fontsize=10)
+    figure.legend(handles=[Patch(color=converged_colour, label="gd converged (N(eps) written)"),
+                           Patch(color=diverged_colour, label="gd diverged (from some start)"),
+                           Line2D([], [], color="k", ls="--", lw=1.2, label="eta f''(x0) = 2")],
+                  fontsize=8, loc="lower right", bbox_to_anchor=(0.99, 0.0), ncol=3, frameon=False)
     figure.suptitle("cosh(s x)/s^2, (L0, L1) = (1, s): cost against L1 and Delta, and the T2 bound", fontsize=11)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.03, 1, 1))
     save_figure(figure, figures, NAME)
 
 
@@ -272,8 +309,10 @@ def caption(numbers):
         f"{numbers['starts']} generic starts per (s, Delta) with Delta from "
         f"{delta_levels.min():g} to {delta_levels.max():g}. Top: median N(eps = {eps:.0e}) against "
         f"L1 (Delta ~ {numbers['fixed_delta']:g}) and against Delta (L1 = {numbers['fixed_s']:g}), with the T2 bound "
-        f"of armijo (dashed). Over the whole grid armijo needs {n_range[0]:.0f} to {n_range[1]:.0f} iterations at "
-        f"eps = {eps:.0e} while the T2 bound ranges from {bound_range[0]:.3g} to {bound_range[1]:.3g}: N grows about "
+        "of armijo (dashed) and the budget (dotted); the cells without N(eps) (some start diverged, or the budget ran "
+        "out) are marked in the strip under each panel, not on the log axis. Bottom right: fixed-step gd per cell. "
+        f"Over the whole grid armijo needs {n_range[0]:.0f} to {n_range[1]:.0f} iterations at eps = {eps:.0e} "
+        f"while the T2 bound ranges from {bound_range[0]:.3g} to {bound_range[1]:.3g}: N grows about "
         f"logarithmically in L1 and Delta (slopes of log N against log Delta at most "
         f"{np.nanmax(list(slopes['armijo']['against_delta'].values())):.2f}), far below the bound's linear growth; "
         f"no count exceeds its T2 bound (violations: {numbers['t2_violations']}; largest measured/bound ratio "

@@ -299,7 +299,7 @@ def draw(numbers, figures):
     import matplotlib.pyplot as plt
 
     curves, target = numbers["curves"], numbers["target"]
-    figure, axes = plt.subplots(2, 4, figsize=(16, 7.5), sharex="row")
+    figure, axes = plt.subplots(2, 4, figsize=(13, 7.8), sharex="row")
     for row_index, batch in enumerate(("full", "mini")):
         for network_index, network in enumerate(NETWORKS):
             grad_axis = axes[row_index, 2 * network_index]
@@ -308,21 +308,23 @@ def draw(numbers, figures):
             for (algorithm, start), run in subset.groupby(["algorithm", "start"], sort=False):
                 run = run.sort_values("iterations")
                 label = algorithm if start == 0 else None
-                x = np.maximum(run["oracle_calls"], 1e-1)
                 grad_norm, loss = run["curve_grad_norm"], run["curve_loss"]
                 if batch == "mini":
                     grad_norm = grad_norm.rolling(SMOOTHING, center=True, min_periods=1).median()
                     loss = loss.rolling(SMOOTHING, center=True, min_periods=1).median()
+                drawn = (run["oracle_calls"] > 0).to_numpy()  # the start (no call yet) has no place on a log axis
+                x, grad_norm, loss = run["oracle_calls"][drawn], grad_norm[drawn], loss[drawn]
                 grad_axis.loglog(x, grad_norm, color=COLORS.get(algorithm), lw=0.9, alpha=0.7, label=label)
                 loss_axis.loglog(x, loss, color=COLORS.get(algorithm), lw=0.9, alpha=0.7, label=label)
             grad_axis.axhline(target, color="gray", ls=":", lw=1)
-            grad_axis.set_title(f"{network}, {batch} batch: ||grad f||", fontsize=9)
-            loss_axis.set_title(f"{network}, {batch} batch: f (loss)", fontsize=9)
+            grad_axis.set_title(f"{network}, {batch} batch:\n||grad f||", fontsize=9)
+            loss_axis.set_title(f"{network}, {batch} batch:\nf (loss)", fontsize=9)
             for axis in (grad_axis, loss_axis):
                 axis.grid(True, which="both", alpha=0.2)
-                axis.set_xlabel("oracle calls (full-batch equivalents)", fontsize=8)
-            grad_axis.legend(fontsize=7)
-    figure.suptitle(f"One-hidden-layer networks on two moons: full batch (top) and mini-batch (bottom); "
+                axis.set_xlabel("oracle calls\n(full-batch equivalents)", fontsize=8)
+                axis.tick_params(labelsize=8)
+            grad_axis.legend(fontsize=8)
+    figure.suptitle(f"One-hidden-layer networks on two moons: full batch (top) and mini-batch (bottom);\n"
                     f"dotted: eps = {target:g}", fontsize=11)
     figure.tight_layout()
     save_figure(figure, figures, NAME)
@@ -341,7 +343,8 @@ def caption(numbers):
         f"Armijo variants use the reference defaults (eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4); gd/sgd eta = 1 and "
         f"adam eta = 0.01 were picked by hand. Mini-batch: stochastic Armijo on the current batch (sls-armijo: "
         f"reset to eta0; sls-increase: eta_(k-1) 2^(b/n), Vaswani et al. 2019), curves drawn as running medians "
-        f"over {SMOOTHING} monitored points (monitored every {numbers['monitor_every']} iterations; N(eps) is the "
+        f"over {SMOOTHING} monitored points, from the first monitored point after a call (the start, at 0 calls, is "
+        f"off the log axis; monitored every {numbers['monitor_every']} iterations; N(eps) is the "
         f"first monitored hit of the noisy full gradient norm). Fewest median oracle calls to "
         f"||grad f|| <= {target:g}: tanh full batch {best['mlp-tanh full']}, tanh mini-batch "
         f"{best['mlp-tanh mini']}, ReLU full batch {best['mlp-relu full']}, ReLU mini-batch "

@@ -22,7 +22,8 @@ import sys
 
 import numpy as np
 
-from experiments.machinery.study import main, save_figure, verdict_rows
+from experiments.machinery.study import failure_strip, legend_outside, main, save_figure, verdict_rows
+from functions.labels import function_label
 from experiments.machinery.cases import Case
 from experiments.machinery.grid import expand_grid
 from theory.t4_oracle import mean_f_evals_per_iteration
@@ -71,7 +72,7 @@ def cases(quick=False):
 
 
 def _label(function, params):
-    return f"{function} {params}" if params != "{}" else function
+    return function_label(function, params)
 
 
 def paired_speedups(table, quantity):
@@ -209,32 +210,49 @@ def summarize(table):
         "table_markdown": lines, "verdicts": verdict_rows(table)}
 
 
+#: The rows of the strip under the speed-up panels: a median ratio that is no number on the log axis.
+MISSES = ("variant missed eps", "armijo missed eps")
+
+
 def draw(numbers, figures):
-    """Top: paired speed-ups over armijo at each function's smallest eps, in iterations and in f-evals.
-    Bottom left: f-evals per iteration against T4's mean. Bottom right: armijo-increase's speed-up against eps."""
+    """Top: paired speed-ups over armijo at each function's smallest eps, in iterations and in f-evals (bars:
+    medians, whiskers: quartiles where they are ratios); where the median is no ratio (the variant missed eps,
+    0, or armijo did, infinite) a mark in the strip under the panel. Bottom left: f-evals per iteration against
+    T4's mean. Bottom right: armijo-increase's speed-up against eps."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     labels, algorithms, t4_mean = numbers["labels"], numbers["algorithms"], numbers["t4_mean"]
-    figure, axes = plt.subplots(2, 2, figsize=(13, 8.5))
+    figure, axes = plt.subplots(2, 2, figsize=(13, 10))
     width = 0.8 / len(algorithms)
     x = np.arange(len(labels))
     for panel, quantity, title in ((axes[0, 0], "iterations", "iterations"), (axes[0, 1], "f_evals", "f-evals")):
+        strip = failure_strip(panel, MISSES, size="14%")
         for k, algorithm in enumerate(algorithms):
             spread = numbers["speedups"][quantity][algorithm]
             values, lows, highs = (np.array(spread[key], dtype=float) for key in ("median", "low", "high"))
-            shown = np.clip(values, 1e-3, 1e5)
-            panel.bar(x + (k - (len(algorithms) - 1) / 2) * width, shown, width, label=algorithm,
-                      yerr=[np.clip(shown - np.clip(lows, 1e-3, 1e5), 0, None),
-                            np.clip(np.clip(highs, 1e-3, 1e5) - shown, 0, None)],
-                      error_kw={"elinewidth": 0.6, "capsize": 1.5}, log=True)
+            position = x + (k - (len(algorithms) - 1) / 2) * width
+            ratio = np.isfinite(values) & (values > 0)
+            # whiskers only to quartiles that are ratios themselves (a quartile of misses is no number)
+            below = np.where(np.isfinite(lows) & (lows > 0), values - lows, 0.0)
+            above = np.where(np.isfinite(highs), highs - values, 0.0)
+            colour = f"C{k}"
+            panel.bar(position[ratio], values[ratio], width, label=algorithm, color=colour,
+                      yerr=[np.clip(below[ratio], 0, None), np.clip(above[ratio], 0, None)],
+                      error_kw={"elinewidth": 0.8, "capsize": 1.5}, log=True)
+            strip.plot(position[values == 0], np.zeros(int((values == 0).sum())), "x", color=colour, ms=6, mew=1.5)
+            strip.plot(position[np.isinf(values)], np.ones(int(np.isinf(values).sum())), "^", color=colour, ms=6)
         panel.axhline(1.0, color="k", lw=0.8)
-        panel.set_xticks(x)
-        panel.set_xticklabels(labels, rotation=30, ha="right", fontsize=7)
+        strip.set_xticks(x)
+        strip.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
         panel.set_ylabel(f"speed-up in {title}: armijo / variant")
-        panel.set_title(f"Speed-up in {title} at each function's smallest eps (median, IQR over starts)\n"
-                        "(a bar at the floor 1e-3: the variant missed that eps on most starts)", fontsize=9)
-        panel.grid(True, axis="y", which="both", alpha=0.25)
-    axes[0, 0].legend(fontsize=7)
+        panel.set_title(f"Speed-up in {title} at each function's smallest eps\n(median, quartiles over starts)",
+                        fontsize=10)
+        panel.grid(True, axis="y", which="major", alpha=0.3)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    handles += [Line2D([], [], ls="none", marker="x", color="k", ms=6, mew=1.5, label="strip: the variant missed eps"),
+                Line2D([], [], ls="none", marker="^", color="k", ms=6, label="strip: armijo missed eps")]
+    legend_outside(axes[0, 1], handles=handles, labels=[h.get_label() for h in handles], fontsize=8)
 
     price = axes[1, 0]
     width_all = 0.8 / len(VARIANTS)
@@ -242,12 +260,12 @@ def draw(numbers, figures):
         price.bar(x + (k - (len(VARIANTS) - 1) / 2) * width_all, values, width_all, label=algorithm, log=True)
     price.axhline(t4_mean, color="k", ls="--", lw=1, label=f"T4 mean 1 + log f2/log f1 = {t4_mean:.2f}")
     price.set_xticks(x)
-    price.set_xticklabels(labels, rotation=30, ha="right", fontsize=7)
-    price.set_ylabel("f-evals per iteration (whole run, median over starts)")
-    price.set_title("The price per iteration (T4)", fontsize=9)
-    price.set_ylim(0.8, 200)
-    price.legend(fontsize=7, ncol=3, loc="upper left")
-    price.grid(True, axis="y", which="both", alpha=0.25)
+    price.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
+    price.set_ylabel("f-evals per iteration\n(whole run, median over starts)")
+    price.set_title("The price per iteration (T4)", fontsize=10)
+    price.set_ylim(0.8, 300)
+    price.legend(fontsize=8, ncol=2, loc="upper left")
+    price.grid(True, axis="y", which="major", alpha=0.3)
 
     curves = axes[1, 1]
     for curve in numbers["increase_curves"]:
@@ -256,11 +274,11 @@ def draw(numbers, figures):
     curves.axhline(1.0, color="k", lw=0.8)
     curves.invert_xaxis()
     curves.set_xlabel("eps")
-    curves.set_ylabel("median speed-up in iterations, armijo / armijo-increase")
+    curves.set_ylabel("median speed-up in iterations,\narmijo / armijo-increase")
     curves.set_title("armijo-increase: speed-up in iterations as eps decreases\n"
-                     "(above the dashed line it also saves f-evals)", fontsize=9)
-    curves.legend(fontsize=6, ncol=2)
-    curves.grid(True, which="both", alpha=0.25)
+                     "(above the dashed line it also saves f-evals)", fontsize=10)
+    legend_outside(curves, fontsize=8)
+    curves.grid(True, which="major", alpha=0.3)
     figure.tight_layout()
     save_figure(figure, figures, NAME)
 
@@ -281,9 +299,10 @@ def caption(numbers):
         f"Paired speed-ups over armijo (reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = {numbers['f2']:g}; "
         f"{numbers['starts']} starts per function from the registry's distribution, the same for every variant; "
         f"eps from 1e-1 to each function's smallest eps, {eps_min.max():.0e} to {eps_min.min():.0e}). Top: median "
-        f"ratio N_armijo / N_variant at the smallest eps (bars: median, whiskers: quartiles), in iterations and in "
-        f"f-evals (bars at the floor 1e-3: the variant missed that eps on most starts, e.g. armijo-memory, "
-        f"whose step never grows back). armijo-increase: speed-up {gains['armijo-increase'][0][0]:.3g}x to "
+        "ratio N_armijo / N_variant at the smallest eps (bars: median, whiskers: quartiles where they are ratios), in "
+        "iterations and in f-evals; where the median start of a variant missed that eps (e.g. armijo-memory, whose "
+        "step never grows back) there is no bar but an x in the strip under the panel (a triangle where armijo "
+        f"missed it). armijo-increase: speed-up {gains['armijo-increase'][0][0]:.3g}x to "
         f"{gains['armijo-increase'][0][1]:.3g}x in iterations, {gains['armijo-increase'][1][0]:.3g}x to "
         f"{gains['armijo-increase'][1][1]:.3g}x in f-evals (faster in f-evals on {len(wins['armijo-increase'])} of "
         f"{len(numbers['labels'])} functions); armijo-dichotomy: "

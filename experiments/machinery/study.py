@@ -91,6 +91,24 @@ def legend_outside(axes, **options):
     return axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **options)
 
 
+def failure_strip(axes, rows, size="16%", pad=0.08):
+    """A strip under ``axes``, on its x axis, for what has no value on its y axis (a run that diverged or ran
+    out of budget has no N(eps)): one row per name of ``rows``, labelled on the left.  Failures are drawn
+    there, never as values invented on a log axis; ``axes`` hands its x tick labels (and its x label, which
+    the caller sets on the strip) to the strip.
+    """
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    strip = make_axes_locatable(axes).append_axes("bottom", size=size, pad=pad, sharex=axes)
+    strip.set_yticks(range(len(rows)))
+    strip.set_yticklabels(rows, fontsize=8)
+    strip.set_ylim(len(rows) - 0.5, -0.5)
+    strip.grid(True, axis="x", which="major", alpha=0.25)
+    axes.tick_params(labelbottom=False)
+    axes.set_xlabel("")
+    return strip
+
+
 def save_figure(figure, figures, name):
     """Write ``name.png`` and ``name.pdf`` atomically and close the figure."""
     import matplotlib.pyplot as plt
