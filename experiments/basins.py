@@ -211,8 +211,14 @@ def basin_summary(starts_table):
 
 
 CATEGORIES = ["global minimum", "other minimum", "saddle/maximum", "unclassified"]
-CATEGORY_COLOURS = ["tab:green", "tab:olive", "tab:orange", "lightgray"]
+#: Colours of the categories, far apart in hue and lightness (ColorBrewer Dark2, and grey).
+CATEGORY_COLOURS = ["#1b9e77", "#7570b3", "#d95f02", "#bdbdbd"]
 MARKERS = {"armijo": "o", "armijo-increase": "^", "armijo-dichotomy": "s"}
+#: Hatches of the algorithms in the bar panel (bars of one function side by side).
+HATCHES = {"armijo": "", "armijo-increase": "///", "armijo-dichotomy": "..."}
+#: Colours of the reached critical points in the start maps: ten distinct hues (tab10), never light/dark pairs.
+POINT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+                 "#000000"]
 
 
 def summarize(table):
@@ -296,49 +302,54 @@ def draw(numbers, figures):
     other critical values crossed slowly."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     starts_table, cost_eps, summary = numbers["starts_table"], numbers["cost_eps"], numbers["basins"]
     functions, algorithms, maps, f_star = numbers["functions"], numbers["algorithms"], numbers["maps"], numbers["f_star"]
-    figure = plt.figure(figsize=(16, 4.1 * (len(maps) + 1)))
-    grid = figure.add_gridspec(len(maps) + 1, 12)
-    span = 12 // len(algorithms)
-    colours = plt.get_cmap("tab20")
+    figure = plt.figure(figsize=(14, 4.1 * len(maps) + 4.9))
+    grid = figure.add_gridspec(len(maps) + 1, 4, height_ratios=[1] * len(maps) + [1.15], width_ratios=[1, 1, 1, 0.62],
+                               hspace=0.36, wspace=0.25, left=0.06, right=0.99, top=0.97, bottom=0.07)
     for row, function in enumerate(maps):
         data = starts_table[starts_table["function"] == function]
         reached = sorted(set(data["reached_index"]))
-        colour_of = {index: ("lightgray" if index < 0 else colours(k % 20)) for k, index in enumerate(reached)}
+        colour_of = {index: ("lightgray" if index < 0 else POINT_COLOURS[k % len(POINT_COLOURS)])
+                     for k, index in enumerate(i for i in reached if i >= 0)}
+        colour_of.setdefault(-1, "lightgray")
         for column, algorithm in enumerate(algorithms):
-            axes = figure.add_subplot(grid[row, column * span:(column + 1) * span])
+            axes = figure.add_subplot(grid[row, column])
             subset = data[data["algorithm"] == algorithm]
-            axes.scatter(subset["x0_w"], subset["x0_b"], s=5, c=[colour_of[i] for i in subset["reached_index"]],
+            axes.scatter(subset["x0_w"], subset["x0_b"], s=7, c=[colour_of[i] for i in subset["reached_index"]],
                          rasterized=True)
             targets = subset[subset["reached_index"] >= 0].drop_duplicates("reached_index")
             for target in targets.itertuples(index=False):
-                marker = "*" if target.reached_kind == "minimum" else "x"
-                axes.plot(target.reached_w, target.reached_b, marker, color="k", ms=9 if marker == "*" else 6,
-                          mec="white" if marker == "*" else None)
+                marker = "*" if target.reached_kind == "minimum" else "X"
+                axes.plot(target.reached_w, target.reached_b, marker, color="k", ms=13 if marker == "*" else 9,
+                          mec="white", mew=1.0)
             axes.set_xlim(-3.2, 3.2)
             axes.set_ylim(-3.2, 3.2)
             axes.set_aspect("equal")
-            axes.set_title(f"{function}, {algorithm}", fontsize=9)
-            axes.set_xlabel("w (start)", fontsize=8)
+            axes.set_title(f"{function}, {algorithm}", fontsize=11)
+            axes.set_xlabel("w (start)", fontsize=10)
             if column == 0:
-                axes.set_ylabel("b (start)", fontsize=8)
-            axes.tick_params(labelsize=7)
-            if column == len(algorithms) - 1:
-                labels = {i: point_label(r) for r in data.drop_duplicates("reached_index").itertuples(index=False)
-                          for i in [r.reached_index]}
-                handles = [Line2D([], [], ls="", marker="o", color=colour_of[i], label=labels[i]) for i in reached]
-                axes.legend(handles=handles, fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5),
-                            title="reached (* degenerate)", title_fontsize=6)
+                axes.set_ylabel("b (start)", fontsize=10)
+            axes.tick_params(labelsize=9)
+        labels = {r.reached_index: point_label(r) for r in data.drop_duplicates("reached_index").itertuples(index=False)}
+        handles = [Line2D([], [], ls="", marker="o", ms=7, color=colour_of[i], label=labels[i]) for i in reached]
+        handles += [Line2D([], [], ls="", marker="*", ms=11, color="k", label="a minimum reached"),
+                    Line2D([], [], ls="", marker="X", ms=8, color="k", label="a saddle or maximum")]
+        key = figure.add_subplot(grid[row, 3])
+        key.axis("off")
+        key.legend(handles=handles, fontsize=9, loc="center left", title=f"{function}: reached\n(* degenerate)",
+                   title_fontsize=9, frameon=False)
 
-    # Frequencies: stacked bars per (function, algorithm), by kind of the reached point.
-    bars = figure.add_subplot(grid[len(maps), 0:3])
-    positions, labels = [], []
+    # Frequencies: stacked bars per (function, algorithm), by kind of the reached point; one group per function.
+    bottom_row = grid[len(maps), :].subgridspec(1, 5, width_ratios=[1.1, 1, 1, 1, 0.95], wspace=0.45)
+    bars = figure.add_subplot(bottom_row[0, 0])
+    positions, groups = [], []
     for i, function in enumerate(functions):
         for j, algorithm in enumerate(algorithms):
             positions.append(i * (len(algorithms) + 1) + j)
-            labels.append(f"{function.replace('poly-', '')} {algorithm.replace('armijo', 'A').replace('-', '')}")
+        groups.append(i * (len(algorithms) + 1) + (len(algorithms) - 1) / 2)
     bottom = np.zeros(len(positions))
     for category, colour in zip(CATEGORIES, CATEGORY_COLOURS):
         heights = []
@@ -347,53 +358,58 @@ def draw(numbers, figures):
                 part = summary[(summary["function"] == function) & (summary["algorithm"] == algorithm)
                                & (summary["category"] == category)]
                 heights.append(part["frequency"].sum())
-        bars.bar(positions, heights, bottom=bottom, color=colour, label=category, width=0.85)
+        bars.bar(positions, heights, bottom=bottom, color=colour, width=0.9, edgecolor="white", lw=0.5,
+                 hatch=[HATCHES[a] for _ in functions for a in algorithms])
         bottom += np.array(heights)
-    bars.set_xticks(positions)
-    bars.set_xticklabels(labels, rotation=90, fontsize=6)
-    bars.set_ylabel("fraction of starts")
-    bars.set_title("What the starts reach\n(A = armijo, Aincrease, Adichotomy)", fontsize=9)
-    figure.legend(*bars.get_legend_handles_labels(), fontsize=6, loc="lower left", bbox_to_anchor=(0.905, 0.2),
-                  title="bars", title_fontsize=6)
+    bars.set_xticks(groups)
+    bars.set_xticklabels([f.replace("poly-", "") for f in functions], fontsize=9)
+    bars.set_xlabel("poly-...", fontsize=10)
+    bars.set_ylabel("fraction of starts", fontsize=10)
+    bars.tick_params(axis="y", labelsize=9)
+    bars.set_title("What the starts reach", fontsize=11)
 
     # Cost against the reached critical value (T3: constants depend on the value and the basin).
     function_colours = {f: plt.get_cmap("tab10")(k) for k, f in enumerate(functions)}
     for column, (abscissa, xlabel) in enumerate([("value", "reached minimum value - f_* + 1"),
                                                  ("hessian_norm", "||hess f|| at the reached minimum")]):
-        axes = figure.add_subplot(grid[len(maps), 3 * (1 + column):3 * (2 + column)])
+        axes = figure.add_subplot(bottom_row[0, 1 + column])
         for r in numbers["minima"].itertuples(index=False):
             x = r.value - f_star[r.function] + 1.0 if abscissa == "value" else r.hessian_norm
             axes.plot(x, r.median_iterations, MARKERS[r.algorithm],
                       color=function_colours[r.function], mfc="none" if r.degenerate else function_colours[r.function],
-                      ms=4 + 6 * np.sqrt(r.frequency))
+                      ms=5 + 7 * np.sqrt(r.frequency))
         axes.set_xscale("log")
         axes.set_yscale("log")
-        axes.set_xlabel(xlabel, fontsize=8)
-        axes.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=8)
-        axes.grid(True, which="both", alpha=0.25)
-        if column == 0:
-            handles = ([Line2D([], [], ls="", marker="o", color=function_colours[f], label=f) for f in functions]
-                       + [Line2D([], [], ls="", marker=MARKERS[a], color="k", mfc="none", label=a) for a in algorithms]
-                       + [Line2D([], [], ls="", marker="o", color="k", mfc="none", label="open: degenerate minimum")])
-            figure.legend(handles=handles, fontsize=6, loc="lower left", bbox_to_anchor=(0.905, 0.02),
-                          title="cost panels", title_fontsize=6)
-        axes.set_title("Cost per reached minimum (marker size ~ frequency)" if column == 0 else
-                       "Cost against the local curvature of the basin", fontsize=9)
+        axes.set_xlabel(xlabel, fontsize=10)
+        axes.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=10)
+        axes.tick_params(labelsize=9)
+        axes.grid(True, which="major", alpha=0.3)
+        axes.set_title("Cost per reached minimum\n(marker size ~ frequency)" if column == 0 else
+                       "Cost against the local\ncurvature of the basin", fontsize=11)
 
     # Cost against the number of other critical values the start lingered at (T3: one term per value crossed).
-    crossing = figure.add_subplot(grid[len(maps), 9:12])
+    crossing = figure.add_subplot(bottom_row[0, 3])
     lingering = numbers["lingering"]
     offsets = {a: (k - (len(algorithms) - 1) / 2) * 0.15 for k, a in enumerate(algorithms)}
     for (function, algorithm, count), r in lingering.iterrows():
         crossing.plot(count + offsets[algorithm], r["median"], MARKERS[algorithm], color=function_colours[function],
-                      ms=4 + 2 * np.log10(r["size"]))
+                      ms=5 + 2 * np.log10(r["size"]))
     crossing.set_yscale("log")
     crossing.set_xticks(sorted(set(lingering.index.get_level_values("lingered_count"))))
-    crossing.set_xlabel("other critical values lingered at (trace)", fontsize=8)
-    crossing.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=8)
-    crossing.set_title("Cost against critical values crossed slowly", fontsize=9)
-    crossing.grid(True, which="both", alpha=0.25)
-    figure.tight_layout(rect=(0, 0, 0.9, 1))
+    crossing.set_xlabel("other critical values lingered at", fontsize=10)
+    crossing.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=10)
+    crossing.tick_params(labelsize=9)
+    crossing.set_title("Cost against critical\nvalues crossed slowly", fontsize=11)
+    crossing.grid(True, which="major", alpha=0.3)
+
+    key = figure.add_subplot(bottom_row[0, 4])
+    key.axis("off")
+    handles = ([Patch(facecolor=c, label=category) for category, c in zip(CATEGORIES, CATEGORY_COLOURS)]
+               + [Patch(facecolor="white", edgecolor="k", hatch=HATCHES[a], label=f"bar: {a}") for a in algorithms]
+               + [Line2D([], [], ls="", marker="o", ms=7, color=function_colours[f], label=f) for f in functions]
+               + [Line2D([], [], ls="", marker=MARKERS[a], ms=7, color="k", mfc="none", label=a) for a in algorithms]
+               + [Line2D([], [], ls="", marker="o", ms=7, color="k", mfc="none", label="open: degenerate\nminimum")])
+    key.legend(handles=handles, fontsize=9, loc="center left", frameon=False, borderaxespad=0.0)
     save_figure(figure, figures, NAME)
 
 

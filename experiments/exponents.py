@@ -19,6 +19,7 @@ from experiments.machinery.study import (group_rows, groups_cell, legend_outside
                                     verdict_rows)
 from experiments.machinery.cases import Case
 from experiments.machinery.grid import expand_grid
+from functions.labels import function_label
 
 NAME = "exponents"
 VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
@@ -86,7 +87,7 @@ def cases(quick=False):
 
 
 def _label(function, params):
-    return f"{function} {params if params != '{}' else ''}".strip()
+    return function_label(function, params)
 
 
 def summarize(table):
@@ -110,7 +111,7 @@ def summarize(table):
         curve = medians[(medians["function"] == function) & (medians["function_params"] == params)]
         curve = curve[np.isfinite(curve["iterations_censored"]) & (curve["iterations_censored"] > 0)]
         if not curve.empty:
-            curves.append({"label": f"{function} {params if params != '{}' else ''}".strip(),
+            curves.append({"label": _label(function, params),
                            "worst": function in WORST_CASES, "eps": curve["eps"].tolist(),
                            "iterations": curve["iterations_censored"].tolist()})
     shown = medians[np.isfinite(medians["iterations_censored"])]
@@ -138,7 +139,8 @@ def summarize(table):
         ["function", "function_params", "case_predicted_exponent"]].itertuples(index=False) if np.isfinite(value)]
     known = [(_label(f, p), value) for f, p, value in armijo_rows[
         ["function", "function_params", "known_exponent"]].itertuples(index=False) if np.isfinite(value)]
-    exponents = {f"{f} {p}": {"model": m, "exponent": e, "ci": [lo, hi], "known": k, "predicted_max": pm}
+    exponents = {f"{f} {p}": {"label": _label(f, p), "model": m, "exponent": e, "ci": [lo, hi], "known": k,
+                              "predicted_max": pm}
                  for f, p, m, e, lo, hi, k, pm in armijo_rows[
                      ["function", "function_params", "case_model", "case_exponent", "case_exponent_ci_low",
                       "case_exponent_ci_high", "known_exponent", "case_predicted_exponent"]].itertuples(index=False)}
@@ -148,7 +150,7 @@ def summarize(table):
         cells = [groups_cell(groups[(groups["function"] == f) & (groups["function_params"] == p)
                                     & (groups["algorithm"] == algorithm)]) for algorithm in VARIANTS]
         k = rows[(rows["function"] == f) & (rows["function_params"] == p)]["known_exponent"].iloc[0]
-        table_lines.append(f"| {f} {p if p != '{}' else ''} | {'-' if not np.isfinite(k) else f'{k:.3f}'} | "
+        table_lines.append(f"| {_label(f, p)} | {'-' if not np.isfinite(k) else f'{k:.3f}'} | "
                            + " | ".join(cells) + " |")
     multi = groups.groupby(["function", "function_params", "algorithm"]).size()
     return {"curves": curves, "smallest_eps": float(shown["eps"].min()), "labels": labels, "rates": rates,
@@ -159,28 +161,42 @@ def summarize(table):
 
 
 def draw(numbers, figures):
-    """Left: armijo's median N(eps) on the headline functions with slopes 1 and 2. Right: every function x
-    variant's fitted rate (power law with its interval, or an open triangle at 0 for linear convergence),
-    the rate predicted at the limit point (tick), the theorems' ceiling (grey bar) and the known exponent (star)."""
+    """Left: armijo's median N(eps) on the headline functions with slopes 1 and 2 (worst cases dashed). Right:
+    every function x variant's fitted rate (a power law with its interval, or an open triangle at 0 for linear
+    convergence), the rate predicted at the limit point (black triangle), the largest exponent the theorems allow
+    (grey bar) and the known exponent (red dashed bar)."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(15, 5.2), gridspec_kw={"width_ratios": [1, 1.25]})
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11.5, 6.4), gridspec_kw={"width_ratios": [1, 1.25]})
     for curve in numbers["curves"]:
-        left.loglog(curve["eps"], curve["iterations"], "s--" if curve["worst"] else "o-", ms=3, label=curve["label"])
+        left.loglog(curve["eps"], curve["iterations"], ls="--" if curve["worst"] else "-",
+                    marker="s" if curve["worst"] else "o", lw=2.0 if curve["worst"] else 1.5, ms=3.5, markevery=3,
+                    label=curve["label"] + (" (worst case)" if curve["worst"] else ""))
     eps_ref = np.array([1e-1, 1e-7])
-    for slope, style in ((1, "k:"), (2, "k-.")):
-        left.loglog(eps_ref, 10 * (eps_ref / eps_ref[0]) ** (-slope), style, lw=1, label=f"slope {slope}")
+    for slope, style in ((1, ":"), (2, "-.")):
+        left.loglog(eps_ref, 10 * (eps_ref / eps_ref[0]) ** (-slope), color="k", ls=style, lw=1.2,
+                    label=f"slope {slope}")
     left.set_xlim(2e-1, min(5e-9, numbers["smallest_eps"] / 2))
     left.set_ylim(1, 1e8)
     left.set_xlabel("eps (threshold on ||grad f||)")
     left.set_ylabel("N(eps), median over starts (armijo)")
-    left.set_title("armijo: analytic & bounded (solid) vs worst cases (dashed)")
-    left.grid(True, which="both", alpha=0.25)
-    legend_outside(left, fontsize=7)
+    left.set_title("N(eps) of armijo; worst cases dashed", fontsize=10)
+    left.grid(True, which="major", alpha=0.3)
+    left.tick_params(labelsize=8)
+    # under the panel, not beside it: beside it, the legend and the right panel's long tick labels left a wide gap
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
 
     positions = {label: i for i, label in enumerate(numbers["labels"])}
     offsets = np.linspace(-0.3, 0.3, len(VARIANTS))
     colours = {algorithm: plt.get_cmap("tab10")(k) for k, algorithm in enumerate(VARIANTS)}
+    for label, value in numbers["ceilings"]:  # behind everything: the theorems' ceiling and the known exponent
+        y = positions[label]
+        right.plot([value, value], [y - 0.45, y + 0.45], color="0.55", lw=3.5, alpha=0.6, solid_capstyle="butt",
+                   zorder=1)
+    for label, value in numbers["known"]:
+        y = positions[label]
+        right.plot([value, value], [y - 0.45, y + 0.45], color="red", ls=(0, (2, 1.5)), lw=1.6, zorder=2)
     for offset, algorithm in zip(offsets, VARIANTS):
         rate = numbers["rates"][algorithm]
         y = np.array([positions[label] for label in rate["label"]]) + offset
@@ -190,28 +206,29 @@ def draw(numbers, figures):
         high = np.array(rate["ci_high"], dtype=float) - value
         right.errorbar(value[power], y[power], xerr=[np.clip(np.nan_to_num(low[power]), 0, None),
                                                      np.clip(np.nan_to_num(high[power]), 0, None)],
-                       fmt="o", ms=3, capsize=2, color=colours[algorithm], label=algorithm)
+                       fmt="o", ms=3.5, capsize=0, elinewidth=1.2, color=colours[algorithm], label=algorithm,
+                       zorder=3)
         # linear convergence is a model of its own, not a small exponent: an open triangle at 0
-        right.plot(np.zeros((~power).sum()), y[~power], "<", ms=5, mfc="none", color=colours[algorithm])
-    right.plot([], [], "<", ms=5, mfc="none", color="k", label="logarithmic (linear convergence)")
-    for offset, algorithm in zip(offsets, VARIANTS):
-        if algorithm in numbers["predicted"]:
-            predicted = numbers["predicted"][algorithm]
-            y = np.array([positions[label] for label in predicted["label"]]) + offset
-            right.plot(np.array(predicted["exponent"], dtype=float), y, "|", ms=9, mew=1.5, color=colours[algorithm])
-    right.plot([], [], "|", ms=9, mew=1.5, color="k", label="predicted from theta at the limit point")
-    for label, value in numbers["ceilings"]:
-        y = positions[label]
-        right.plot([value, value], [y - 0.45, y + 0.45], "k-", lw=2, alpha=0.5)
-    for label, value in numbers["known"]:
-        right.plot([value], [positions[label] - 0.3], "r*", ms=8)
+        right.plot(np.zeros((~power).sum()), y[~power], "<", ms=5, mfc="none", color=colours[algorithm], zorder=3)
+    # the predicted rates of a function, once per distinct value, pointing down onto its rows from above them
+    predicted = {(label, round(float(value), 6)) for entry in numbers["predicted"].values()
+                 for label, value in zip(entry["label"], entry["exponent"])}
+    for label, value in sorted(predicted):
+        right.plot([value], [positions[label] - 0.5], "v", ms=5.5, color="k", zorder=4)  # between two rows
+    handles, labels = right.get_legend_handles_labels()
+    extra = [Line2D([], [], ls="none", marker="<", ms=5, mfc="none", color="k",
+                    label="logarithmic (linear convergence)"),
+             Line2D([], [], ls="none", marker="v", ms=5.5, color="k", label="predicted from theta\nat the limit point"),
+             Line2D([], [], color="0.55", lw=3.5, alpha=0.6, label="largest exponent the\ntheorems allow"),
+             Line2D([], [], color="red", ls=(0, (2, 1.5)), lw=1.6, label="known exponent")]
     right.set_yticks(range(len(numbers["labels"])))
-    right.set_yticklabels(numbers["labels"], fontsize=7)
-    right.invert_yaxis()
+    right.set_yticklabels(numbers["labels"], fontsize=8)
+    right.tick_params(axis="x", labelsize=8)
+    right.set_ylim(len(numbers["labels"]) - 0.5, -0.7)
     right.set_xlabel("exponent p of N ~ eps^-p, 95% interval (largest limit group)")
-    right.set_title("Rate per function x Armijo variant (grey: predicted max; red star: known)", fontsize=10)
+    right.set_title("Rate per function and Armijo variant", fontsize=10)
     right.grid(True, axis="x", alpha=0.3)
-    legend_outside(right, fontsize=7)
+    legend_outside(right, handles=handles + extra, labels=labels + [h.get_label() for h in extra], fontsize=8)
     figure.tight_layout()
     save_figure(figure, figures, NAME)
 
@@ -220,7 +237,7 @@ def caption(numbers):
     """What the figure shows, with every number from :func:`summarize`."""
     headline = {key: value for key, value in numbers["exponents"].items()
                 if key.split()[0] in ("monomial", "cgt", "escape")}
-    text = "; ".join(f"{key}: {v['exponent']:.3f} (known {v['known']:.3f})" for key, v in headline.items()
+    text = "; ".join(f"{v['label']}: {v['exponent']:.3f} (known {v['known']:.3f})" for v in headline.values()
                      if v["exponent"] is not None and np.isfinite(v["exponent"]) and np.isfinite(v["known"]))
     return ("Left: median N(eps) of armijo (reference defaults; cgt with eta0 = 1, lam = 0.4 so that it "
             "follows the worst-case nodes) on log-log axes, with reference slopes 1 and 2. Right: the fitted "
@@ -228,9 +245,10 @@ def caption(numbers):
             "that reach different critical points are fitted apart; the table lists every group): a power law "
             "with its 95% interval (spread over starts, window and pre-asymptotic drift), or an open triangle "
             "at 0 where the chosen model is logarithmic (linear convergence: N = a + b log10(1/eps)); a "
-            "vertical tick marks the rate predicted from the Lojasiewicz exponent estimated at the limit point "
+            "black triangle above a function's rows marks the rate predicted from the Lojasiewicz exponent estimated "
+            "at the limit point "
             "(2 - 1/theta, or 0 for theta = 1/2), where the accepted steps settle to a constant; grey "
-            "bars mark the largest exponent the applicable theorems allow, red stars the known exponent. "
+            "bars mark the largest exponent the applicable theorems allow, red dashed bars the known exponent. "
             f"armijo: {text}. "
             f"Models chosen on the deepest quarter of each window: {numbers['models']}; "
             f"{numbers['multi_limit_cases']} of {numbers['cases']} cases reach more than one limit point. "

@@ -51,6 +51,7 @@ from experiments.machinery.cases import Case
 from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import group_rows, legend_outside, main, median_curve, save_figure, verdict_rows
 from experiments.monomials import predicted_exponent
+from functions.labels import function_label
 from theory import spiral as spiral_theory
 from theory.fit import fit_power, local_slopes
 
@@ -194,18 +195,12 @@ def case_rows(table):
 
 
 def _label(case):
+    name = function_label(case.function, case.function_params)
     if case.family == "spiral":
-        return f"spiral, beta = {case.beta:g} (derived p = {case.derived_exponent:.4g})"
+        return f"{name}: derived p = {case.derived_exponent:.4g}"
     if case.family == "mexican-hat":
-        return "mexican-hat (derived p = 1)"
-    return f"{_name(case.function, case.function_params)}, analytic (derived p = {case.derived_exponent:.4g})"
-
-
-def _name(function, params):
-    """``x^(2p)`` for a monomial, else the registry name and parameters."""
-    if function == "monomial":
-        return f"x^{2 * int(json.loads(params)['p'])}"
-    return f"{function} {params}"
+        return f"{name}: derived p = 1"
+    return f"{name}, analytic: derived p = {case.derived_exponent:.4g}"
 
 
 def _inside(value, low, high):
@@ -348,7 +343,7 @@ def draw(numbers, figures):
     cases = numbers["rows"]
     colours = [plt.get_cmap("tab10")(k) for k in range(len(cases))]
     figure = plt.figure(figsize=(14.5, 9.4))
-    layout = figure.add_gridspec(2, 3, width_ratios=[1, 1, 0.62], hspace=0.32, wspace=0.27,
+    layout = figure.add_gridspec(2, 3, width_ratios=[1, 1, 0.7], hspace=0.32, wspace=0.27,
                                  left=0.06, right=0.995, bottom=0.065, top=0.96)
     curves, local = figure.add_subplot(layout[0, 0]), figure.add_subplot(layout[0, 1])
     against_beta, excess = figure.add_subplot(layout[1, 0]), figure.add_subplot(layout[1, 1])
@@ -364,8 +359,8 @@ def draw(numbers, figures):
     local.set_title("(b) local exponent: measured (markers), derived (lines)", fontsize=10)
     handles, labels = curves.get_legend_handles_labels()
     more_handles, more_labels = local.get_legend_handles_labels()
-    legend_outside(local, handles=handles + more_handles, labels=labels + more_labels, fontsize=8,
-                   title="(a), (b)", title_fontsize=8)
+    legend_outside(local, handles=handles + more_handles, labels=labels + more_labels, fontsize=9,
+                   title="(a), (b)", title_fontsize=9)
 
     spiral = cases[cases["family"] == "spiral"].sort_values("beta")
     hat = cases[cases["family"] == "mexican-hat"]
@@ -380,16 +375,16 @@ def draw(numbers, figures):
                                                    spiral["group_exponent_ci_high"] - spiral["group_exponent"]],
                       fmt="o", ms=4, capsize=3, color="tab:blue", label="spiral: fitted, 95% interval")
         axes.plot(spiral["beta"], spiral["derived_window_fit"] - reference, "D", mfc="none", ms=8, color="tab:red",
-                  label="spiral: derived over the fit window (suite's power fit)")
+                  label="spiral: derived over the fit window\n(the suite's power fit)")
         axes.plot(spiral["beta"], spiral["derived_window_exponent"] - reference, "x", ms=7, color="0.3",
-                  label="spiral: window_exponent (slope without offset)")
+                  label="spiral: window_exponent\n(slope without offset)")
     if len(hat):
         h = hat.iloc[0]
         against_beta.errorbar([HAT_OFFSET], [h.group_exponent], yerr=[[h.group_exponent - h.group_exponent_ci_low],
                                                                      [h.group_exponent_ci_high - h.group_exponent]],
-                              fmt="s", ms=4, capsize=3, color="tab:purple", label="mexican-hat (phi = c): fitted")
+                              fmt="s", ms=4, capsize=3, color="tab:purple", label="Mexican hat (phi = c): fitted")
         against_beta.plot([HAT_OFFSET], [h.derived_window_fit], "D", mfc="none", ms=8, color="tab:purple",
-                          label="mexican-hat: derived over the fit window")
+                          label="Mexican hat: derived over the fit window")
     against_beta.set_xlabel("beta (winding rate: phi'(c) = kappa e^(beta c))")
     against_beta.set_ylabel("exponent p of N(eps) ~ eps^-p")
     against_beta.set_title("(c) exponent against beta (T1 allows up to 2)", fontsize=10)
@@ -400,8 +395,8 @@ def draw(numbers, figures):
         axes.grid(True, alpha=0.3)
     handles, labels = against_beta.get_legend_handles_labels()
     more_handles, more_labels = excess.get_legend_handles_labels()
-    legend_outside(excess, handles=handles + more_handles[:1], labels=labels + more_labels[:1], fontsize=8,
-                   title="(c), (d)", title_fontsize=8)
+    legend_outside(excess, handles=handles + more_handles[:1], labels=labels + more_labels[:1], fontsize=9,
+                   title="(c), (d)", title_fontsize=9)
     save_figure(figure, figures, NAME)
 
 
@@ -478,7 +473,7 @@ def caption(numbers):
             "does not force p > 1: it is the faster winding (phi' growing like e^(beta c) instead of staying "
             "constant) that does.")
     for e in analytic:
-        parts.append(f"The analytic {_name(e['function'], e['params'])} (bounded iterates) stays below 1: "
+        parts.append(f"The analytic {function_label(e['function'], e['params'])} (bounded iterates) stays below 1: "
                      f"{_interval(e)} (derived {e['derived']:.4f}).")
     if winding:
         steepest = max(winding.values(), key=lambda e: e["beta"])
@@ -502,13 +497,14 @@ def caption(numbers):
     if outside:
         parts.append(
             "The verdict 'inconsistent' of "
-            + ", ".join(f"{e['function']} {e['params']} (limit at |x*| = {e['limit_norm']:.4f})" for e in outside)
+            + ", ".join(f"{function_label(e['function'], e['params'])} (limit at |x*| = {e['limit_norm']:.4f})"
+                        for e in outside)
             + " comes from the limit-point step: Newton's refinement stops just outside the disc, where f = 0, but "
             "its probes reach back into the disc, so the point reads as a degenerate minimum and a Lojasiewicz "
             "exponent is sampled there, although none exists at the circle (theory.spiral (D)); the fit is unaffected.")
     if len(odd) > len(outside):
         parts.append("Other verdicts 'inconsistent': " + ", ".join(
-            f"{e['function']} {e['params']}" for e in odd if e not in outside) + " (see the verdict table).")
+            function_label(e["function"], e["params"]) for e in odd if e not in outside) + " (see the verdict table).")
     return " ".join(parts)
 
 
