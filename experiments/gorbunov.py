@@ -28,7 +28,7 @@ from experiments.machinery.cases import Case
 from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, NU, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
-                                      markdown_table)
+                                      legend_edge, markdown_table)
 
 NAME = "gorbunov"
 #: The paper's methods (and their constants), then ours.
@@ -149,7 +149,7 @@ def draw(numbers, figures):
     import matplotlib.pyplot as plt
 
     x0s = numbers["x0"]
-    figure, grid = plt.subplots(2, len(x0s), figsize=(4.3 * len(x0s) + 3.2, 7.6), squeeze=False)
+    figure, grid = plt.subplots(2, len(x0s), figsize=(3.6 * len(x0s) + 3.0, 7.6), squeeze=False)
     for column, x0 in enumerate(x0s):
         for row, what in enumerate(("iterations", "calls")):
             axes = grid[row, column]
@@ -167,8 +167,9 @@ def draw(numbers, figures):
             if column == len(x0s) - 1:
                 right.set_ylabel("f(x_k) - f* = (|f'|/4)^(4/3)")
             axes.set_title(f"x^4 from x0 = {float(x0):g}: against {what}", fontsize=10)
-    figure_legend(figure, grid.ravel(), right=0.83)
-    figure.tight_layout(rect=(0, 0, 0.83, 1))
+    edge = legend_edge(figure)
+    figure_legend(figure, grid.ravel(), right=edge)
+    figure.tight_layout(rect=(0, 0, edge, 1))
     save_figure(figure, figures, NAME)
 
 

@@ -35,6 +35,7 @@ from experiments import bounds
 from experiments.machinery.cases import Case
 from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
+from functions.labels import function_label
 
 NAME = "tightness"
 GRID = {
@@ -189,7 +190,7 @@ def draw(numbers, figures):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-    figure, axes = plt.subplots(2, 3, figsize=(15, 8.4))
+    figure, axes = plt.subplots(2, 3, figsize=(13, 8.8))
     for axis, target in zip(axes[0], BOUNDS):
         entry = numbers["bounds"][target]
         for search, curve in entry["curves"].items():
@@ -198,10 +199,10 @@ def draw(numbers, figures):
         axis.axhline(1.0, color="k", ls="--", lw=1)
         best = entry["best"]
         ratio = "(N - K)/(bound - K)" if target.startswith("T3") else "measured/bound"
-        axis.set_title(f"{target}: largest informative {ratio}\n"
-                       + (f"{best['ratio']:.3g} ({NAMES[best['search']].split(' (')[0]}, {_parameter(best)}; "
-                          f"{entry['informative']} of {entry['checked']} checks informative)" if best
-                          else "no informative check"), fontsize=9)
+        axis.set_title(f"{target}: largest informative\n{ratio} "
+                       + (f"{best['ratio']:.3g}\n({NAMES[best['search']].split(' (')[0]}, {_parameter(best)}; "
+                          f"{entry['informative']} of {entry['checked']} informative)" if best
+                          else "\n(no informative check)"), fontsize=9)
         axis.set_xlabel("the search's parameter (see legend)")
         axis.set_ylabel("largest informative ratio over starts, eps")
         axis.grid(True, which="both", alpha=0.25)
@@ -224,9 +225,9 @@ def draw(numbers, figures):
             axis.set_xticks(values)
             axis.xaxis.set_major_formatter(FormatStrFormatter("%g"))
         best = entry["best"]
-        axis.set_title(f"{target}: fitted exponent (95% interval), known curve (line)\n"
-                       + (f"closest: {best['case_exponent']:.3f} = {best['ratio']:.3f} x ceiling "
-                          f"({NAMES[best['search']].split(' (')[0]})" if best else "no power law fitted"), fontsize=9)
+        axis.set_title(f"{target}: fitted exponent (95% interval),\nknown curve (line); "
+                       + (f"closest: {best['case_exponent']:.3f}\n= {best['ratio']:.3f} x ceiling "
+                          f"({NAMES[best['search']].split(' (')[0]})" if best else "\nno power law fitted"), fontsize=9)
         axis.set_xlabel("the search's parameter (see legend)")
         axis.set_ylabel("exponent p of N(eps) ~ eps^-p")
         axis.grid(True, which="both", alpha=0.25)
@@ -247,10 +248,10 @@ def draw(numbers, figures):
     handles = [plt.Line2D([], [], marker=STYLES[search][0], color=STYLES[search][1], lw=1, ms=5)
                for search in NAMES]
     handles.append(plt.Line2D([], [], color="k", ls="--", lw=1))
-    legend_left = 0.82
+    legend_left = 1.0 - 2.4 / figure.get_size_inches()[0]
     figure.tight_layout(rect=(0.0, 0.0, legend_left, 0.96))
     figure.legend(handles, [*NAMES.values(), "bound (ratio 1) or ceiling"], loc="center left",
-                  bbox_to_anchor=(legend_left, 0.5), fontsize=8, frameon=False, title="search", title_fontsize=8)
+                  bbox_to_anchor=(legend_left, 0.5), fontsize=8, frameon=False, title="search", title_fontsize=9)
     figure.suptitle("How close the counts come to each bound (informative checks only) and to each exponent ceiling",
                     fontsize=11)
     save_figure(figure, figures, NAME)
@@ -267,9 +268,10 @@ DEFAULTS = {"eta0": 0.1, "lam": 0.5, "f1": 2.0}
 
 
 def _where(best):
-    """``cosh {"s": 1.0}, lam = 0.9``: the case of a best ratio, with its non-default Armijo parameters."""
+    """``cosh(x), lam = 0.9``: the case of a best ratio (:func:`functions.labels.function_label`), with its
+    non-default Armijo parameters."""
     changed = {key: value for key, value in json.loads(best["algorithm_params"]).items() if DEFAULTS.get(key) != value}
-    return f"{best['function']} {best['function_params']}" + "".join(f", {k} = {v:g}" for k, v in changed.items())
+    return function_label(best["function"], best["function_params"]) + "".join(f", {k} = {v:g}" for k, v in changed.items())
 
 
 def caption(numbers):

@@ -30,7 +30,7 @@ from experiments.machinery.cases import Case
 from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
-                                      markdown_table)
+                                      legend_edge, markdown_table)
 
 NAME = "vankov"
 P, DIMENSION = 4, 10
@@ -155,7 +155,7 @@ def draw(numbers, figures):
     against iterations and against oracle calls.  First-hitting curves, right axes f - f*."""
     import matplotlib.pyplot as plt
 
-    figure, panels = plt.subplots(1, 3, figsize=(17.5, 5.0))
+    figure, panels = plt.subplots(1, 3, figsize=(13.5, 5.0))
     sweep_colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(numbers["sweep"]), 1)))
     colour_of = dict(zip(numbers["sweep"], sweep_colours))
     ngm_colours = dict(zip(numbers["ngm"], ("orchid", "mediumvioletred", "indigo")))
@@ -179,12 +179,13 @@ def draw(numbers, figures):
         axes.set_title(title, fontsize=10)
         axes.set_xlabel("iterations + 1" if what == "iterations" else "oracle calls of the method + 1")
         right = axes.secondary_yaxis("right", functions=(gap_of_gradient, gradient_of_gap))
-        right.set_ylabel(f"f - f* = ||g||^({P}/{P - 1}) / {P}", fontsize=8)
+        right.set_ylabel(f"f - f* = ||g||^({P}/{P - 1}) / {P}", fontsize=9)
     panels[0].set_ylabel("||grad f(x_k)|| (first reached)")
     figure.suptitle(f"(1/{P}) ||x||^{P} in dimension {DIMENSION} from a generic x0, ||x0 - x*|| = {R_STAR:.3g}",
                     fontsize=11)
-    figure_legend(figure, panels, right=0.83)
-    figure.tight_layout(rect=(0, 0, 0.83, 1))
+    edge = legend_edge(figure, 3.2)
+    figure_legend(figure, panels, right=edge)
+    figure.tight_layout(rect=(0, 0, edge, 1))
     save_figure(figure, figures, NAME)
 
 

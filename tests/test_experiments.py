@@ -129,6 +129,39 @@ def test_layout_check_finds_what_it_should():
     assert any("legend" in p and "covers" in p for p in problems)
 
 
+def test_layout_check_flags_text_too_small_at_printed_size():
+    """No text under MIN_TEXT_POINTS once the figure is scaled to PRINT_WIDTH_INCHES: 6 pt on a figure twice
+    the printed width prints at 3 pt and is flagged; 6 pt on a figure of the printed width is not; 13 pt on the
+    wide figure prints at 6.5 pt and passes. Figure legends count too."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.machinery.study import MIN_TEXT_POINTS, PRINT_WIDTH_INCHES, layout_problems, printed_points
+
+    assert MIN_TEXT_POINTS == 6.0 and PRINT_WIDTH_INCHES == 10.0
+
+    def problems_of(width, fontsize, legend=False):
+        figure, axes = plt.subplots(figsize=(width, 3))
+        axes.plot([0, 1], [0, 1], label="curve")
+        axes.tick_params(labelsize=13)
+        axes.set_title("title", fontsize=13)
+        if legend:
+            figure.legend(fontsize=fontsize, loc="lower right", frameon=False)
+        else:
+            axes.set_xlabel("x label", fontsize=fontsize)
+        assert printed_points(figure, fontsize) == pytest.approx(fontsize * min(1.0, PRINT_WIDTH_INCHES / width))
+        found = layout_problems(figure)
+        plt.close(figure)
+        return [p for p in found if "printed size" in p]
+
+    assert problems_of(20, 6) == ["text 'x label' is 3.0 pt at printed size (minimum 6)"]
+    assert problems_of(10, 6) == []
+    assert problems_of(20, 13) == []
+    assert problems_of(8, 5.5) == ["text 'x label' is 5.5 pt at printed size (minimum 6)"]
+    assert problems_of(20, 8, legend=True) == ["text 'curve' is 4.0 pt at printed size (minimum 6)"]
+
+
 def test_make_install_says_what_it_does():
     """`make install` prints a line per step and lets pip show its progress (no --quiet): a minute of silence
     on a fresh clone looks like a hang."""

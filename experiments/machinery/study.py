@@ -301,13 +301,27 @@ def main(module, argv=None):
     return 0
 
 
+#: A figure is judged at the size it is printed: scaled down to this width when it is wider (a landscape page
+#: with its margins, or a report read at full width).
+PRINT_WIDTH_INCHES = 10.0
+#: No text may be smaller than this at printed size (the common minimum of journals' figure guidelines).
+MIN_TEXT_POINTS = 6.0
+
+
+def printed_points(figure, fontsize):
+    """The size in points of text of ``fontsize`` when ``figure`` is printed (:data:`PRINT_WIDTH_INCHES`)."""
+    width = figure.get_size_inches()[0]
+    return fontsize * min(1.0, PRINT_WIDTH_INCHES / width)
+
+
 def layout_problems(figure):
-    """What a referee would flag in a figure's layout: text outside the canvas, legends on data.
+    """What a referee would flag in a figure's layout: text outside the canvas or too small, legends on data.
 
     Draws the figure and returns one line per problem: a text artist (title, label, tick
-    label, legend entry, annotation) whose box leaves the canvas, two axes titles that overlap,
-    or a legend whose box covers a plotted data point (line vertices, markers, scatter offsets,
-    error bars) or a bar of its own axes.
+    label, legend entry, annotation) whose box leaves the canvas or that is smaller than
+    :data:`MIN_TEXT_POINTS` at printed size (:func:`printed_points`), two axes titles that
+    overlap, or a legend whose box covers a plotted data point (line vertices, markers, scatter
+    offsets, error bars) or a bar of its own axes.
     """
     from matplotlib.collections import Collection
     from matplotlib.lines import Line2D
@@ -336,9 +350,15 @@ def layout_problems(figure):
         for second in titles[i + 1:]:
             if first.overlaps(second):
                 problems.append("two axes titles overlap")
+    for legend in figure.legends:
+        texts += [*legend.get_texts(), legend.get_title()]
     for text in texts:
         if not isinstance(text, Text) or not text.get_visible() or not text.get_text().strip():
             continue
+        printed = printed_points(figure, text.get_fontsize())
+        if printed < MIN_TEXT_POINTS - 1e-9:
+            problems.append(f"text {text.get_text()[:40]!r} is {printed:.1f} pt at printed size "
+                            f"(minimum {MIN_TEXT_POINTS:g})")
         box = text.get_window_extent(renderer)
         if box.x0 < canvas.x0 - 1 or box.y0 < canvas.y0 - 1 or box.x1 > canvas.x1 + 1 or box.y1 > canvas.y1 + 1:
             problems.append(f"text {text.get_text()[:40]!r} leaves the canvas")
