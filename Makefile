@@ -19,11 +19,16 @@ export MKL_NUM_THREADS := 1
 install: $(STAMP)
 
 # Re-install only when the project metadata changes (editable install: code changes need nothing).
+# One line per step, and pip's own progress (what it downloads and installs): about a minute on a fresh clone.
 $(STAMP): pyproject.toml
+	@echo "install 1/3: the virtual environment $(VENV) ($(PYTHON))"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --quiet --upgrade pip
-	$(PY) -m pip install --quiet --quiet -e '.[test,dask,compiled]'
+	@echo "install 2/3: pip itself, up to date"
+	$(PY) -m pip install --upgrade pip
+	@echo "install 3/3: the project and its dependencies (numpy, scipy, sympy, matplotlib, pandas, scikit-learn, numba, dask, pytest)"
+	$(PY) -m pip install -e '.[test,dask,compiled]'
 	touch $@
+	@echo "installed: run make test, or .venv/bin/armijo check \"x**4\" --x0 1"
 
 # The experiments, in report order (experiments/machinery/report.py lists the same names).
 EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity tightness gorbunov vankov neuron_protocol deep
@@ -42,7 +47,7 @@ endif
 RUN_FLAGS := $(FLAGS) --jobs $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 # Code that decides the numbers: a change re-runs the tables (cached pieces of unchanged code are kept).
 CORE := $(wildcard armijo/*.py functions/*.py theory/*.py) \
-        $(addprefix experiments/machinery/,cases.py executors.py run.py runner.py pieces.py study.py)
+        $(addprefix experiments/machinery/,cases.py grid.py executors.py run.py pieces.py study.py)
 TABLES := $(foreach e,$(filter-out bounds,$(EXPERIMENTS)),$(CACHE)/$(e)/table.csv)
 PLOTS  := $(foreach e,$(EXPERIMENTS),$(FIGURES)/$(e).png)
 

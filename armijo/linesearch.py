@@ -42,6 +42,10 @@ def armijo_test(phi_eta, phi0, eta, slope, lam):
 
     Written once, used by the engine and by the tests that recompute it.
     A nan ``phi_eta`` fails the test (the step is rejected).
+
+    >>> import numpy as np  # phi(eta) = f(1 - 2 eta) for f = x^2: phi(0) = 1, slope ||g||^2 = 4
+    >>> armijo_test(np.array([0.64, 1.0, np.nan]), 1.0, np.array([0.1, 1.0, 0.1]), 4.0, 0.5).tolist()
+    [True, False, False]
     """
     return phi_eta <= phi0 - lam * eta * slope
 

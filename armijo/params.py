@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AlgorithmSpec:
     """Declaration of one algorithm.
 
@@ -68,62 +68,62 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
     spec.name: spec
     for spec in (
         AlgorithmSpec(
-            "armijo", dict(_ARMIJO_BASE), True, "eta0 at every iteration (reset)",
-            "Armijo backtracking, first trial eta0 at every iteration",
+            name="armijo", defaults=dict(_ARMIJO_BASE), line_search=True, first_trial="eta0 at every iteration (reset)",
+            description="Armijo backtracking, first trial eta0 at every iteration",
         ),
         AlgorithmSpec(
-            "armijo-memory", dict(_ARMIJO_BASE), True,
-            "eta_{k-1}, the last accepted step (eta0 at k = 0)",
-            "Armijo backtracking starting from the last accepted step",
+            name="armijo-memory", defaults=dict(_ARMIJO_BASE), line_search=True,
+            first_trial="eta_{k-1}, the last accepted step (eta0 at k = 0)",
+            description="Armijo backtracking starting from the last accepted step",
         ),
         AlgorithmSpec(
-            "armijo-increase", dict(_ARMIJO_GROWING), True,
-            "f2 * eta_{k-1} (eta0 at k = 0)",
-            "Armijo backtracking with increasing first trial (LC_EGD)",
+            name="armijo-increase", defaults=dict(_ARMIJO_GROWING), line_search=True,
+            first_trial="f2 * eta_{k-1} (eta0 at k = 0)",
+            description="Armijo backtracking with increasing first trial (LC_EGD)",
         ),
         AlgorithmSpec(
-            "armijo-dichotomy", dict(_ARMIJO_GROWING), True,
-            "f2 * eta_{k-1} (eta0 at k = 0); after backtracking, "
+            name="armijo-dichotomy", defaults=dict(_ARMIJO_GROWING), line_search=True,
+            first_trial="f2 * eta_{k-1} (eta0 at k = 0); after backtracking, "
             "floor(log f2 / log f1) bisections of log(eta) in [eta, f1*eta]",
-            "armijo-increase refined by log-bisection after backtracking (LCD)",
+            description="armijo-increase refined by log-bisection after backtracking (LCD)",
         ),
         AlgorithmSpec(
-            "armijo-normalized", dict(_ARMIJO_GROWING), True,
-            "f2 * eta_{k-1} (eta0 at k = 0), direction g/||g||, "
+            name="armijo-normalized", defaults=dict(_ARMIJO_GROWING), line_search=True,
+            first_trial="f2 * eta_{k-1} (eta0 at k = 0), direction g/||g||, "
             "test f(x - eta g/||g||) <= f(x) - lam eta ||g||",
-            "normalized-direction Armijo with increasing first trial (LC_NGD)",
+            description="normalized-direction Armijo with increasing first trial (LC_NGD)",
         ),
-        AlgorithmSpec("gd", {"eta": 0.1}, False, "", "gradient descent, fixed step eta"),
+        AlgorithmSpec(name="gd", defaults={"eta": 0.1}, description="gradient descent, fixed step eta"),
         AlgorithmSpec(
-            "clipped-gd", {"eta": 0.1, "gamma": 1.0}, False, "",
-            "clipped GD: step eta * min(1, gamma/||g||) (Zhang et al. 2020)",
-        ),
-        AlgorithmSpec(
-            "normalized-gd", {"eta": 0.01}, False, "", "normalized GD: x - eta g/||g||",
+            name="clipped-gd", defaults={"eta": 0.1, "gamma": 1.0},
+            description="clipped GD: step eta * min(1, gamma/||g||) (Zhang et al. 2020)",
         ),
         AlgorithmSpec(
-            "adam", {"eta": 1e-3, "beta1": 0.9, "beta2": 0.999, "adam_eps": 1e-8}, False, "",
-            "Adam (Kingma & Ba 2015), default betas",
+            name="normalized-gd", defaults={"eta": 0.01}, description="normalized GD: x - eta g/||g||",
+        ),
+        AlgorithmSpec(
+            name="adam", defaults={"eta": 1e-3, "beta1": 0.9, "beta2": 0.999, "adam_eps": 1e-8},
+            description="Adam (Kingma & Ba 2015), default betas",
         ),
         # -- tuning-free rivals of Armijo (SCIENCE.md section 9) -------------------------------
         AlgorithmSpec(
-            "polyak", {}, False,
-            "no trial (no line search): eta_k = (f(x_k) - f_star) / ||g_k||^2; one f and one grad "
+            name="polyak", defaults={},
+            first_trial="no trial (no line search): eta_k = (f(x_k) - f_star) / ||g_k||^2; one f and one grad "
             "per iteration; stops with precision_floor when |f(x_k) - f_star| is within "
             "precision_floor_ulps ulps of f(x_k), with step_underflow when f(x_k) < f_star beyond them",
-            "Polyak's step with the optimal value f_star given",
+            description="Polyak's step with the optimal value f_star given",
             required=("f_star",),
             reference="B. T. Polyak, Introduction to Optimization, 1987; E. Hazan, S. Kakade, arXiv:1905.00313, 2019",
         ),
         AlgorithmSpec(
-            "polyak-level", {"eta0": 0.1, "rho": 1.5, "beta": 0.5}, False,
-            "no trial (no line search): eta_k = (f(x_k) - level_k) / ||g_k||^2 with the estimate "
+            name="polyak-level", defaults={"eta0": 0.1, "rho": 1.5, "beta": 0.5},
+            first_trial="no trial (no line search): eta_k = (f(x_k) - level_k) / ||g_k||^2 with the estimate "
             "level_k = min_{j<=k} f(x_j) - delta_k of f*; delta_0 = eta0 ||g_0||^2 (so eta_0 = eta0); "
             "delta_{k+1} = rho delta_k if f(x_{k+1}) <= min_{j<=k} f(x_j) - delta_k / 2 (half the targeted "
             "decrease was achieved), beta delta_k otherwise (no lower floor on delta); one f and one grad per "
             "iteration; stops with precision_floor when f(x_k) - level_k is within precision_floor_ulps ulps "
             "of f(x_k)",
-            "Polyak's step with f* estimated by an adjustable target level",
+            description="Polyak's step with f* estimated by an adjustable target level",
             reference="B. T. Polyak, Introduction to Optimization, 1987; A. Nedic, D. Bertsekas, "
                       "SIAM J. Optim. 12(1), 2001 (the target level min f - delta, delta raised by rho on success "
                       "and lowered by beta otherwise); the success test at half the target follows the sufficient "
@@ -133,26 +133,27 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
                       "0 here: with a floor the step delta/||g||^2 grows without bound as ||g|| -> 0",
         ),
         AlgorithmSpec(
-            "adgd", {"eta0": 1e-6}, False,
-            "no trial (no line search): eta_0 = eta0; for k >= 1 eta_k = min(sqrt(1 + theta_{k-1}) eta_{k-1}, "
+            name="adgd", defaults={"eta0": 1e-6},
+            first_trial="no trial (no line search): eta_0 = eta0; for k >= 1 "
+            "eta_k = min(sqrt(1 + theta_{k-1}) eta_{k-1}, "
             "||x_k - x_{k-1}|| / (2 ||g_k - g_{k-1}||)) (inf when g_k = g_{k-1}), theta_k = eta_k / eta_{k-1}, "
             "theta_0 = inf; one grad per iteration, no f",
-            "adaptive gradient descent without descent (AdGD)",
+            description="adaptive gradient descent without descent (AdGD)",
             reference="Y. Malitsky, K. Mishchenko, ICML 2020 (Algorithm 1; eta0 = 1e-6 as in their public code)",
         ),
         AlgorithmSpec(
-            "l0l1-gd", {"eta": 1.0}, False,
-            "no trial (no line search): eta_k = eta / (L0 + L1 ||g_k||)",
-            "(L0,L1)-GD: step eta / (L0 + L1 ||g||) with (L0, L1) given",
+            name="l0l1-gd", defaults={"eta": 1.0},
+            first_trial="no trial (no line search): eta_k = eta / (L0 + L1 ||g_k||)",
+            description="(L0,L1)-GD: step eta / (L0 + L1 ||g||) with (L0, L1) given",
             required=("L0", "L1"),
             reference="E. Gorbunov et al., arXiv:2409.14989, 2024 ((L0,L1)-GD, eta = nu/2 in their x^4 experiment; "
                       "nu e^nu = 1 is our reading, not verified in the paper); D. Vankov et al., arXiv:2410.10800, 2024. clipped-gd with "
                       "eta = 1/L0, gamma = L0/L1 takes min(1/L0, 1/(L1 ||g||)), within a factor 2 of this step",
         ),
         AlgorithmSpec(
-            "normalized-gd-decay", {}, False,
-            "no trial (no line search): x_{k+1} = x_k - R / sqrt(k + 1) * g_k / ||g_k||",
-            "normalized GD with decaying steps R / sqrt(k + 1)",
+            name="normalized-gd-decay", defaults={},
+            first_trial="no trial (no line search): x_{k+1} = x_k - R / sqrt(k + 1) * g_k / ||g_k||",
+            description="normalized GD with decaying steps R / sqrt(k + 1)",
             required=("R",),
             reference="D. Vankov et al., arXiv:2410.10800, 2024 (NGM with beta_k = R / sqrt(k + 1))",
         ),
@@ -168,17 +169,19 @@ STOCHASTIC_ALGORITHMS: dict[str, AlgorithmSpec] = {
     spec.name: spec
     for spec in (
         AlgorithmSpec(
-            "sls-armijo", dict(_ARMIJO_BASE), True, "eta0 at every iteration (reset)",
-            "stochastic Armijo line search on the current mini-batch (Vaswani et al. 2019), reset to eta0",
+            name="sls-armijo", defaults=dict(_ARMIJO_BASE), line_search=True,
+            first_trial="eta0 at every iteration (reset)",
+            description="stochastic Armijo line search on the current mini-batch (Vaswani et al. 2019), reset to eta0",
         ),
         AlgorithmSpec(
-            "sls-increase", {**_ARMIJO_BASE, "growth": 2.0, "eta_max": 1e3}, True,
-            "min(eta_{k-1} * growth^(b/n), eta_max) (eta0 at k = 0)",
-            "stochastic Armijo line search, first trial grown by growth^(b/n) (Vaswani et al. 2019, reset option 1)",
+            name="sls-increase", defaults={**_ARMIJO_BASE, "growth": 2.0, "eta_max": 1e3}, line_search=True,
+            first_trial="min(eta_{k-1} * growth^(b/n), eta_max) (eta0 at k = 0)",
+            description="stochastic Armijo line search, first trial grown by growth^(b/n) "
+                        "(Vaswani et al. 2019, reset option 1)",
         ),
-        AlgorithmSpec("sgd", {"eta": 0.1}, False, "", "stochastic gradient descent, fixed step eta"),
-        AlgorithmSpec("adam", dict(ALGORITHMS["adam"].defaults), False, "",
-                      "Adam (Kingma & Ba 2015) on mini-batch gradients, default betas"),
+        AlgorithmSpec(name="sgd", defaults={"eta": 0.1}, description="stochastic gradient descent, fixed step eta"),
+        AlgorithmSpec(name="adam", defaults=dict(ALGORITHMS["adam"].defaults),
+                      description="Adam (Kingma & Ba 2015) on mini-batch gradients, default betas"),
     )
 }
 
@@ -277,6 +280,15 @@ def resolve_params(algorithm, algorithms=None, /, **params):
     ValueError
         For an unknown algorithm, an unknown parameter name or a value out
         of range (e.g. ``lam`` outside ``(0, 1)``).
+
+    Examples
+    --------
+    >>> resolve_params("armijo", eta0=1)
+    {'eta0': 1.0, 'lam': 0.5, 'f1': 2.0}
+    >>> resolve_params("armijo", lam=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: lam must be in (0, 1), got 1.5
     """
     spec = get_spec(algorithm, algorithms)
     unknown = sorted(set(params) - set(spec.parameters))

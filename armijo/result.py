@@ -1,4 +1,15 @@
-"""Result records of a run: named statuses, per-start arrays, an optional trace."""
+"""Result records of a run: named statuses, per-start arrays, an optional trace.
+
+Records are built by keyword only, so that two neighbouring arrays (``f_evals`` and
+``grad_evals``, ``f`` and ``grad_norm``) cannot be swapped silently.
+
+>>> import numpy as np
+>>> from armijo import minimize
+>>> result = minimize(lambda X: np.sum(X**2, axis=1), lambda X: 2 * X, [[1.0], [3.0]], "gd", eta=1.0,
+...                   eps=[1e-6], max_iter=50)  # x -> x - 2x = -x: it oscillates for ever
+>>> result.starts, result.status_counts()["converged"], result.status.tolist()
+(2, 0, ['max_iter', 'max_iter'])
+"""
 
 from __future__ import annotations
 
@@ -17,7 +28,7 @@ STATUSES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Trace:
     """Thinned per-iteration history of a run, for plots.
 
@@ -51,7 +62,7 @@ class Trace:
     x: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunResult:
     """Outcome of one batched run: one entry per start in every per-start array.
 

@@ -246,6 +246,17 @@ def minimize_stochastic(f, grad, batches, x0, algorithm="sls-armijo", *, eps=(1e
     ------
     ValueError
         For a bad algorithm, parameter, start, threshold, budget or oracle (before any evaluation).
+
+    Examples
+    --------
+    With one batch, the whole objective, the loop runs the full-batch method:
+
+    >>> import numpy as np
+    >>> f, grad = (lambda X: np.sum(X**2, axis=1)), (lambda X: 2 * X)
+    >>> result = minimize_stochastic(f, grad, FullBatch(f, grad), [[1.0], [-3.0]], "sls-armijo",
+    ...                              eps=[1e-6], max_iter=100)
+    >>> result.status.tolist()
+    ['converged', 'converged']
     """
     spec = get_spec(algorithm, STOCHASTIC_ALGORITHMS)
     resolved = resolve_params(algorithm, STOCHASTIC_ALGORITHMS, **params)

@@ -26,9 +26,9 @@ import math
 import numpy as np
 
 from armijo import ALGORITHMS
+from armijo.backend import BACKENDS, backend_choice, run_minimize
 from armijo.params import check_in_range, resolve_params
-from experiments.machinery.cases import eps_grid
-from experiments.machinery.runner import backend_choice, run_minimize
+from armijo.thresholds import eps_grid
 from theory.assessment import MAX_ESTIMATION_DIMENSION, assess_run, estimate_hypotheses, known_infimum
 
 from armijo_suite.limits import (ALGORITHM_OPTIONS, DEFAULT_ALGORITHMS, DEFAULT_BOX, DEFAULT_EPS_MIN,  # noqa: F401
@@ -260,6 +260,30 @@ def rival_constants(objective, algorithms, options):
     return constants, estimate
 
 
+def expected_backend(objective, backend):
+    """The backend a check will use, decided without compiling anything (validation comes first).
+
+    ``"compiled"`` when ``backend`` allows it, Numba imports and the objective has an expression;
+    the compilation itself may still fail later (then the NumPy engine runs, under ``auto``).
+
+    Raises
+    ------
+    CheckInputError
+        For an unknown backend name, or ``"compiled"`` where it cannot run.
+    """
+    from functions.kernels import kernel_backend
+
+    if backend not in BACKENDS:
+        raise CheckInputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "numpy":
+        return "numpy"
+    planned = kernel_backend(objective)
+    if planned != "compiled" and backend == "compiled":
+        reason = planned.removeprefix("numpy (").removesuffix(")")
+        raise CheckInputError(f"backend 'compiled' cannot run {objective.name}: {reason}")
+    return "compiled" if planned == "compiled" else "numpy"
+
+
 def _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter, backend_name):
     algorithms = list(algorithms)
     if not algorithms:
@@ -338,7 +362,8 @@ def _run_check(objective, starts, parameters, estimated, eps, max_iter, backend,
         dropped_names=tuple(dropped),
         starts_drawn=starts_drawn,
     )
-    return CheckReport(function, tuple(algorithm_report(r, a) for r, a in zip(runs, assessments)), assessments)
+    return CheckReport(function=function, algorithms=tuple(algorithm_report(r, a) for r, a in zip(runs, assessments)),
+                       assessments=assessments)
 
 
 # ----------------------------------------------------------------------------- the interface
@@ -425,12 +450,8 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
                                  _dimension(x0, variables, f), {**tags, "f_star": None})
     objective = with_f_star(objective, f_star)
     options = {"eta0": eta0, "lam": lam, "f1": f1, "f2": f2, "eta": eta, "L0": L0, "L1": L1, "R": R}
-    try:
-        choice = backend_choice(objective, backend)
-    except ValueError as error:
-        raise CheckInputError(str(error)) from None
-    algorithms, eps, budget = _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter,
-                                        choice.backend)
+    expected = expected_backend(objective, backend)
+    algorithms, eps, budget = _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter, expected)
     unused = unused_options(algorithms, options)
     if unused:
         verb = "is a parameter" if len(unused) == 1 else "are parameters"
@@ -448,6 +469,13 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
             parameters[algorithm] = parameters_with(algorithm, **chosen)
     X = _starts(objective, x0, starts, box, seed)
     validate_starts(objective, X)
+    try:  # every input is valid: only now are the kernels compiled (and written to the kernel cache)
+        choice = backend_choice(objective, backend)
+    except ValueError as error:
+        raise CheckInputError(str(error)) from None
+    if choice.backend != expected:  # the expression did not compile: the NumPy engine's defaults apply
+        algorithms, eps, budget = _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter,
+                                            choice.backend)
     dropped = ()
     if text is not None:
         from functions.expressions import dropped_names
@@ -549,11 +577,13 @@ def sweep(expression=None, *, over, function=None, params=None, expect=None, **c
             low, high = block.exponent_ci
             agrees = (expected is not None and low is not None and high is not None
                       and low - 1e-12 <= expected <= high + 1e-12)
-            expect_rows.append(ExpectRow(values, expected, block.model, block.exponent, block.exponent_ci, bool(agrees)))
-        expect_report = ExpectReport(expect, rows[0].algorithms[0].algorithm,
-                                     sum(row.agrees for row in expect_rows), tuple(expect_rows))
-    return SweepReport({"parameters": names, "values": table, "fixed": fixed,
-                        "target": expression if expression is not None else function}, tuple(rows), expect_report)
+            expect_rows.append(ExpectRow(values=values, expected=expected, model=block.model, exponent=block.exponent,
+                                         exponent_ci=block.exponent_ci, agrees=bool(agrees)))
+        expect_report = ExpectReport(formula=expect, algorithm=rows[0].algorithms[0].algorithm,
+                                     agreements=sum(row.agrees for row in expect_rows), rows=tuple(expect_rows))
+    return SweepReport(sweep={"parameters": names, "values": table, "fixed": fixed,
+                              "target": expression if expression is not None else function},
+                       rows=tuple(rows), expect=expect_report)
 
 
 def _values_text(values):

@@ -43,6 +43,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def count(text):
+    """A whole number as the user may write it: ``200000``, ``2e5``, ``2E+05`` or ``200000.0``.
+
+    Integral values in e-notation are read exactly (decimal arithmetic, no float rounding);
+    anything else (``2.5``, ``1e-3``, ``inf``, text) is refused with the value quoted, and so is
+    a number of 31 digits or more (no option takes one; ``1e400`` is never expanded).
+
+    >>> count("2e5"), count("200000"), count("1.5e1")
+    (200000, 200000, 15)
+    """
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value != value.to_integral_value():
+        raise argparse.ArgumentTypeError(f"takes a whole number (e.g. 200000 or 2e5), got {text!r}")
+    if value.adjusted() >= 30:
+        raise argparse.ArgumentTypeError(f"takes a whole number below 1e30, got {text!r}")
+    return int(value)
+
+
 def _floats(text, option):
     try:
         values = [float(part) for part in text.split(",")]
@@ -230,10 +253,10 @@ sweeps: --sweep p=2,3,4 or p=2:8 (integers) or p=0.5:2:0.25; at most {MAX_SWEEP_
                        help='a conjectured exponent in the swept parameters, e.g. "(2*p-2)/(2*p-1)"')
     check.add_argument("--vars", metavar="X,Y,...", help="the variables in the order of --x0 (default: natural order)")
     check.add_argument("--x0", help="one start, comma-separated, one value per variable")
-    check.add_argument("--starts", type=int, help="number of random starts (default 8)")
+    check.add_argument("--starts", type=count, help="number of random starts (default 8)")
     check.add_argument("--box", help=f"LO,HI: draw the random starts uniformly in [LO, HI]^n "
                                      f"(default [{DEFAULT_BOX[0]:g}, {DEFAULT_BOX[1]:g}]^n for expressions)")
-    check.add_argument("--seed", type=int, default=0, help="seed of the random starts and estimates")
+    check.add_argument("--seed", type=count, default=0, help="seed of the random starts and estimates")
     check.add_argument("--algorithm", action="append", metavar="NAME",
                        help="repeatable; default: armijo, armijo-increase, gd")
     check.add_argument("--eta0", type=float, help="first trial step of the Armijo variants; first step of adgd and "
@@ -254,9 +277,9 @@ sweeps: --sweep p=2,3,4 or p=2:8 (integers) or p=0.5:2:0.25; at most {MAX_SWEEP_
     check.add_argument("--eps-min", type=float, default=None,
                        help=f"smallest threshold (default {DEFAULT_EPS_MIN['compiled']:g} on the compiled backend, "
                             f"{DEFAULT_EPS_MIN['numpy']:g} on NumPy)")
-    check.add_argument("--eps-per-decade", type=int, default=4,
+    check.add_argument("--eps-per-decade", type=count, default=4,
                        help=f"thresholds per decade (default 4, at most {MAX_EPS_PER_DECADE})")
-    check.add_argument("--max-iter", type=int, default=None,
+    check.add_argument("--max-iter", type=count, default=None,
                        help=f"iteration budget per start (default {DEFAULT_MAX_ITER['compiled']:.0e} on the compiled "
                             f"backend, {DEFAULT_MAX_ITER['numpy']:.0e} on NumPy; at most {MAX_ITER_LIMIT:.0e})")
     check.add_argument("--backend", choices=("auto", "compiled", "numpy"), default="auto",

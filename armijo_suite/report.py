@@ -50,7 +50,7 @@ class _Record:
         return json.dumps(self.to_dict(), indent=indent)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BoundReport(_Record):
     """One theorem's bound over the counts where it applies, with the class of its checks.
 
@@ -74,7 +74,7 @@ class BoundReport(_Record):
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupReport(_Record):
     """The starts of one algorithm that approach one limit point (or none): rate, theta, verdict."""
 
@@ -115,7 +115,7 @@ class GroupReport(_Record):
     reasons: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AlgorithmReport(_Record):
     """One algorithm's runs: statuses, counts, the largest group's fit, bounds, groups, verdict."""
 
@@ -150,7 +150,7 @@ class AlgorithmReport(_Record):
     reasons: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FunctionReport(_Record):
     """The function checked: classes, estimated constants and where they were estimated."""
 
@@ -176,7 +176,7 @@ class FunctionReport(_Record):
     starts_drawn: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckReport(_Record):
     """The result of one check (see :func:`armijo_suite.check`).
 
@@ -204,7 +204,7 @@ class CheckReport(_Record):
         plot_report(self, path)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExpectRow(_Record):
     """A conjectured exponent against one row's fit."""
 
@@ -216,7 +216,7 @@ class ExpectRow(_Record):
     agrees: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExpectReport(_Record):
     """A conjectured exponent formula compared with every row of a sweep."""
 
@@ -226,7 +226,7 @@ class ExpectReport(_Record):
     rows: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SweepReport(_Record):
     """One check per parameter value (see :func:`armijo_suite.sweep`)."""
 

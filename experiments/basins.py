@@ -21,7 +21,8 @@ import sys
 import numpy as np
 
 from experiments.machinery.study import main, rate_text, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
+from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 
 NAME = "basins"
 FUNCTIONS = ["poly-two", "poly-three", "poly-four", "poly-five", "poly-eight"]
@@ -37,29 +38,31 @@ LINGER_GRAD = 0.1
 LINGER_RELATIVE = 1e-3
 GRID = {
     "functions": FUNCTIONS,
-    "algorithms": ALGORITHMS,
-    "algorithm_params": "reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4",
+    "algorithms": ALGORITHMS,  # reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4
+    # uniform in [-3, 3]^2 (the registry's sample_starts), the same starts for every algorithm
     "starts": 1000,
-    "start_distribution": "uniform in [-3, 3]^2 (the registry's sample_starts), seed 0, same starts for every algorithm",
-    "eps": "1e-1 .. 1e-4, 4 per decade; costs compared at eps = 1e-3; rates fitted per reached limit point",
+    "seed": 0,
+    "eps": {"from": 1e-1, "to": 1e-4, "per_decade": 4},  # a rate is fitted per reached limit point on this grid
     "max_iter": 20_000,
+    # what the plot step reads (module constants): costs compared at COST_EPS, final iterates classified within
+    # CLASSIFY_TOLERANCE, lingering = a trace point with ||grad|| <= LINGER_GRAD and f within LINGER_RELATIVE
+    # (relative) of another critical value
+    "cost_eps": COST_EPS,
     "classify_tolerance": CLASSIFY_TOLERANCE,
-    "linger": f"trace point with ||grad|| <= {LINGER_GRAD} and f within {LINGER_RELATIVE:g} (relative) of another critical value",
+    "linger_grad": LINGER_GRAD,
+    "linger_relative": LINGER_RELATIVE,
 }
-QUICK = {"functions": ["poly-two", "poly-four"], "starts": 60, "eps": (1e-1, 1e-3), "max_iter": 2_000}
-#: Thresholds per decade (a rate is fitted per limit point on this grid).
-PER_DECADE = 4
+QUICK = {"functions": ["poly-two", "poly-four"], "starts": 60, "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 4},
+         "max_iter": 2_000}
 #: Functions whose starts are drawn coloured by the reached critical point.
 MAPS = ["poly-three", "poly-five"]
 
 
 def cases(quick=False):
-    functions = QUICK["functions"] if quick else FUNCTIONS
-    eps = eps_grid(*QUICK["eps"], PER_DECADE) if quick else eps_grid(1e-1, 1e-4, PER_DECADE)
-    return [Case(NAME, name, {}, algorithm, eps=eps,
-                 max_iter=QUICK["max_iter"] if quick else GRID["max_iter"],
-                 starts=QUICK["starts"] if quick else GRID["starts"], seed=0)
-            for name in functions for algorithm in ALGORITHMS]
+    grid = expand_grid(GRID, QUICK, quick)
+    return [Case(experiment=NAME, function=name, function_params={}, algorithm=algorithm, eps=grid["eps"],
+                 max_iter=grid["max_iter"], starts=grid["starts"], seed=grid["seed"])
+            for name in grid["functions"] for algorithm in grid["algorithms"]]
 
 
 def classify(points, critical_points, tolerance=CLASSIFY_TOLERANCE):
@@ -179,7 +182,7 @@ def point_label(row):
     return f"{kind}{degenerate} {row.reached_value:.4g} @({row.reached_w:.3g},{row.reached_b:.3g})"
 
 
-def summarize(starts_table):
+def basin_summary(starts_table):
     """Frequency and median costs per (function, algorithm, reached critical point)."""
     grouped = starts_table.groupby(["function", "algorithm", "reached_index"], sort=False)
     summary = grouped.agg(
@@ -207,124 +210,43 @@ def summarize(starts_table):
     return summary
 
 
-def plot(table, figures):
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
+CATEGORIES = ["global minimum", "other minimum", "saddle/maximum", "unclassified"]
+#: Colours of the categories, far apart in hue and lightness (ColorBrewer Dark2, and grey).
+CATEGORY_COLOURS = ["#1b9e77", "#7570b3", "#d95f02", "#bdbdbd"]
+MARKERS = {"armijo": "o", "armijo-increase": "^", "armijo-dichotomy": "s"}
+#: Hatches of the algorithms in the bar panel (bars of one function side by side).
+HATCHES = {"armijo": "", "armijo-increase": "///", "armijo-dichotomy": "..."}
+#: Colours of the reached critical points in the start maps: ten distinct hues (tab10), never light/dark pairs.
+POINT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+                 "#000000"]
 
+
+def summarize(table):
+    """The numbers of the figure, the table and the caption, from the tidy table only.
+
+    Returns
+    -------
+    dict
+        ``starts_table`` (one row per function, algorithm and start, :func:`per_start`), ``cost_eps``,
+        ``basins`` (:func:`basin_summary` with each reached point's ``category``: global minimum, other
+        minimum, saddle/maximum, unclassified), ``functions``, ``algorithms``, ``maps`` (the functions drawn
+        as start maps), ``f_star``, ``minima`` (the reached minima with a cost), ``lingering`` (median cost and
+        starts per number of other critical values lingered at), the headline numbers (``numbers``), the
+        texts the caption quotes, ``table_markdown`` and ``verdicts``.
+    """
     starts_table, cost_eps = per_start(table)
-    summary = summarize(starts_table)
+    summary = basin_summary(starts_table)
     functions = [f for f in FUNCTIONS if f in set(starts_table["function"])]
     algorithms = [a for a in ALGORITHMS if a in set(starts_table["algorithm"])]
-    maps = [f for f in MAPS if f in functions] or functions[:2]
-
-    figure = plt.figure(figsize=(16, 4.1 * (len(maps) + 1)))
-    grid = figure.add_gridspec(len(maps) + 1, 12)
-    span = 12 // len(algorithms)
-    colours = plt.get_cmap("tab20")
-    for row, function in enumerate(maps):
-        data = starts_table[starts_table["function"] == function]
-        reached = sorted(set(data["reached_index"]))
-        colour_of = {index: ("lightgray" if index < 0 else colours(k % 20)) for k, index in enumerate(reached)}
-        for column, algorithm in enumerate(algorithms):
-            axes = figure.add_subplot(grid[row, column * span:(column + 1) * span])
-            subset = data[data["algorithm"] == algorithm]
-            axes.scatter(subset["x0_w"], subset["x0_b"], s=5, c=[colour_of[i] for i in subset["reached_index"]],
-                         rasterized=True)
-            targets = subset[subset["reached_index"] >= 0].drop_duplicates("reached_index")
-            for target in targets.itertuples(index=False):
-                marker = "*" if target.reached_kind == "minimum" else "x"
-                axes.plot(target.reached_w, target.reached_b, marker, color="k", ms=9 if marker == "*" else 6,
-                          mec="white" if marker == "*" else None)
-            axes.set_xlim(-3.2, 3.2)
-            axes.set_ylim(-3.2, 3.2)
-            axes.set_aspect("equal")
-            axes.set_title(f"{function}, {algorithm}", fontsize=9)
-            axes.set_xlabel("w (start)", fontsize=8)
-            if column == 0:
-                axes.set_ylabel("b (start)", fontsize=8)
-            axes.tick_params(labelsize=7)
-            if column == len(algorithms) - 1:
-                labels = {i: point_label(r) for r in data.drop_duplicates("reached_index").itertuples(index=False)
-                          for i in [r.reached_index]}
-                handles = [Line2D([], [], ls="", marker="o", color=colour_of[i], label=labels[i]) for i in reached]
-                axes.legend(handles=handles, fontsize=6, loc="center left", bbox_to_anchor=(1.02, 0.5),
-                            title="reached (* degenerate)", title_fontsize=6)
-
-    # Frequencies: stacked bars per (function, algorithm), by kind of the reached point.
-    bars = figure.add_subplot(grid[len(maps), 0:3])
-    categories = ["global minimum", "other minimum", "saddle/maximum", "unclassified"]
-    category_colours = ["tab:green", "tab:olive", "tab:orange", "lightgray"]
     f_star = starts_table.groupby("function")["f_star"].first()
     summary["category"] = [
         "unclassified" if r.reached_index < 0 else
         ("global minimum" if np.isclose(r.value, f_star[r.function]) else "other minimum")
         if r.kind == "minimum" else "saddle/maximum" for r in summary.itertuples(index=False)]
-    positions, labels = [], []
-    for i, function in enumerate(functions):
-        for j, algorithm in enumerate(algorithms):
-            positions.append(i * (len(algorithms) + 1) + j)
-            labels.append(f"{function.replace('poly-', '')} {algorithm.replace('armijo', 'A').replace('-', '')}")
-    bottom = np.zeros(len(positions))
-    for category, colour in zip(categories, category_colours):
-        heights = []
-        for function in functions:
-            for algorithm in algorithms:
-                part = summary[(summary["function"] == function) & (summary["algorithm"] == algorithm)
-                               & (summary["category"] == category)]
-                heights.append(part["frequency"].sum())
-        bars.bar(positions, heights, bottom=bottom, color=colour, label=category, width=0.85)
-        bottom += np.array(heights)
-    bars.set_xticks(positions)
-    bars.set_xticklabels(labels, rotation=90, fontsize=6)
-    bars.set_ylabel("fraction of starts")
-    bars.set_title("What the starts reach\n(A = armijo, Aincrease, Adichotomy)", fontsize=9)
-    figure.legend(*bars.get_legend_handles_labels(), fontsize=6, loc="lower left", bbox_to_anchor=(0.905, 0.2),
-                  title="bars", title_fontsize=6)
-
-    # Cost against the reached critical value (T3: constants depend on the value and the basin).
-    markers = {"armijo": "o", "armijo-increase": "^", "armijo-dichotomy": "s"}
-    function_colours = {f: plt.get_cmap("tab10")(k) for k, f in enumerate(functions)}
     minima = summary[(summary["kind"] == "minimum") & (summary["reached_eps"] > 0)]
-    for column, (abscissa, xlabel) in enumerate([("value", "reached minimum value - f_* + 1"),
-                                                 ("hessian_norm", "||hess f|| at the reached minimum")]):
-        axes = figure.add_subplot(grid[len(maps), 3 * (1 + column):3 * (2 + column)])
-        for r in minima.itertuples(index=False):
-            x = r.value - f_star[r.function] + 1.0 if abscissa == "value" else r.hessian_norm
-            axes.plot(x, r.median_iterations, markers[r.algorithm],
-                      color=function_colours[r.function], mfc="none" if r.degenerate else function_colours[r.function],
-                      ms=4 + 6 * np.sqrt(r.frequency))
-        axes.set_xscale("log")
-        axes.set_yscale("log")
-        axes.set_xlabel(xlabel, fontsize=8)
-        axes.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=8)
-        axes.grid(True, which="both", alpha=0.25)
-        if column == 0:
-            handles = ([Line2D([], [], ls="", marker="o", color=function_colours[f], label=f) for f in functions]
-                       + [Line2D([], [], ls="", marker=markers[a], color="k", mfc="none", label=a) for a in algorithms]
-                       + [Line2D([], [], ls="", marker="o", color="k", mfc="none", label="open: degenerate minimum")])
-            figure.legend(handles=handles, fontsize=6, loc="lower left", bbox_to_anchor=(0.905, 0.02),
-                          title="cost panels", title_fontsize=6)
-        axes.set_title("Cost per reached minimum (marker size ~ frequency)" if column == 0 else
-                       "Cost against the local curvature of the basin", fontsize=9)
-
-    # Cost against the number of other critical values the start lingered at (T3: one term per value crossed).
-    crossing = figure.add_subplot(grid[len(maps), 9:12])
     finite = starts_table[np.isfinite(starts_table["cost_iterations"])].copy()
     lingering = finite.groupby(["function", "algorithm", "lingered_count"])["cost_iterations"].agg(["median", "size"])
-    offsets = {a: (k - (len(algorithms) - 1) / 2) * 0.15 for k, a in enumerate(algorithms)}
-    for (function, algorithm, count), r in lingering.iterrows():
-        crossing.plot(count + offsets[algorithm], r["median"], markers[algorithm], color=function_colours[function],
-                      ms=4 + 2 * np.log10(r["size"]))
-    crossing.set_yscale("log")
-    crossing.set_xticks(sorted(set(lingering.index.get_level_values("lingered_count"))))
-    crossing.set_xlabel("other critical values lingered at (trace)", fontsize=8)
-    crossing.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=8)
-    crossing.set_title("Cost against critical values crossed slowly", fontsize=9)
-    crossing.grid(True, which="both", alpha=0.25)
-    figure.tight_layout(rect=(0, 0, 0.9, 1))
-    save_figure(figure, figures, NAME)
 
-    # Numbers from the table.
     statuses = starts_table.groupby(["function", "algorithm"])["status"].value_counts().unstack(fill_value=0)
     bad = {f"{f} {a}": {s: int(statuses.loc[(f, a), s]) for s in ("non_finite", "diverged") if s in statuses.columns
                         and statuses.loc[(f, a), s] > 0}
@@ -335,7 +257,7 @@ def plot(table, figures):
     fractions = {}
     for (function, algorithm), part in summary.groupby(["function", "algorithm"], sort=False):
         fractions[f"{function} {algorithm}"] = {c: float(part.loc[part["category"] == c, "frequency"].sum())
-                                                for c in categories}
+                                                for c in CATEGORIES}
     lines = [f"| function | algorithm | reached critical point (* degenerate) | starts | median N(eps={cost_eps:g}) "
              f"| median f-evals to eps={cost_eps:g} | starts that reached eps={cost_eps:g} | rate at this point |",
              "|---|---|---|---|---|---|---|---|"]
@@ -355,8 +277,6 @@ def plot(table, figures):
             ranks_value = part["value"].rank()
             ranks_cost = part["median_iterations"].rank()
             trends[f"{function} {algorithm}"] = float(np.corrcoef(ranks_value, ranks_cost)[0, 1])
-    starts_count = int(starts_table.groupby(["function", "algorithm"]).size().max())
-    eps_all = np.unique(table["eps"])
     finite["lingered"] = finite["lingered_count"] > 0
     slow_passages = {}
     for (function, algorithm), part in finite.groupby(["function", "algorithm"], sort=False):
@@ -364,25 +284,158 @@ def plot(table, figures):
         slow_passages[f"{function} {algorithm}"] = {
             "starts_lingered": int(len(slow)), "median_iterations_lingered": float(slow["cost_iterations"].median()),
             "starts_direct": int(len(fast)), "median_iterations_direct": float(fast["cost_iterations"].median())}
+    eps_all = np.unique(table["eps"])
+    return {
+        "starts_table": starts_table, "cost_eps": cost_eps, "basins": summary, "functions": functions,
+        "algorithms": algorithms, "maps": [f for f in MAPS if f in functions] or functions[:2], "f_star": f_star,
+        "minima": minima, "lingering": lingering, "slowest": minima.sort_values("median_iterations", ascending=False)
+        .head(4), "fractions": fractions, "starts": int(starts_table.groupby(["function", "algorithm"]).size().max()),
+        "eps_range": [float(eps_all.max()), float(eps_all.min())], "max_iter": int(starts_table["max_iter"].max()),
+        "numbers": {"global_minimum_fraction": fractions, "statuses": status_counts, "non_finite_or_diverged": bad,
+                    "cost_eps": cost_eps, "rank_correlation_value_cost": trends, "slow_passages": slow_passages},
+        "table_markdown": lines, "verdicts": verdict_rows(table)}
+
+
+def draw(numbers, figures):
+    """Top: the starts of two benchmarks coloured by the critical point reached, per algorithm. Bottom: what
+    the starts reach; the cost per reached minimum against its value and its curvature; the cost against the
+    other critical values crossed slowly."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    starts_table, cost_eps, summary = numbers["starts_table"], numbers["cost_eps"], numbers["basins"]
+    functions, algorithms, maps, f_star = numbers["functions"], numbers["algorithms"], numbers["maps"], numbers["f_star"]
+    figure = plt.figure(figsize=(14, 4.1 * len(maps) + 4.9))
+    grid = figure.add_gridspec(len(maps) + 1, 4, height_ratios=[1] * len(maps) + [1.15], width_ratios=[1, 1, 1, 0.62],
+                               hspace=0.36, wspace=0.25, left=0.06, right=0.99, top=0.97, bottom=0.07)
+    for row, function in enumerate(maps):
+        data = starts_table[starts_table["function"] == function]
+        reached = sorted(set(data["reached_index"]))
+        colour_of = {index: ("lightgray" if index < 0 else POINT_COLOURS[k % len(POINT_COLOURS)])
+                     for k, index in enumerate(i for i in reached if i >= 0)}
+        colour_of.setdefault(-1, "lightgray")
+        for column, algorithm in enumerate(algorithms):
+            axes = figure.add_subplot(grid[row, column])
+            subset = data[data["algorithm"] == algorithm]
+            axes.scatter(subset["x0_w"], subset["x0_b"], s=7, c=[colour_of[i] for i in subset["reached_index"]],
+                         rasterized=True)
+            targets = subset[subset["reached_index"] >= 0].drop_duplicates("reached_index")
+            for target in targets.itertuples(index=False):
+                marker = "*" if target.reached_kind == "minimum" else "X"
+                axes.plot(target.reached_w, target.reached_b, marker, color="k", ms=13 if marker == "*" else 9,
+                          mec="white", mew=1.0)
+            axes.set_xlim(-3.2, 3.2)
+            axes.set_ylim(-3.2, 3.2)
+            axes.set_aspect("equal")
+            axes.set_title(f"{function}, {algorithm}", fontsize=11)
+            axes.set_xlabel("w (start)", fontsize=10)
+            if column == 0:
+                axes.set_ylabel("b (start)", fontsize=10)
+            axes.tick_params(labelsize=9)
+        labels = {r.reached_index: point_label(r) for r in data.drop_duplicates("reached_index").itertuples(index=False)}
+        handles = [Line2D([], [], ls="", marker="o", ms=7, color=colour_of[i], label=labels[i]) for i in reached]
+        handles += [Line2D([], [], ls="", marker="*", ms=11, color="k", label="a minimum reached"),
+                    Line2D([], [], ls="", marker="X", ms=8, color="k", label="a saddle or maximum")]
+        key = figure.add_subplot(grid[row, 3])
+        key.axis("off")
+        key.legend(handles=handles, fontsize=9, loc="center left", title=f"{function}: reached\n(* degenerate)",
+                   title_fontsize=9, frameon=False)
+
+    # Frequencies: stacked bars per (function, algorithm), by kind of the reached point; one group per function.
+    bottom_row = grid[len(maps), :].subgridspec(1, 5, width_ratios=[1.1, 1, 1, 1, 0.95], wspace=0.45)
+    bars = figure.add_subplot(bottom_row[0, 0])
+    positions, groups = [], []
+    for i, function in enumerate(functions):
+        for j, algorithm in enumerate(algorithms):
+            positions.append(i * (len(algorithms) + 1) + j)
+        groups.append(i * (len(algorithms) + 1) + (len(algorithms) - 1) / 2)
+    bottom = np.zeros(len(positions))
+    for category, colour in zip(CATEGORIES, CATEGORY_COLOURS):
+        heights = []
+        for function in functions:
+            for algorithm in algorithms:
+                part = summary[(summary["function"] == function) & (summary["algorithm"] == algorithm)
+                               & (summary["category"] == category)]
+                heights.append(part["frequency"].sum())
+        bars.bar(positions, heights, bottom=bottom, color=colour, width=0.9, edgecolor="white", lw=0.5,
+                 hatch=[HATCHES[a] for _ in functions for a in algorithms])
+        bottom += np.array(heights)
+    bars.set_xticks(groups)
+    bars.set_xticklabels([f.replace("poly-", "") for f in functions], fontsize=9)
+    bars.set_xlabel("poly-...", fontsize=10)
+    bars.set_ylabel("fraction of starts", fontsize=10)
+    bars.tick_params(axis="y", labelsize=9)
+    bars.set_title("What the starts reach", fontsize=11)
+
+    # Cost against the reached critical value (T3: constants depend on the value and the basin).
+    function_colours = {f: plt.get_cmap("tab10")(k) for k, f in enumerate(functions)}
+    for column, (abscissa, xlabel) in enumerate([("value", "reached minimum value - f_* + 1"),
+                                                 ("hessian_norm", "||hess f|| at the reached minimum")]):
+        axes = figure.add_subplot(bottom_row[0, 1 + column])
+        for r in numbers["minima"].itertuples(index=False):
+            x = r.value - f_star[r.function] + 1.0 if abscissa == "value" else r.hessian_norm
+            axes.plot(x, r.median_iterations, MARKERS[r.algorithm],
+                      color=function_colours[r.function], mfc="none" if r.degenerate else function_colours[r.function],
+                      ms=5 + 7 * np.sqrt(r.frequency))
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel(xlabel, fontsize=10)
+        axes.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=10)
+        axes.tick_params(labelsize=9)
+        axes.grid(True, which="major", alpha=0.3)
+        axes.set_title("Cost per reached minimum\n(marker size ~ frequency)" if column == 0 else
+                       "Cost against the local\ncurvature of the basin", fontsize=11)
+
+    # Cost against the number of other critical values the start lingered at (T3: one term per value crossed).
+    crossing = figure.add_subplot(bottom_row[0, 3])
+    lingering = numbers["lingering"]
+    offsets = {a: (k - (len(algorithms) - 1) / 2) * 0.15 for k, a in enumerate(algorithms)}
+    for (function, algorithm, count), r in lingering.iterrows():
+        crossing.plot(count + offsets[algorithm], r["median"], MARKERS[algorithm], color=function_colours[function],
+                      ms=5 + 2 * np.log10(r["size"]))
+    crossing.set_yscale("log")
+    crossing.set_xticks(sorted(set(lingering.index.get_level_values("lingered_count"))))
+    crossing.set_xlabel("other critical values lingered at", fontsize=10)
+    crossing.set_ylabel(f"median N(eps = {cost_eps:g})", fontsize=10)
+    crossing.tick_params(labelsize=9)
+    crossing.set_title("Cost against critical\nvalues crossed slowly", fontsize=11)
+    crossing.grid(True, which="major", alpha=0.3)
+
+    key = figure.add_subplot(bottom_row[0, 4])
+    key.axis("off")
+    handles = ([Patch(facecolor=c, label=category) for category, c in zip(CATEGORIES, CATEGORY_COLOURS)]
+               + [Patch(facecolor="white", edgecolor="k", hatch=HATCHES[a], label=f"bar: {a}") for a in algorithms]
+               + [Line2D([], [], ls="", marker="o", ms=7, color=function_colours[f], label=f) for f in functions]
+               + [Line2D([], [], ls="", marker=MARKERS[a], ms=7, color="k", mfc="none", label=a) for a in algorithms]
+               + [Line2D([], [], ls="", marker="o", ms=7, color="k", mfc="none", label="open: degenerate\nminimum")])
+    key.legend(handles=handles, fontsize=9, loc="center left", frameon=False, borderaxespad=0.0)
+    save_figure(figure, figures, NAME)
+
+
+def caption(numbers):
+    """What the figure shows, with every number from :func:`summarize`."""
+    headline, cost_eps, algorithms = numbers["numbers"], numbers["cost_eps"], numbers["algorithms"]
+    fractions, bad = numbers["fractions"], headline["non_finite_or_diverged"]
     lingered_text = "; ".join(
         f"{k} {v['median_iterations_lingered']:.0f} ({v['starts_lingered']} starts) vs "
         f"{v['median_iterations_direct']:.0f} ({v['starts_direct']})"
-        for k, v in slow_passages.items() if v["starts_lingered"] >= 5)
-    slowest = minima.sort_values("median_iterations", ascending=False).head(4)
+        for k, v in headline["slow_passages"].items() if v["starts_lingered"] >= 5)
     slowest_text = "; ".join(
         f"{r.function} {r.algorithm} min{'*' if r.degenerate else ''} @({r.w:.3g},{r.b:.3g}) N {r.median_iterations:.0f}, "
-        f"f-evals {r.median_f_evals:.0f}, ||hess|| {r.hessian_norm:.3g}" for r in slowest.itertuples(index=False))
+        f"f-evals {r.median_f_evals:.0f}, ||hess|| {r.hessian_norm:.3g}" for r in numbers["slowest"].itertuples(index=False))
     global_text = "; ".join(
         f"{f}: " + ", ".join(f"{a.replace('armijo', 'A')} {fractions[f'{f} {a}']['global minimum']:.0%}"
-                             for a in algorithms if f"{f} {a}" in fractions) for f in functions)
+                             for a in algorithms if f"{f} {a}" in fractions) for f in numbers["functions"])
     unclassified = {k: v["unclassified"] for k, v in fractions.items() if v["unclassified"] > 0}
-    caption = (
-        f"Single-neuron benchmarks from {starts_count} starts uniform in [-3, 3]^2 (seed 0, the same starts for "
-        f"every algorithm; reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4; eps {eps_all.max():g}.."
-        f"{eps_all.min():g}, "
-        f"max_iter {int(starts_table['max_iter'].max())}). A start's final iterate is classified to the nearest "
-        f"known critical point within distance {CLASSIFY_TOLERANCE}. Top: starts of {', '.join(maps)} coloured by "
-        f"the critical point reached. Bottom left: fraction of starts reaching the global minimum, another "
+    trends = headline["rank_correlation_value_cost"]
+    return (
+        f"Single-neuron benchmarks from {numbers['starts']} starts uniform in [-3, 3]^2 (seed 0, the same starts for "
+        f"every algorithm; reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4; eps {numbers['eps_range'][0]:g}.."
+        f"{numbers['eps_range'][1]:g}, "
+        f"max_iter {numbers['max_iter']}). A start's final iterate is classified to the nearest "
+        f"known critical point within distance {CLASSIFY_TOLERANCE}. Top: starts of {', '.join(numbers['maps'])} "
+        f"coloured by the critical point reached. Bottom left: fraction of starts reaching the global minimum, another "
         f"minimum, a saddle or maximum, or no critical point. Bottom middle: median N(eps = {cost_eps:g}) per "
         f"reached minimum against its value and against the spectral norm of the Hessian there (T3: constants "
         f"depend on the critical value and the basin, through eta_min ~ 1/L and theta; open markers: degenerate "
@@ -400,11 +453,14 @@ def plot(table, figures):
         "(power law with its 95% interval, or log (b/decade) for linear convergence): starts that reach "
         "different points are never fitted together. Non-finite or diverged starts: "
         + (", ".join(f"{k} {v}" for k, v in bad.items()) or "none") + ".")
-    return {"caption": caption, "numbers": {"global_minimum_fraction": fractions, "statuses": status_counts,
-                                            "non_finite_or_diverged": bad, "cost_eps": cost_eps,
-                                            "rank_correlation_value_cost": trends,
-                                            "slow_passages": slow_passages},
-            "verdicts": verdict_rows(table), "table_markdown": lines}
+
+
+def plot(table, figures):
+    """Summarize the table, draw the figure, return the caption, the numbers and the table of REPORT.md."""
+    numbers = summarize(table)
+    draw(numbers, figures)
+    return {"caption": caption(numbers), "numbers": numbers["numbers"], "verdicts": numbers["verdicts"],
+            "table_markdown": numbers["table_markdown"]}
 
 
 if __name__ == "__main__":

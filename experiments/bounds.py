@@ -70,7 +70,7 @@ def cases(quick=False):
     out = []
     for source in SOURCES:
         path = cache / source / "table.csv"
-        out.append(Case(NAME, "", algorithm="", eps=(), max_iter=0, starts=0,
+        out.append(Case(experiment=NAME, function="", algorithm="", eps=(), max_iter=0, starts=0,
                         labels={"source": source, "table": str(path), "table_sha256": _digest(path)}))
     return out
 
@@ -223,9 +223,9 @@ def draw(numbers, figures):
     # one colour per experiment in every panel (an experiment absent from a panel must not shift the
     # colours of the others) and one legend for the figure, beside the panels, off the data
     experiments = numbers["experiments"]
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"] + ["#000000"]  # eleven experiments, eleven colours
     colours = {experiment: palette[k % len(palette)] for k, experiment in enumerate(experiments)}
-    figure, axes = plt.subplots(1, len(THEOREMS), figsize=(17, 4.1), sharey=False)
+    figure, axes = plt.subplots(1, len(THEOREMS), figsize=(14, 4.6), sharey=False)
     for axis, theorem in zip(axes, THEOREMS):
         counts, histogram = numbers["theorems"][theorem], numbers["histograms"][theorem]
         if histogram["edges"]:
@@ -234,21 +234,21 @@ def draw(numbers, figures):
                 axis.stairs(values, histogram["edges"], lw=1.2, color=colours[experiment])
         axis.axvline(0.0, color="k", ls="--", lw=1)
         axis.set_title(f"{theorem} ({THEOREMS[theorem][0]}; {counts['kind']})\n{counts['checked']} checks, "
-                       f"{counts['informative']} informative, {counts['violations']} violations", fontsize=8.5)
+                       f"{counts['informative']} informative,\n{counts['violations']} violations", fontsize=9)
         axis.set_xlabel("log10((N - K) / (bound - K))" if theorem.startswith("T3") else "log10(measured / bound)")
         axis.set_yscale("log")
         axis.grid(alpha=0.25)
     axes[0].set_ylabel("rows (start, eps)")
-    figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line; "
+    figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line;\n"
                     "coloured: informative checks (could have failed), grey: vacuous, identity or restatement",
                     fontsize=10)
-    legend_left = 0.915  # the panels end where the legend begins
+    legend_left = 1.0 - 1.7 / figure.get_size_inches()[0]  # the panels end where the legend begins
     figure.tight_layout(rect=(0.0, 0.0, legend_left, 1.0))
     if experiments:
         handles = [plt.Line2D([], [], color=colours[experiment], lw=1.2) for experiment in experiments]
         handles.append(plt.Rectangle((0, 0), 1, 1, color="0.82", lw=0))
         figure.legend(handles, [*experiments, "not informative"], loc="center left",
-                      bbox_to_anchor=(legend_left, 0.5), fontsize=8, title="experiment", title_fontsize=8,
+                      bbox_to_anchor=(legend_left, 0.5), fontsize=9, title="experiment", title_fontsize=9,
                       frameon=False)
     save_figure(figure, figures, NAME)
 

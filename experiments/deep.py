@@ -53,7 +53,8 @@ import numpy as np
 import pandas as pd
 
 from armijo.stochastic import FullBatch, minimize_stochastic
-from experiments.machinery.cases import TABLE_COLUMNS, Case, eps_grid
+from experiments.machinery.cases import TABLE_COLUMNS, Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.pieces import objective_for, starts_for
 from experiments.machinery.study import main, save_figure
 
@@ -78,10 +79,10 @@ GRID = {
     "learning_rates": {"sgd": {"lowest_exponent": -4, "decades": 8, "per_decade": 3},
                        "adam": {"lowest_exponent": -6, "decades": 8, "per_decade": 3}},
     "full_batch": {"iterations": 100, "eta0": 10.0},
-    "eps": {"largest": 3.0, "smallest": 1e-3, "per_decade": 4},
+    "eps": {"from": 3.0, "to": 1e-3, "per_decade": 4},
     "envelope": {"quantile": 0.95, "level": 0.95, "resamples": 200},
 }
-QUICK_GRID = {
+QUICK = {
     "networks": [{"dataset": "digits", "hidden": "8", "activation": "tanh"},
                  {"dataset": "breast-cancer", "hidden": "4", "activation": "relu"}],
     "seeds": [0, 1],
@@ -96,8 +97,8 @@ FAMILIES = ("sgd", "adam")
 
 
 def grid(quick=False):
-    """The grid in force (the quick one replaces whole entries of :data:`GRID`)."""
-    return {**GRID, **QUICK_GRID} if quick else GRID
+    """The grid in force (:data:`QUICK` over :data:`GRID` on the quick grid), eps ranges expanded."""
+    return expand_grid(GRID, QUICK, quick)
 
 
 def learning_rates(spec):
@@ -140,7 +141,7 @@ def cases(quick=False):
     from functions.datasets import load
 
     out = []
-    eps = eps_grid(setting["eps"]["largest"], setting["eps"]["smallest"], setting["eps"]["per_decade"])
+    eps = setting["eps"]
     for network in setting["networks"]:
         dataset = network["dataset"]
         samples = load(dataset, setting["split_seed"]).train_labels.size
@@ -156,11 +157,13 @@ def cases(quick=False):
         params = {"dataset": dataset, "hidden": network["hidden"], "l2": setting["l2"], "seed": setting["split_seed"]}
         function = f"mlp-data-{network['activation']}"
         for seed in setting["seeds"]:
-            out.append(Case(NAME, function, params, "armijo", {"variants": setting["armijo"]}, eps=eps,
+            out.append(Case(experiment=NAME, function=function, function_params=params, algorithm="armijo",
+                            algorithm_params={"variants": setting["armijo"]}, eps=eps,
                             max_iter=setting["epochs"] * per_epoch, starts=1, seed=seed, labels=labels))
             for family in FAMILIES:
-                out.append(Case(NAME, function, params, family, {"eta": learning_rates(setting["learning_rates"][family])},
-                                eps=eps, max_iter=setting["epochs"] * per_epoch, starts=1, seed=seed, labels=labels))
+                out.append(Case(experiment=NAME, function=function, function_params=params, algorithm=family,
+                                algorithm_params={"eta": learning_rates(setting["learning_rates"][family])}, eps=eps,
+                                max_iter=setting["epochs"] * per_epoch, starts=1, seed=seed, labels=labels))
     return out
 
 

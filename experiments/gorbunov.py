@@ -24,10 +24,11 @@ import sys
 
 import numpy as np
 
-from experiments.machinery.cases import Case, eps_grid
+from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, NU, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
-                                      markdown_table)
+                                      legend_edge, markdown_table)
 
 NAME = "gorbunov"
 #: The paper's methods (and their constants), then ours.
@@ -44,15 +45,15 @@ GRID = {
         "polyak-level": "defaults (eta0 = 0.1, rho = 1.5, beta = 0.5): f* estimated",
         "Armijo variants": "reference defaults: eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4",
     },
-    "eps": "1e1 .. 1e-8, 2 per decade (|f'(x)| <= eps)",
-    "max_iter": 10_000_000,
-    "backend": "compiled (one start per case)",
+    "algorithms": PAPER_METHODS + ["polyak-level"] + ARMIJO_VARIANTS,
+    "eps": {"from": 1e1, "to": 1e-8, "per_decade": 2},  # on |f'(x)|
+    "max_iter": 10_000_000,  # compiled backend, one start per case
 }
-QUICK = {"x0": [10.0], "methods": ["gd", "l0l1-gd", "polyak", "adgd", "armijo"], "eps": (1e1, 1e-3, 1),
-         "max_iter": 20_000}
+QUICK = {"x0": [10.0], "algorithms": ["gd", "l0l1-gd", "polyak", "adgd", "armijo"],
+         "eps": {"from": 1e1, "to": 1e-3, "per_decade": 1}, "max_iter": 20_000}
 #: Thresholds of the table.
 TABLE_EPS = (1e-2, 1e-4, 1e-6, 1e-8)
-METHODS = PAPER_METHODS + ["polyak-level"] + ARMIJO_VARIANTS
+METHODS = GRID["algorithms"]
 
 
 def method_params(algorithm, x0):
@@ -64,13 +65,11 @@ def method_params(algorithm, x0):
 
 def cases(quick=False):
     """One single-start case per (method, x0)."""
-    x0s = QUICK["x0"] if quick else GRID["x0"]
-    methods = QUICK["methods"] if quick else METHODS
-    eps = eps_grid(*QUICK["eps"]) if quick else eps_grid(1e1, 1e-8, 2)
-    budget = QUICK["max_iter"] if quick else GRID["max_iter"]
-    return [Case(NAME, "monomial", {"p": 2}, algorithm, method_params(algorithm, x0), eps=eps, max_iter=budget,
+    grid = expand_grid(GRID, QUICK, quick)
+    return [Case(experiment=NAME, function="monomial", function_params={"p": 2}, algorithm=algorithm,
+                 algorithm_params=method_params(algorithm, x0), eps=grid["eps"], max_iter=grid["max_iter"],
                  x0=((x0,),), labels={"x0_value": x0})
-            for x0 in x0s for algorithm in methods]
+            for x0 in grid["x0"] for algorithm in grid["algorithms"]]
 
 
 def _rank(values):
@@ -150,7 +149,7 @@ def draw(numbers, figures):
     import matplotlib.pyplot as plt
 
     x0s = numbers["x0"]
-    figure, grid = plt.subplots(2, len(x0s), figsize=(4.3 * len(x0s) + 3.2, 7.6), squeeze=False)
+    figure, grid = plt.subplots(2, len(x0s), figsize=(3.6 * len(x0s) + 3.0, 7.6), squeeze=False)
     for column, x0 in enumerate(x0s):
         for row, what in enumerate(("iterations", "calls")):
             axes = grid[row, column]
@@ -168,8 +167,9 @@ def draw(numbers, figures):
             if column == len(x0s) - 1:
                 right.set_ylabel("f(x_k) - f* = (|f'|/4)^(4/3)")
             axes.set_title(f"x^4 from x0 = {float(x0):g}: against {what}", fontsize=10)
-    figure_legend(figure, grid.ravel(), right=0.83)
-    figure.tight_layout(rect=(0, 0, 0.83, 1))
+    edge = legend_edge(figure)
+    figure_legend(figure, grid.ravel(), right=edge)
+    figure.tight_layout(rect=(0, 0, edge, 1))
     save_figure(figure, figures, NAME)
 
 

@@ -46,9 +46,12 @@ import sys
 import numpy as np
 
 from experiments import spiral_rates
-from experiments.machinery.cases import Case, eps_grid
+from armijo.thresholds import eps_grid
+from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import group_rows, legend_outside, main, median_curve, save_figure, verdict_rows
 from experiments.monomials import predicted_exponent
+from functions.labels import function_label
 from theory import spiral as spiral_theory
 from theory.fit import fit_power, local_slopes
 
@@ -63,16 +66,16 @@ VALLEYS = ("spiral", "mexican-hat")
 GRID = {
     "algorithm": "armijo",
     "algorithm_params": ARMIJO,
+    # valley cases: eps from experiments.spiral_rates.grid_start_eps (spiral: the valley's gradient norm one unit
+    # of c past the locking onset; mexican-hat: 1e-3) down "decades" decades or to "eps_min", eps_per_decade per
+    # decade; budget experiments.spiral_rates.iteration_budget: 1.3 x the model's N(eps_min) from the earliest
+    # start, + 1e4
     "spiral": {"beta": [0.4, 0.3, 0.2, 0.0], "decades": 3.0},
     "mexican-hat": {"eps_min": 1e-7},
-    "monomial": {"p": 3, "eps": (1e-3, 1e-8), "max_iter": 20_000_000},
+    "monomial": {"p": 3, "eps": {"from": 1e-3, "to": 1e-8, "per_decade": 8}, "max_iter": 20_000_000},
     "starts": 4,
     "seed": 16,
     "eps_per_decade": 8,
-    "valley_eps_max": "experiments.spiral_rates.grid_start_eps (spiral: the valley's gradient norm one unit of "
-                      "c past the locking onset; mexican-hat: 1e-3)",
-    "valley_budget": "experiments.spiral_rates.iteration_budget: 1.3 x the model's N(eps_min) from the "
-                     "earliest start, + 1e4",
 }
 """The measurement.  Valley cases: starts from :func:`experiments.spiral_rates.valley_starts`,
 eps from :func:`experiments.spiral_rates.grid_start_eps` down ``decades`` decades (spiral,
@@ -81,7 +84,7 @@ model; the largest ``beta`` first, so that the longest piece starts first.  ``x^
 registry's starts (uniform in ``[-2, 2]``; every start of this seed has ``||grad f|| > 1e-3``)."""
 
 QUICK = {"spiral": {"beta": [0.4], "decades": 1.5}, "mexican-hat": {"eps_min": 1e-5},
-         "monomial": {"eps": (1e-3, 1e-5)}, "starts": 2}
+         "monomial": {"eps": {"from": 1e-3, "to": 1e-5, "per_decade": 8}}, "starts": 2}
 """The tiny grid (seconds): one ``beta``, shorter eps ranges, two starts."""
 
 LOCAL_SLOPE_DECADES = 0.5
@@ -89,17 +92,6 @@ LOCAL_SLOPE_DECADES = 0.5
 
 HAT_OFFSET = 0.02
 """Panel (c) draws the Mexican hat (linear winding, the ``beta = 0`` law) at this ``beta``, beside ``beta = 0``."""
-
-
-def _grid(quick):
-    grid = {key: dict(value) if isinstance(value, dict) else value for key, value in GRID.items()}
-    if quick:
-        for key, value in QUICK.items():
-            if isinstance(value, dict):
-                grid[key].update(value)
-            else:
-                grid[key] = value
-    return grid
 
 
 def derived_exponent(function, params):
@@ -119,14 +111,14 @@ def _valley_case(function, params, eps_min, grid, labels):
     x0 = spiral_rates.valley_starts(function, params, np.random.default_rng(grid["seed"]), grid["starts"])
     budget = spiral_rates.iteration_budget(function, params, float(spiral_rates.start_c(x0).min()), eps_min,
                                            ARMIJO["eta0"])
-    return Case(NAME, function, params, "armijo", dict(ARMIJO), eps=eps_grid(eps_max, eps_min, grid["eps_per_decade"]),
-                max_iter=budget, starts=grid["starts"], seed=grid["seed"],
-                x0=tuple(tuple(float(v) for v in row) for row in x0),
+    return Case(experiment=NAME, function=function, function_params=params, algorithm="armijo",
+                algorithm_params=dict(ARMIJO), eps=eps_grid(eps_max, eps_min, grid["eps_per_decade"]), max_iter=budget,
+                starts=grid["starts"], seed=grid["seed"], x0=tuple(tuple(float(v) for v in row) for row in x0),
                 labels={**labels, "derived_exponent": derived_exponent(function, params)})
 
 
 def cases(quick=False):
-    grid = _grid(quick)
+    grid = expand_grid(GRID, QUICK, quick)
     out = []
     for beta in grid["spiral"]["beta"]:
         params = {"beta": beta}
@@ -135,10 +127,9 @@ def cases(quick=False):
     out.append(_valley_case("mexican-hat", {}, grid["mexican-hat"]["eps_min"], grid,
                             {"family": "mexican-hat", "beta": np.nan}))
     params = {"p": grid["monomial"]["p"]}
-    eps_max, eps_min = grid["monomial"]["eps"]
-    out.append(Case(NAME, "monomial", params, "armijo", dict(ARMIJO), eps=eps_grid(eps_max, eps_min, grid["eps_per_decade"]),
-                    max_iter=grid["monomial"]["max_iter"], starts=grid["starts"], seed=grid["seed"],
-                    labels={"family": "analytic", "beta": np.nan,
+    out.append(Case(experiment=NAME, function="monomial", function_params=params, algorithm="armijo",
+                    algorithm_params=dict(ARMIJO), eps=grid["monomial"]["eps"], max_iter=grid["monomial"]["max_iter"],
+                    starts=grid["starts"], seed=grid["seed"], labels={"family": "analytic", "beta": np.nan,
                             "derived_exponent": derived_exponent("monomial", params)}))
     return out
 
@@ -204,18 +195,12 @@ def case_rows(table):
 
 
 def _label(case):
+    name = function_label(case.function, case.function_params)
     if case.family == "spiral":
-        return f"spiral, beta = {case.beta:g} (derived p = {case.derived_exponent:.4g})"
+        return f"{name}: derived p = {case.derived_exponent:.4g}"
     if case.family == "mexican-hat":
-        return "mexican-hat (derived p = 1)"
-    return f"{_name(case.function, case.function_params)}, analytic (derived p = {case.derived_exponent:.4g})"
-
-
-def _name(function, params):
-    """``x^(2p)`` for a monomial, else the registry name and parameters."""
-    if function == "monomial":
-        return f"x^{2 * int(json.loads(params)['p'])}"
-    return f"{function} {params}"
+        return f"{name}: derived p = 1"
+    return f"{name}, analytic: derived p = {case.derived_exponent:.4g}"
 
 
 def _inside(value, low, high):
@@ -277,54 +262,92 @@ def case_numbers(table):
     return numbers
 
 
-def _draw_curves(table, cases, curves, local, colours):
+def curve_numbers(table, cases):
+    """Per case (in :func:`case_rows` order): the measured median N(eps) and its local exponents, the derived
+    N(eps) of the valley model and its local exponents (where the model covers every threshold); the T1 bound
+    of the steepest spiral; the span and anchor of the reference slopes."""
     medians = median_curve(table, ["function", "function_params"])
     derived = table.groupby(["function", "function_params", "eps"], sort=False)["derived_iterations"].median()
-    markers = {"spiral": "o", "mexican-hat": "s"}
-    for k, case in enumerate(cases.itertuples(index=False)):
+    out = []
+    for case in cases.itertuples(index=False):
         key = (case.function, case.function_params)
-        colour = colours[k]
         curve = medians[(medians["function"] == key[0]) & (medians["function_params"] == key[1])]
         curve = curve[np.isfinite(curve["iterations_censored"]) & (curve["iterations_censored"] > 0)]
         eps, counts = curve["eps"].to_numpy(float), curve["iterations_censored"].to_numpy(float)
-        marker = markers.get(case.family, "^")
-        curves.loglog(eps, counts, marker, ms=3.5, color=colour, label=_label(case))
         slopes, partner = local_slopes(np.log(eps), np.log(counts), span_decades=LOCAL_SLOPE_DECADES)
-        middle = np.sqrt(eps[: slopes.size] * eps[partner])
-        local.semilogx(middle, slopes, marker, ms=3.5, color=colour)
-        local.axhline(case.derived_exponent, color=colour, ls=":", lw=1)
+        entry = {"label": _label(case), "family": case.family, "derived_exponent": case.derived_exponent,
+                 "eps": eps, "counts": counts, "middle": np.sqrt(eps[: slopes.size] * eps[partner]),
+                 "slopes": slopes, "model": None, "model_slopes": None}
         model = derived.loc[key].reindex(eps).to_numpy(float)
         if eps.size and np.isfinite(model).all():
-            curves.loglog(eps, model, "-", lw=0.9, color=colour)
-            model_slopes, _ = local_slopes(np.log(eps), np.log(model), span_decades=LOCAL_SLOPE_DECADES)
-            local.semilogx(middle, model_slopes, "-", lw=0.9, color=colour)
-    curves.plot([], [], "k-", lw=0.9, label="derived N(eps) of the valley model (lines)")
+            entry["model"] = model
+            entry["model_slopes"], _ = local_slopes(np.log(eps), np.log(model), span_decades=LOCAL_SLOPE_DECADES)
+        out.append(entry)
     spiral = table[table["family"] == "spiral"]
+    bound = None
     if len(spiral):
         steepest = spiral[spiral["beta"] == spiral["beta"].max()]
-        bound = steepest.groupby("eps")["bound_T1"].median().sort_index(ascending=False)
-        curves.loglog(bound.index, bound.to_numpy(), color="0.45", ls="--", lw=1.3,
-                      label=f"T1 bound, spiral beta = {steepest['beta'].iloc[0]:g} (slope 2)")
+        curve = steepest.groupby("eps")["bound_T1"].median().sort_index(ascending=False)
+        bound = {"beta": steepest["beta"].iloc[0], "eps": curve.index.to_numpy(), "bound": curve.to_numpy()}
     eps_high, eps_low = table["eps"].max(), table["eps"].min()
     anchor = 0.2 * medians.loc[medians["eps"] == eps_high, "iterations_censored"].min()  # below the data
-    span = np.array([eps_high, eps_low])
+    return {"cases": out, "t1_bound": bound, "span": np.array([eps_high, eps_low]), "anchor": anchor}
+
+
+def summarize(table):
+    """The numbers of the figure, the table and the caption, from the tidy table only.
+
+    Returns
+    -------
+    dict
+        ``cases`` (:func:`case_numbers`), ``rows`` (:func:`case_rows`), ``curves`` (:func:`curve_numbers`),
+        ``backtracks`` and ``runs`` (over the spiral's runs), ``t1_max_ratio`` (largest measured/T1 bound on
+        the spiral), ``starts`` and ``verdicts``.
+    """
+    rows = case_rows(table)
+    spiral_rows = table[table["family"] == "spiral"]
+    per_start = spiral_rows.drop_duplicates(["function_params", "start"])
+    return {"cases": case_numbers(table), "rows": rows, "curves": curve_numbers(table, rows),
+            "backtracks": int((per_start["total_f_evals"] - per_start["total_iterations"] - 1).sum()),
+            "runs": int(len(per_start)),
+            "t1_max_ratio": (spiral_rows["iterations"] / spiral_rows["bound_T1"])[spiral_rows["iterations"] >= 0].max(),
+            "starts": int(table["start"].max()) + 1, "verdicts": verdict_rows(table)}
+
+
+def _draw_curves(numbers, curves, local, colours):
+    markers = {"spiral": "o", "mexican-hat": "s"}
+    for colour, case in zip(colours, numbers["cases"]):
+        marker = markers.get(case["family"], "^")
+        curves.loglog(case["eps"], case["counts"], marker, ms=3.5, color=colour, label=case["label"])
+        local.semilogx(case["middle"], case["slopes"], marker, ms=3.5, color=colour)
+        local.axhline(case["derived_exponent"], color=colour, ls=":", lw=1)
+        if case["model"] is not None:
+            curves.loglog(case["eps"], case["model"], "-", lw=0.9, color=colour)
+            local.semilogx(case["middle"], case["model_slopes"], "-", lw=0.9, color=colour)
+    curves.plot([], [], "k-", lw=0.9, label="derived N(eps) of the valley model (lines)")
+    bound = numbers["t1_bound"]
+    if bound is not None:
+        curves.loglog(bound["eps"], bound["bound"], color="0.45", ls="--", lw=1.3,
+                      label=f"T1 bound, spiral beta = {bound['beta']:g} (slope 2)")
+    span, anchor = numbers["span"], numbers["anchor"]
     for slope, style, name in ((1, "k:", "slope 1 (T3: analytic, bounded)"), (2, "k-.", "slope 2 (T1: L-smooth)")):
-        curves.loglog(span, anchor * (span / eps_high) ** -slope, style, lw=1, label=name)
+        curves.loglog(span, anchor * (span / span[0]) ** -slope, style, lw=1, label=name)
     local.plot([], [], "k:", lw=1, label="derived limit p (dotted)")
 
 
-def plot(table, figures):
+def draw(numbers, figures):
+    """(a) N(eps) measured and derived, (b) their local exponents, (c) the fitted exponent against beta with
+    the derived limit and T3's claim, (d) the spiral's exponents minus the derived limit."""
     import matplotlib.pyplot as plt
 
-    cases = case_rows(table)
-    numbers = case_numbers(table)
+    cases = numbers["rows"]
     colours = [plt.get_cmap("tab10")(k) for k in range(len(cases))]
     figure = plt.figure(figsize=(14.5, 9.4))
-    layout = figure.add_gridspec(2, 3, width_ratios=[1, 1, 0.62], hspace=0.32, wspace=0.27,
+    layout = figure.add_gridspec(2, 3, width_ratios=[1, 1, 0.7], hspace=0.32, wspace=0.27,
                                  left=0.06, right=0.995, bottom=0.065, top=0.96)
     curves, local = figure.add_subplot(layout[0, 0]), figure.add_subplot(layout[0, 1])
     against_beta, excess = figure.add_subplot(layout[1, 0]), figure.add_subplot(layout[1, 1])
-    _draw_curves(table, cases, curves, local, colours)
+    _draw_curves(numbers["curves"], curves, local, colours)
     for axes in (curves, local):
         axes.invert_xaxis()
         axes.grid(True, which="major", alpha=0.3)
@@ -336,8 +359,8 @@ def plot(table, figures):
     local.set_title("(b) local exponent: measured (markers), derived (lines)", fontsize=10)
     handles, labels = curves.get_legend_handles_labels()
     more_handles, more_labels = local.get_legend_handles_labels()
-    legend_outside(local, handles=handles + more_handles, labels=labels + more_labels, fontsize=8,
-                   title="(a), (b)", title_fontsize=8)
+    legend_outside(local, handles=handles + more_handles, labels=labels + more_labels, fontsize=9,
+                   title="(a), (b)", title_fontsize=9)
 
     spiral = cases[cases["family"] == "spiral"].sort_values("beta")
     hat = cases[cases["family"] == "mexican-hat"]
@@ -352,16 +375,16 @@ def plot(table, figures):
                                                    spiral["group_exponent_ci_high"] - spiral["group_exponent"]],
                       fmt="o", ms=4, capsize=3, color="tab:blue", label="spiral: fitted, 95% interval")
         axes.plot(spiral["beta"], spiral["derived_window_fit"] - reference, "D", mfc="none", ms=8, color="tab:red",
-                  label="spiral: derived over the fit window (suite's power fit)")
+                  label="spiral: derived over the fit window\n(the suite's power fit)")
         axes.plot(spiral["beta"], spiral["derived_window_exponent"] - reference, "x", ms=7, color="0.3",
-                  label="spiral: window_exponent (slope without offset)")
+                  label="spiral: window_exponent\n(slope without offset)")
     if len(hat):
         h = hat.iloc[0]
         against_beta.errorbar([HAT_OFFSET], [h.group_exponent], yerr=[[h.group_exponent - h.group_exponent_ci_low],
                                                                      [h.group_exponent_ci_high - h.group_exponent]],
-                              fmt="s", ms=4, capsize=3, color="tab:purple", label="mexican-hat (phi = c): fitted")
+                              fmt="s", ms=4, capsize=3, color="tab:purple", label="Mexican hat (phi = c): fitted")
         against_beta.plot([HAT_OFFSET], [h.derived_window_fit], "D", mfc="none", ms=8, color="tab:purple",
-                          label="mexican-hat: derived over the fit window")
+                          label="Mexican hat: derived over the fit window")
     against_beta.set_xlabel("beta (winding rate: phi'(c) = kappa e^(beta c))")
     against_beta.set_ylabel("exponent p of N(eps) ~ eps^-p")
     against_beta.set_title("(c) exponent against beta (T1 allows up to 2)", fontsize=10)
@@ -372,11 +395,17 @@ def plot(table, figures):
         axes.grid(True, alpha=0.3)
     handles, labels = against_beta.get_legend_handles_labels()
     more_handles, more_labels = excess.get_legend_handles_labels()
-    legend_outside(excess, handles=handles + more_handles[:1], labels=labels + more_labels[:1], fontsize=8,
-                   title="(c), (d)", title_fontsize=8)
+    legend_outside(excess, handles=handles + more_handles[:1], labels=labels + more_labels[:1], fontsize=9,
+                   title="(c), (d)", title_fontsize=9)
     save_figure(figure, figures, NAME)
-    return {"caption": caption(table, numbers), "numbers": numbers, "verdicts": verdict_rows(table),
-            "table_markdown": table_markdown(numbers)}
+
+
+def plot(table, figures):
+    """Summarize the table, draw the figure, return the caption, the numbers and the table of REPORT.md."""
+    numbers = summarize(table)
+    draw(numbers, figures)
+    return {"caption": caption(numbers), "numbers": numbers["cases"], "verdicts": numbers["verdicts"],
+            "table_markdown": table_markdown(numbers["cases"])}
 
 
 def _interval(entry):
@@ -402,17 +431,14 @@ def table_markdown(numbers):
     return lines
 
 
-def caption(table, numbers):
-    """The report's caption: what the figure shows, with every number from the table."""
+def caption(numbers):
+    """The report's caption: what the figure shows, with every number from :func:`summarize`."""
+    summary = numbers
+    numbers, backtracks, t1, starts = summary["cases"], summary["backtracks"], summary["t1_max_ratio"], summary["starts"]
     spirals = {label: e for label, e in numbers.items() if e["family"] == "spiral"}
     winding = {label: e for label, e in spirals.items() if e["beta"] > 0}
     hats = [e for e in numbers.values() if e["family"] == "mexican-hat"]
     analytic = [e for e in numbers.values() if e["family"] == "analytic"]
-    spiral_rows = table[table["family"] == "spiral"]
-    per_start = spiral_rows.drop_duplicates(["function_params", "start"])
-    backtracks = int((per_start["total_f_evals"] - per_start["total_iterations"] - 1).sum())
-    t1 = (spiral_rows["iterations"] / spiral_rows["bound_T1"])[spiral_rows["iterations"] >= 0].max()
-    starts = int(table["start"].max()) + 1
     parts = [
         f"armijo (eta0 = {ARMIJO['eta0']}, lam = {ARMIJO['lam']}, f1 = {ARMIJO['f1']:g}; compiled backend) from "
         f"{starts} starts per case, on a valley floor for the valley functions. (a) Median N(eps) over the starts "
@@ -429,7 +455,7 @@ def caption(table, numbers):
         parts.append(
             "What it shows about the paper's hypotheses. On the spiral the iterates are bounded (they stay in the "
             "unit disc) and f is L-smooth, so every first trial passes "
-            f"({backtracks} backtracks over {len(per_start)} runs) and T1 holds (largest measured/bound "
+            f"({backtracks} backtracks over {summary['runs']} runs) and T1 holds (largest measured/bound "
             f"{t1:.2g}); only analyticity fails, at the circle where the valley accumulates. Yet armijo needs "
             f"eps^-p with p > 1, between T3's 1 and T1's 2: {fits}. Every interval lies above 1 (lowest end "
             f"{lowest:.4f}); {inside} of {len(winding)} contain the derived exponent of their own window.")
@@ -447,7 +473,7 @@ def caption(table, numbers):
             "does not force p > 1: it is the faster winding (phi' growing like e^(beta c) instead of staying "
             "constant) that does.")
     for e in analytic:
-        parts.append(f"The analytic {_name(e['function'], e['params'])} (bounded iterates) stays below 1: "
+        parts.append(f"The analytic {function_label(e['function'], e['params'])} (bounded iterates) stays below 1: "
                      f"{_interval(e)} (derived {e['derived']:.4f}).")
     if winding:
         steepest = max(winding.values(), key=lambda e: e["beta"])
@@ -471,13 +497,14 @@ def caption(table, numbers):
     if outside:
         parts.append(
             "The verdict 'inconsistent' of "
-            + ", ".join(f"{e['function']} {e['params']} (limit at |x*| = {e['limit_norm']:.4f})" for e in outside)
+            + ", ".join(f"{function_label(e['function'], e['params'])} (limit at |x*| = {e['limit_norm']:.4f})"
+                        for e in outside)
             + " comes from the limit-point step: Newton's refinement stops just outside the disc, where f = 0, but "
             "its probes reach back into the disc, so the point reads as a degenerate minimum and a Lojasiewicz "
             "exponent is sampled there, although none exists at the circle (theory.spiral (D)); the fit is unaffected.")
     if len(odd) > len(outside):
         parts.append("Other verdicts 'inconsistent': " + ", ".join(
-            f"{e['function']} {e['params']}" for e in odd if e not in outside) + " (see the verdict table).")
+            function_label(e["function"], e["params"]) for e in odd if e not in outside) + " (see the verdict table).")
     return " ".join(parts)
 
 

@@ -44,62 +44,59 @@ import numpy as np
 import pandas as pd
 
 from armijo.stochastic import minimize_stochastic
+from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
-from experiments.machinery.cases import Case, eps_grid
 from experiments.machinery.pieces import THEOREMS, objective_for, run_case_with_result, starts_for
 
 NAME = "neural"
 NETWORKS = ["mlp-tanh", "mlp-relu"]
-#: Registry defaults: 10 hidden units (41 parameters), 200 two-moons points, noise 0.1, cross-entropy.
-NETWORK_PARAMS = {}
-#: Full-batch algorithms (engine names) with their parameters; gd and adam steps hand-picked.
-FULL_BATCH = [("armijo", {}), ("armijo-increase", {}), ("gd", {"eta": 1.0}), ("adam", {"eta": 1e-2})]
-#: Mini-batch algorithms (:data:`armijo.params.STOCHASTIC_ALGORITHMS`, run by :func:`armijo.stochastic.minimize_stochastic`).
-MINI_BATCH = [
-    ("sls-armijo", {"eta0": 0.1, "lam": 0.5, "f1": 2.0}),
-    ("sls-increase", {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "growth": 2.0, "eta_max": 1e3}),
-    ("sgd", {"eta": 1.0}),
-    ("adam", {"eta": 1e-2, "beta1": 0.9, "beta2": 0.999, "adam_eps": 1e-8}),
-]
 GRID = {
     "networks": NETWORKS,
-    "network_params": "registry defaults: hidden 10 (41 parameters), samples 200, noise 0.1, cross-entropy, seed 0",
-    "full_batch": [f"{name} {params}" for name, params in FULL_BATCH],
-    "mini_batch": [f"{name} {params}" for name, params in MINI_BATCH],
-    "armijo_params": "reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4 (full and mini-batch)",
+    "network_params": {},  # registry defaults: hidden 10 (41 parameters), samples 200, noise 0.1, cross-entropy, seed 0
+    # full batch (engine algorithms): Armijo with the reference defaults eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4;
+    # the steps of gd and adam hand-picked
+    "full_batch": [{"algorithm": "armijo", "params": {}}, {"algorithm": "armijo-increase", "params": {}},
+                   {"algorithm": "gd", "params": {"eta": 1.0}}, {"algorithm": "adam", "params": {"eta": 1e-2}}],
+    # mini-batch (armijo.params.STOCHASTIC_ALGORITHMS, run by armijo.stochastic.minimize_stochastic)
+    "mini_batch": [
+        {"algorithm": "sls-armijo", "params": {"eta0": 0.1, "lam": 0.5, "f1": 2.0}},
+        {"algorithm": "sls-increase", "params": {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "growth": 2.0, "eta_max": 1e3}},
+        {"algorithm": "sgd", "params": {"eta": 1.0}},
+        {"algorithm": "adam", "params": {"eta": 1e-2, "beta1": 0.9, "beta2": 0.999, "adam_eps": 1e-8}},
+    ],
     "batch_size": 20,
     "monitor_every": 5,
     "starts": 4,
-    "eps": (1e-1, 1e-5, 5),
+    "seed": 5,
+    "eps": {"from": 1e-1, "to": 1e-5, "per_decade": 5},
     "max_iter_full": 20_000,
     "max_iter_mini": 5_000,
 }
-QUICK = {"network_params": {"hidden": 3, "samples": 60}, "full_batch": ["armijo-increase", "gd"],
-         "mini_batch": ["sls-increase", "sgd"], "batch_size": 10, "starts": 2, "eps": (1e-1, 1e-2, 3),
+QUICK = {"network_params": {"hidden": 3, "samples": 60},
+         "full_batch": [entry for entry in GRID["full_batch"] if entry["algorithm"] in ("armijo-increase", "gd")],
+         "mini_batch": [entry for entry in GRID["mini_batch"] if entry["algorithm"] in ("sls-increase", "sgd")],
+         "batch_size": 10, "starts": 2, "eps": {"from": 1e-1, "to": 1e-2, "per_decade": 3},
          "max_iter_full": 300, "max_iter_mini": 200}
 #: Target of the oracle-call comparison in the caption.
 TARGET_EPS = 1e-3
 
 
 def cases(quick=False):
-    setting = QUICK if quick else GRID
-    network_params = QUICK["network_params"] if quick else NETWORK_PARAMS
-    eps = eps_grid(*setting["eps"])
+    grid = expand_grid(GRID, QUICK, quick)
     out = []
-    for network in NETWORKS:
-        for algorithm, params in FULL_BATCH:
-            if quick and algorithm not in QUICK["full_batch"]:
-                continue
-            out.append(Case(NAME, network, network_params, algorithm, params, eps=eps,
-                            max_iter=setting["max_iter_full"], starts=setting["starts"], seed=5,
+    for network in grid["networks"]:
+        for entry in grid["full_batch"]:
+            out.append(Case(experiment=NAME, function=network, function_params=grid["network_params"],
+                            algorithm=entry["algorithm"], algorithm_params=entry["params"], eps=grid["eps"],
+                            max_iter=grid["max_iter_full"], starts=grid["starts"], seed=grid["seed"],
                             labels={"batch": "full"}))
-        for algorithm, params in MINI_BATCH:
-            if quick and algorithm not in QUICK["mini_batch"]:
-                continue
-            out.append(Case(NAME, network, network_params, algorithm, params, eps=eps,
-                            max_iter=setting["max_iter_mini"], starts=setting["starts"], seed=5,
-                            labels={"batch": "mini", "batch_size": setting["batch_size"],
-                                    "monitor_every": GRID["monitor_every"]}))
+        for entry in grid["mini_batch"]:
+            out.append(Case(experiment=NAME, function=network, function_params=grid["network_params"],
+                            algorithm=entry["algorithm"], algorithm_params=entry["params"], eps=grid["eps"],
+                            max_iter=grid["max_iter_mini"], starts=grid["starts"], seed=grid["seed"],
+                            labels={"batch": "mini", "batch_size": grid["batch_size"],
+                                    "monitor_every": grid["monitor_every"]}))
     return out
 
 
@@ -223,14 +220,86 @@ def _target_eps(eps_values):
     return float(eps_values[np.argmin(np.abs(np.log(eps_values / TARGET_EPS)))])
 
 
-def plot(table, figures):
+def _fmt(value, spec=".3g"):
+    return "-" if value is None or (isinstance(value, float) and not np.isfinite(value)) else format(value, spec)
+
+
+def summarize(table):
+    """The numbers of the figure, the table and the caption, from the tidy table only.
+
+    Returns
+    -------
+    dict
+        ``target`` (the grid's threshold nearest to :data:`TARGET_EPS`), ``curves`` (the monitored rows),
+        ``costs`` (per network, batch and algorithm: median oracle calls to the target, median final loss and
+        gradient norm, the fitted exponent with its interval and verdict for full-batch runs, the final
+        statuses), ``numbers`` (the same per ``"network batch algorithm"``), ``best`` (the fewest calls per
+        network and batch), the exponents and counts the caption quotes, ``table_markdown`` and ``verdicts``.
+    """
+    eps_rows = table[table["record"] == "eps"]
+    target = _target_eps(eps_rows["eps"].to_numpy(float))
+    costs, numbers = [], {}
+    for batch in ("full", "mini"):
+        for network in NETWORKS:
+            rows = eps_rows[(eps_rows["batch"] == batch) & (eps_rows["function"] == network)]
+            for algorithm, group in rows.groupby("algorithm", sort=False):
+                calls = _median_calls(group, target)
+                final = group.drop_duplicates("start")
+                statuses = ", ".join(f"{s} {n}" for s, n in final["status"].value_counts().items())
+                fitted = group.iloc[0]
+                exponent = fitted.get("case_exponent", np.nan) if batch == "full" else np.nan
+                costs.append((network, batch, algorithm, calls, float(final["f_final"].median()),
+                              float(final["grad_norm_final"].median()), exponent,
+                              fitted.get("case_exponent_ci_low", np.nan), fitted.get("case_exponent_ci_high", np.nan),
+                              fitted.get("case_verdict", "") if batch == "full" else "not assessed", statuses))
+                numbers[f"{network} {batch} {algorithm}"] = {
+                    "median_oracle_calls_to_target": calls, "median_final_loss": costs[-1][4],
+                    "median_final_grad_norm": costs[-1][5], "exponent": exponent, "statuses": statuses}
+    markdown = [f"| network | batch | algorithm | median oracle calls to eps = {target:g} | median final loss "
+                "| median final grad norm | fitted exponent [95% CI] | verdict | final statuses |",
+                "|---|---|---|---|---|---|---|---|---|"]
+    for network, batch, algorithm, calls, loss, grad_norm, exponent, low, high, verdict, statuses in costs:
+        interval = f"{_fmt(exponent, '.2f')} [{_fmt(low, '.2f')}, {_fmt(high, '.2f')}]" if batch == "full" else "-"
+        markdown.append(f"| {network} | {batch} | {algorithm} | {_fmt(calls)} | {_fmt(loss)} | {_fmt(grad_norm)} "
+                        f"| {interval} | {verdict or '-'} | {statuses} |")
+    best = {}
+    for network in NETWORKS:
+        for batch in ("full", "mini"):
+            candidates = [(calls, algorithm) for n, b, algorithm, calls, *_ in costs if n == network and b == batch]
+            calls, algorithm = min(candidates, key=lambda item: item[0])
+            best[f"{network} {batch}"] = f"{algorithm} ({_fmt(calls)} calls)" if np.isfinite(calls) \
+                else "none reached it"
+    first = eps_rows.drop_duplicates(["function", "algorithm", "batch"])
+    full = first[first["batch"] == "full"]
+    relu_statuses = eps_rows[(eps_rows["function"] == "mlp-relu") & (eps_rows["batch"] == "full")
+                             & eps_rows["algorithm"].str.startswith("armijo")].drop_duplicates(
+        ["algorithm", "start"])["status"]
+    tanh_full = full[full["function"] == "mlp-tanh"]
+    return {
+        "target": target, "curves": table[table["record"] == "curve"], "costs": costs, "numbers": numbers,
+        "best": best, "eps_range": [float(eps_rows["eps"].max()), float(eps_rows["eps"].min())],
+        "exponents": {network: [(a, e) for a, e in full[full["function"] == network][["algorithm", "case_exponent"]]
+                                .itertuples(index=False)] for network in NETWORKS},
+        "relu_floor_runs": int((relu_statuses == "precision_floor").sum()), "relu_armijo_runs": int(relu_statuses.size),
+        "tanh_bounded_cases": int((tanh_full["bounded_iterates"].astype(str) == "True").sum()),
+        "tanh_cases": int(len(tanh_full)),
+        "tanh_t3_cases": int(eps_rows[(eps_rows["function"] == "mlp-tanh") & (eps_rows["batch"] == "full")]
+                             .groupby("algorithm")["bound_T3"].apply(lambda v: v.notna().any()).sum()),
+        "starts": int(eps_rows["start"].max()) + 1,
+        "monitor_every": int(eps_rows["monitor_every"].dropna().iloc[0]) if "monitor_every" in eps_rows else 0,
+        "batch_size": int(eps_rows.loc[eps_rows["batch"] == "mini", "batch_size"].iloc[0])
+        if (eps_rows["batch"] == "mini").any() else 0,
+        "samples": int(eps_rows.loc[eps_rows["batch"] == "full", "batch_size"].iloc[0]),
+        "table_markdown": markdown, "verdicts": verdict_rows(eps_rows[eps_rows["batch"] == "full"])}
+
+
+def draw(numbers, figures):
+    """Full gradient norm and loss against oracle calls, one line per start: full batch (top) and
+    mini-batch (bottom, running medians), the target threshold dotted."""
     import matplotlib.pyplot as plt
 
-    eps_rows = table[table["record"] == "eps"]
-    curves = table[table["record"] == "curve"]
-    target = _target_eps(eps_rows["eps"].to_numpy(float))
-    figure, axes = plt.subplots(2, 4, figsize=(16, 7.5), sharex="row")
-    cost_rows, numbers = [], {}
+    curves, target = numbers["curves"], numbers["target"]
+    figure, axes = plt.subplots(2, 4, figsize=(13, 7.8), sharex="row")
     for row_index, batch in enumerate(("full", "mini")):
         for network_index, network in enumerate(NETWORKS):
             grad_axis = axes[row_index, 2 * network_index]
@@ -239,98 +308,62 @@ def plot(table, figures):
             for (algorithm, start), run in subset.groupby(["algorithm", "start"], sort=False):
                 run = run.sort_values("iterations")
                 label = algorithm if start == 0 else None
-                x = np.maximum(run["oracle_calls"], 1e-1)
                 grad_norm, loss = run["curve_grad_norm"], run["curve_loss"]
                 if batch == "mini":
                     grad_norm = grad_norm.rolling(SMOOTHING, center=True, min_periods=1).median()
                     loss = loss.rolling(SMOOTHING, center=True, min_periods=1).median()
+                drawn = (run["oracle_calls"] > 0).to_numpy()  # the start (no call yet) has no place on a log axis
+                x, grad_norm, loss = run["oracle_calls"][drawn], grad_norm[drawn], loss[drawn]
                 grad_axis.loglog(x, grad_norm, color=COLORS.get(algorithm), lw=0.9, alpha=0.7, label=label)
                 loss_axis.loglog(x, loss, color=COLORS.get(algorithm), lw=0.9, alpha=0.7, label=label)
             grad_axis.axhline(target, color="gray", ls=":", lw=1)
-            grad_axis.set_title(f"{network}, {batch} batch: ||grad f||", fontsize=9)
-            loss_axis.set_title(f"{network}, {batch} batch: f (loss)", fontsize=9)
+            grad_axis.set_title(f"{network}, {batch} batch:\n||grad f||", fontsize=9)
+            loss_axis.set_title(f"{network}, {batch} batch:\nf (loss)", fontsize=9)
             for axis in (grad_axis, loss_axis):
                 axis.grid(True, which="both", alpha=0.2)
-                axis.set_xlabel("oracle calls (full-batch equivalents)", fontsize=8)
-            grad_axis.legend(fontsize=7)
-            rows = eps_rows[(eps_rows["batch"] == batch) & (eps_rows["function"] == network)]
-            for algorithm, group in rows.groupby("algorithm", sort=False):
-                calls = _median_calls(group, target)
-                final = group.drop_duplicates("start")
-                statuses = ", ".join(f"{s} {n}" for s, n in final["status"].value_counts().items())
-                fitted = group.iloc[0]
-                exponent = fitted.get("case_exponent", np.nan) if batch == "full" else np.nan
-                cost_rows.append((network, batch, algorithm, calls, float(final["f_final"].median()),
-                                  float(final["grad_norm_final"].median()), exponent,
-                                  fitted.get("case_exponent_ci_low", np.nan),
-                                  fitted.get("case_exponent_ci_high", np.nan),
-                                  fitted.get("case_verdict", "") if batch == "full" else "not assessed", statuses))
-                numbers[f"{network} {batch} {algorithm}"] = {
-                    "median_oracle_calls_to_target": calls, "median_final_loss": cost_rows[-1][4],
-                    "median_final_grad_norm": cost_rows[-1][5], "exponent": exponent, "statuses": statuses}
-    figure.suptitle(f"One-hidden-layer networks on two moons: full batch (top) and mini-batch (bottom); "
+                axis.set_xlabel("oracle calls\n(full-batch equivalents)", fontsize=8)
+                axis.tick_params(labelsize=8)
+            grad_axis.legend(fontsize=8)
+    figure.suptitle(f"One-hidden-layer networks on two moons: full batch (top) and mini-batch (bottom);\n"
                     f"dotted: eps = {target:g}", fontsize=11)
     figure.tight_layout()
     save_figure(figure, figures, NAME)
 
-    def fmt(value, spec=".3g"):
-        return "-" if value is None or (isinstance(value, float) and not np.isfinite(value)) else format(value, spec)
 
-    markdown = [f"| network | batch | algorithm | median oracle calls to eps = {target:g} | median final loss "
-                "| median final grad norm | fitted exponent [95% CI] | verdict | final statuses |",
-                "|---|---|---|---|---|---|---|---|---|"]
-    for network, batch, algorithm, calls, loss, grad_norm, exponent, low, high, verdict, statuses in cost_rows:
-        interval = f"{fmt(exponent, '.2f')} [{fmt(low, '.2f')}, {fmt(high, '.2f')}]" if batch == "full" else "-"
-        markdown.append(f"| {network} | {batch} | {algorithm} | {fmt(calls)} | {fmt(loss)} | {fmt(grad_norm)} "
-                        f"| {interval} | {verdict or '-'} | {statuses} |")
-
-    def best(network, batch):
-        candidates = [(calls, algorithm) for n, b, algorithm, calls, *_ in cost_rows if n == network and b == batch]
-        calls, algorithm = min(candidates, key=lambda item: item[0])
-        return f"{algorithm} ({fmt(calls)} calls)" if np.isfinite(calls) else "none reached it"
-
-    first = eps_rows.drop_duplicates(["function", "algorithm", "batch"])
-    eps_grid_text = f"{eps_rows['eps'].max():g}..{eps_rows['eps'].min():g}"
-    relu_floor = first[(first["function"] == "mlp-relu") & (first["batch"] == "full")]
-    relu_statuses = eps_rows[(eps_rows["function"] == "mlp-relu") & (eps_rows["batch"] == "full")
-                             & eps_rows["algorithm"].str.startswith("armijo")].drop_duplicates(
-        ["algorithm", "start"])["status"]
-    floor_count = int((relu_statuses == "precision_floor").sum())
-    tanh_exponents = ", ".join(
-        f"{a} {fmt(e, '.2f')}" for a, e in
-        first[(first["function"] == "mlp-tanh") & (first["batch"] == "full")][["algorithm", "case_exponent"]]
-        .itertuples(index=False))
-    relu_exponents = ", ".join(f"{a} {fmt(e, '.2f')}" for a, e in
-                               relu_floor[["algorithm", "case_exponent"]].itertuples(index=False))
-    tanh_full = first[(first["function"] == "mlp-tanh") & (first["batch"] == "full")]
-    tanh_bounded = int((tanh_full["bounded_iterates"].astype(str) == "True").sum())
-    tanh_t3 = int(eps_rows[(eps_rows["function"] == "mlp-tanh") & (eps_rows["batch"] == "full")]
-                  .groupby("algorithm")["bound_T3"].apply(lambda v: v.notna().any()).sum())
-    starts = int(eps_rows["start"].max()) + 1
-    monitor_every = int(eps_rows["monitor_every"].dropna().iloc[0]) if "monitor_every" in eps_rows else 0
-    batch_size = int(eps_rows.loc[eps_rows["batch"] == "mini", "batch_size"].iloc[0]) \
-        if (eps_rows["batch"] == "mini").any() else 0
-    samples = int(eps_rows.loc[eps_rows["batch"] == "full", "batch_size"].iloc[0])
-    caption = (
+def caption(numbers):
+    """What the figure shows, with every number from :func:`summarize`."""
+    best, target = numbers["best"], numbers["target"]
+    tanh_exponents = ", ".join(f"{a} {_fmt(e, '.2f')}" for a, e in numbers["exponents"]["mlp-tanh"])
+    relu_exponents = ", ".join(f"{a} {_fmt(e, '.2f')}" for a, e in numbers["exponents"]["mlp-relu"])
+    return (
         f"Full loss and full gradient norm against oracle calls (full-batch equivalents: a batch evaluation of f "
-        f"or grad costs b/n = {batch_size}/{samples}; monitoring evaluations are not charged) for one-hidden-layer "
-        f"tanh and ReLU networks on two moons, {starts} starts each (one line per start), eps grid {eps_grid_text}. "
+        f"or grad costs b/n = {numbers['batch_size']}/{numbers['samples']}; monitoring evaluations are not charged) "
+        f"for one-hidden-layer tanh and ReLU networks on two moons, {numbers['starts']} starts each (one line per "
+        f"start), eps grid {numbers['eps_range'][0]:g}..{numbers['eps_range'][1]:g}. "
         f"Armijo variants use the reference defaults (eta0 = 0.1, lam = 0.5, f1 = 2, f2 = 1e4); gd/sgd eta = 1 and "
         f"adam eta = 0.01 were picked by hand. Mini-batch: stochastic Armijo on the current batch (sls-armijo: "
         f"reset to eta0; sls-increase: eta_(k-1) 2^(b/n), Vaswani et al. 2019), curves drawn as running medians "
-        f"over {SMOOTHING} monitored points (monitored every {monitor_every} iterations; N(eps) is the first "
-        f"monitored hit of the noisy full gradient norm). Fewest median oracle calls to "
-        f"||grad f|| <= {target:g}: tanh full batch {best('mlp-tanh', 'full')}, tanh mini-batch "
-        f"{best('mlp-tanh', 'mini')}, ReLU full batch {best('mlp-relu', 'full')}, ReLU mini-batch "
-        f"{best('mlp-relu', 'mini')}. Fitted exponents of N(eps), full batch: tanh {tanh_exponents}; ReLU "
-        f"{relu_exponents}. On ReLU (not C^1) {floor_count} of {relu_statuses.size} full-batch Armijo runs stop at "
+        f"over {SMOOTHING} monitored points, from the first monitored point after a call (the start, at 0 calls, is "
+        f"off the log axis; monitored every {numbers['monitor_every']} iterations; N(eps) is the "
+        f"first monitored hit of the noisy full gradient norm). Fewest median oracle calls to "
+        f"||grad f|| <= {target:g}: tanh full batch {best['mlp-tanh full']}, tanh mini-batch "
+        f"{best['mlp-tanh mini']}, ReLU full batch {best['mlp-relu full']}, ReLU mini-batch "
+        f"{best['mlp-relu mini']}. Fitted exponents of N(eps), full batch: tanh {tanh_exponents}; ReLU "
+        f"{relu_exponents}. On ReLU (not C^1) {numbers['relu_floor_runs']} of {numbers['relu_armijo_runs']} "
+        "full-batch Armijo runs stop at "
         "the precision floor: no step passes the Armijo test along the a.e. gradient. Full-batch tanh runs judged "
-        f"with bounded iterates: {tanh_bounded} of {len(tanh_full)} cases (T3 checked on {tanh_t3} of them); where "
+        f"with bounded iterates: {numbers['tanh_bounded_cases']} of {numbers['tanh_cases']} cases (T3 checked on "
+        f"{numbers['tanh_t3_cases']} of them); where "
         "the iterates are unbounded (the cross-entropy of separable data has no minimiser: the weights grow) T3 "
         "does not apply and the predicted ceiling is the exponent 2 of T1/T2.")
-    verdicts = verdict_rows(eps_rows[eps_rows["batch"] == "full"])
-    return {"caption": caption, "numbers": numbers, "target_eps": target, "verdicts": verdicts,
-            "table_markdown": markdown}
+
+
+def plot(table, figures):
+    """Summarize the table, draw the figure, return the caption, the numbers and the table of REPORT.md."""
+    numbers = summarize(table)
+    draw(numbers, figures)
+    return {"caption": caption(numbers), "numbers": numbers["numbers"], "target_eps": numbers["target"],
+            "verdicts": numbers["verdicts"], "table_markdown": numbers["table_markdown"]}
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ import pandas as pd
 
 from armijo import ALGORITHMS
 from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure
 from experiments.reproduction import LABELS, markdown_table, uses_f
 
@@ -73,7 +74,7 @@ GRID = {
                    "normalized-gd-decay": "R = 1"},
     "backend": "compiled, no trace",
 }
-QUICK = {"functions": ["poly-two", "poly-five"], "starts": 40, "max_iter": 3_000}
+QUICK = {"functions": ["poly-two", "poly-five"], "starts": {"poly-two": 40, "others": 40}, "max_iter": 3_000}
 #: Grid points per side of the box on which l0l1-gd's (L0, L1) are sampled.
 BOX_SAMPLES = 101
 
@@ -109,14 +110,15 @@ def cases(quick=False):
     """One piece per (activation, algorithm), poly-two first (its pieces are the largest)."""
     import functions
 
-    names = QUICK["functions"] if quick else FUNCTIONS
+    grid = expand_grid(GRID, QUICK, quick)
     out = []
-    for name in names:
+    for name in grid["functions"]:
         objective = functions.get(name)
-        starts = QUICK["starts"] if quick else GRID["starts"].get(name, GRID["starts"]["others"])
-        for algorithm in METHODS:
-            out.append(Case(NAME, name, {}, algorithm, method_params(algorithm, objective), eps=(EPS,),
-                            max_iter=QUICK["max_iter"] if quick else MAX_ITER, starts=starts, seed=0))
+        starts = grid["starts"].get(name, grid["starts"]["others"])
+        for algorithm in grid["algorithms"]:
+            out.append(Case(experiment=NAME, function=name, function_params={}, algorithm=algorithm,
+                            algorithm_params=method_params(algorithm, objective), eps=(grid["eps"],),
+                            max_iter=grid["max_iter"], starts=starts, seed=0))
     return out
 
 
@@ -158,7 +160,7 @@ def run_piece(case):
     gradient norm, and ``outcome`` (index into the minima, or a negative code).
     """
     from experiments.machinery.pieces import objective_for, piece_threads, starts_for
-    from experiments.machinery.runner import run_minimize
+    from armijo.backend import run_minimize
 
     objective = objective_for(case.function, case.function_params)
     starts = starts_for(case, objective)
@@ -272,8 +274,8 @@ def draw(numbers, figures):
     methods = numbers["methods"]
     others = [f for f in numbers["functions"] if f != "poly-two"]
     columns = max(len(others), 4)
-    figure = plt.figure(figsize=(4.0 * columns + 2.2, 5.4 + (4.2 if others else 0)))
-    grid = figure.add_gridspec(2 if others else 1, columns, height_ratios=[5.4, 4.2] if others else [1])
+    figure = plt.figure(figsize=(3.0 * columns + 2.0, 5.6 + (4.6 if others else 0)))
+    grid = figure.add_gridspec(2 if others else 1, columns, height_ratios=[5.6, 4.6] if others else [1])
     y = np.arange(len(methods))[::-1]
     names = [LABELS[m] for m in methods]
     if "poly-two" in numbers["rows"]:
@@ -289,11 +291,11 @@ def draw(numbers, figures):
             bars.barh(y, widths, left=left, color=colour, label=label, height=0.8)
             left += np.array(widths)
         bars.set_yticks(y)
-        bars.set_yticklabels(names, fontsize=8)
+        bars.set_yticklabels(names, fontsize=9)
         bars.set_xlim(0, 1)
         bars.set_xlabel("share of starts")
         bars.set_title(f"z^2 - 1: {numbers['starts']['poly-two']} starts", fontsize=10)
-        bars.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), fontsize=7, ncol=4, frameon=False)
+        bars.legend(loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=9, ncol=3, frameon=False)
         for column, (key, title, log) in enumerate((("mean_iterations", "mean iterations to the minimum", True),
                                                     ("f_evals_per_iteration", "f evaluations per iteration", False)),
                                                    start=2):
@@ -305,7 +307,7 @@ def draw(numbers, figures):
                     axes.plot([v for _, v in shown], [yy + 0.15 * (i - 1.5) for yy, _ in shown], "o",
                               color=colours[i % 4], ms=4, ls="none")
             axes.set_xscale("log" if log else "linear")
-            axes.set_xlabel("over the starts that reached each minimum", fontsize=8)
+            axes.set_xlabel("over the starts that reached\neach minimum", fontsize=9)
             axes.tick_params(labelleft=False)
             axes.grid(True, axis="x", alpha=0.3)
             axes.set_title(title, fontsize=10)
@@ -315,18 +317,22 @@ def draw(numbers, figures):
         left = np.zeros(len(methods))
         global_share = [rows[m]["global_share"] for m in methods]
         other_minima = [sum(rows[m]["share"]) - rows[m]["global_share"] for m in methods]
-        for label, colour, widths in (("a global minimum", "tab:green", global_share),
-                                      ("another minimum", "tab:olive", other_minima),
+        for label, colour, widths in (("a global minimum", "#1b9e77", global_share),
+                                      ("another minimum", "#7570b3", other_minima),
                                       *failure_segments(rows, methods)):
             axes.barh(y, widths, left=left, color=colour, label=label, height=0.8)
             left += np.array(widths)
         axes.set_yticks(y)
-        axes.set_yticklabels(names if column == 0 else [], fontsize=7)
+        axes.set_yticklabels(names if column == 0 else [], fontsize=9)
         axes.set_xlim(0, 1)
-        axes.set_xlabel("share of starts", fontsize=8)
+        axes.set_xlabel("share of starts", fontsize=9)
         axes.set_title(f"{function}: {numbers['starts'][function]} starts", fontsize=10)
-        if column == len(others) - 1:
-            axes.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, frameon=False)
+        if column == len(others) - 1 and len(others) == columns:
+            axes.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9, frameon=False)
+        elif column == len(others) - 1:  # a free slot of the row holds the legend
+            key = figure.add_subplot(grid[1, len(others)])
+            key.axis("off")
+            key.legend(*axes.get_legend_handles_labels(), loc="center left", fontsize=9, frameon=False)
     figure.tight_layout()
     save_figure(figure, figures, NAME)
 

@@ -136,15 +136,25 @@ def stop_legend_handle():
                   label="run stopped there (budget,\nfloor or divergence)")
 
 
+#: Width kept for the legend of :func:`figure_legend` at the right of a figure (its longest label at 9 pt).
+LEGEND_INCHES = 2.7
+
+
+def legend_edge(figure, inches=LEGEND_INCHES):
+    """Where the axes end (figure fraction) when ``inches`` at the right are kept for :func:`figure_legend`."""
+    return 1.0 - inches / figure.get_size_inches()[0]
+
+
 def figure_legend(figure, axes_list, right, extra=()):
-    """One legend for every curve of ``axes_list`` (each label once) and the stop marker, right of ``right``."""
+    """One legend for every curve of ``axes_list`` (each label once) and the stop marker, right of ``right``
+    (a figure fraction, :func:`legend_edge`)."""
     entries = {}
     for axes in axes_list:
         for handle, label in zip(*axes.get_legend_handles_labels()):
             entries.setdefault(label, handle)
     others = [*extra, stop_legend_handle()]
     figure.legend(list(entries.values()) + others, list(entries) + [handle.get_label() for handle in others],
-                  loc="center left", bbox_to_anchor=(right, 0.5), fontsize=8, frameon=False)
+                  loc="center left", bbox_to_anchor=(right, 0.5), fontsize=9, frameon=False)
 
 
 def markdown_table(header, rows):

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 import functions
-from experiments.machinery.cases import eps_grid
+from armijo.thresholds import eps_grid
 from functions import spiral as spiral_function
 from theory import spiral as spiral_theory
 

@@ -32,34 +32,36 @@ import numpy as np
 import pandas as pd
 
 from experiments import bounds
-from experiments.machinery.cases import Case, eps_grid
+from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
+from functions.labels import function_label
 
 NAME = "tightness"
 GRID = {
     "searches": {
         "cosh": {"function": "cosh", "parameter": "s", "values": [1.0, 4.0, 16.0], "delta": [1e-2, 1.0, 1e2, 1e4],
-                 "eps": (1e-1, 1e-6, 4), "max_iter": 20_000},
+                 "eps": {"from": 1e-1, "to": 1e-6, "per_decade": 4}, "max_iter": 20_000},
         "escape": {"function": "escape", "parameter": "a", "values": [0.5, 1.0, 4.0, 16.0], "x0": [0.5, 2.0],
-                   "eps": (3e-2, 1e-4, 4), "max_iter": 100_000_000},
+                   "eps": {"from": 3e-2, "to": 1e-4, "per_decade": 4}, "max_iter": 100_000_000},
         "monomial": {"function": "monomial", "parameter": "p", "values": [2, 4, 8, 16, 32], "x0": [0.9, -0.6],
-                     "eps": (1e-2, 1e-8, 4), "max_iter": 100_000_000},
+                     "eps": {"from": 1e-2, "to": 1e-8, "per_decade": 4}, "max_iter": 100_000_000},
         "cgt": {"function": "cgt", "parameter": "tau", "values": [0.25, 0.1, 0.05, 0.02], "x0": [0.0],
-                "algorithm_params": {"eta0": 1.0, "lam": 0.4}, "eps": (1e-1, 3e-3, 6), "max_iter": 300_000},
+                "algorithm_params": {"eta0": 1.0, "lam": 0.4}, "eps": {"from": 1e-1, "to": 3e-3, "per_decade": 6},
+                "max_iter": 300_000},
         "lam": {"function": "cosh", "parameter": "lam", "values": [0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95], "s": 1.0,
-                "delta": [1e-2], "eps": (1e-1, 1e-6, 4), "max_iter": 20_000},
+                "delta": [1e-2], "eps": {"from": 1e-1, "to": 1e-6, "per_decade": 4}, "max_iter": 20_000},
     },
-    "algorithm": "armijo, reference defaults eta0 = 0.1, lam = 0.5, f1 = 2 unless the search sets them",
-    "eps": "(largest, smallest, per decade)",
+    # armijo with the reference defaults eta0 = 0.1, lam = 0.5, f1 = 2 unless the search sets them
     "targets": {"bounds": ["T1", "T2", "T3-point"], "ceilings": {"ceiling 1": 1.0, "ceiling 2": 2.0}},
 }
-QUICK_GRID = {
-    "cosh": {"values": [1.0], "delta": [1e-2, 1.0], "eps": (1e-1, 1e-3, 4)},
-    "escape": {"values": [1.0], "x0": [0.5], "eps": (3e-2, 3e-3, 4), "max_iter": 20_000},
-    "monomial": {"values": [2], "x0": [0.9], "eps": (1e-2, 1e-4, 4), "max_iter": 20_000},
-    "cgt": {"values": [0.1], "eps": (1e-1, 1e-2, 4), "max_iter": 20_000},
-    "lam": {"values": [0.5, 0.9], "delta": [1e-2], "eps": (1e-1, 1e-3, 4)},
-}
+QUICK = {"searches": {
+    "cosh": {"values": [1.0], "delta": [1e-2, 1.0], "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 4}},
+    "escape": {"values": [1.0], "x0": [0.5], "eps": {"from": 3e-2, "to": 3e-3, "per_decade": 4}, "max_iter": 20_000},
+    "monomial": {"values": [2], "x0": [0.9], "eps": {"from": 1e-2, "to": 1e-4, "per_decade": 4}, "max_iter": 20_000},
+    "cgt": {"values": [0.1], "eps": {"from": 1e-1, "to": 1e-2, "per_decade": 4}, "max_iter": 20_000},
+    "lam": {"values": [0.5, 0.9], "delta": [1e-2], "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 4}},
+}}
 #: Bound targets (checks of the bounds study, experiments/bounds.py).
 BOUNDS = tuple(GRID["targets"]["bounds"])
 #: Exponent targets: the ceiling (largest exponent the applicable theorems allow).
@@ -89,23 +91,23 @@ def known_exponent(search, value):
 def cases(quick=False):
     """One case per (search, parameter value) of :data:`GRID` (``cosh``: per (s, Delta), from ``+-x0``)."""
     out = []
-    for search, grid in GRID["searches"].items():
-        grid = {**grid, **QUICK_GRID[search]} if quick else grid
-        common = dict(eps=eps_grid(*grid["eps"]), max_iter=grid["max_iter"])
+    for search, grid in expand_grid(GRID, QUICK, quick)["searches"].items():
+        common = dict(eps=grid["eps"], max_iter=grid["max_iter"])
         for value in grid["values"]:
             labels = {"search": search, "axis_value": float(value), "known_exponent": known_exponent(search, value)}
             if search == "cosh":
                 for delta in grid["delta"]:
                     x0 = cosh_start(value, delta)
-                    out.append(Case(NAME, "cosh", {"s": value}, "armijo", x0=((x0,), (-x0,)), **common,
-                                    labels={**labels, "axis_value": value * delta}))
+                    out.append(Case(experiment=NAME, function="cosh", function_params={"s": value}, algorithm="armijo",
+                                    x0=((x0,), (-x0,)), **common, labels={**labels, "axis_value": value * delta}))
             elif search == "lam":
                 x0 = tuple((sign * cosh_start(grid["s"], delta),) for delta in grid["delta"] for sign in (1, -1))
-                out.append(Case(NAME, "cosh", {"s": grid["s"]}, "armijo", {"lam": value}, x0=x0, **common,
-                                labels=labels))
+                out.append(Case(experiment=NAME, function="cosh", function_params={"s": grid["s"]}, algorithm="armijo",
+                                algorithm_params={"lam": value}, x0=x0, **common, labels=labels))
             else:
-                out.append(Case(NAME, grid["function"], {grid["parameter"]: value}, "armijo",
-                                dict(grid.get("algorithm_params", {})), x0=tuple((x,) for x in grid["x0"]),
+                out.append(Case(experiment=NAME, function=grid["function"], function_params={grid["parameter"]: value},
+                                algorithm="armijo", algorithm_params=dict(grid.get("algorithm_params", {})),
+                                x0=tuple((x,) for x in grid["x0"]),
                                 **common, labels=labels))
     return out
 
@@ -188,7 +190,7 @@ def draw(numbers, figures):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-    figure, axes = plt.subplots(2, 3, figsize=(15, 8.4))
+    figure, axes = plt.subplots(2, 3, figsize=(13, 8.8))
     for axis, target in zip(axes[0], BOUNDS):
         entry = numbers["bounds"][target]
         for search, curve in entry["curves"].items():
@@ -197,10 +199,10 @@ def draw(numbers, figures):
         axis.axhline(1.0, color="k", ls="--", lw=1)
         best = entry["best"]
         ratio = "(N - K)/(bound - K)" if target.startswith("T3") else "measured/bound"
-        axis.set_title(f"{target}: largest informative {ratio}\n"
-                       + (f"{best['ratio']:.3g} ({NAMES[best['search']].split(' (')[0]}, {_parameter(best)}; "
-                          f"{entry['informative']} of {entry['checked']} checks informative)" if best
-                          else "no informative check"), fontsize=9)
+        axis.set_title(f"{target}: largest informative\n{ratio} "
+                       + (f"{best['ratio']:.3g}\n({NAMES[best['search']].split(' (')[0]}, {_parameter(best)}; "
+                          f"{entry['informative']} of {entry['checked']} informative)" if best
+                          else "\n(no informative check)"), fontsize=9)
         axis.set_xlabel("the search's parameter (see legend)")
         axis.set_ylabel("largest informative ratio over starts, eps")
         axis.grid(True, which="both", alpha=0.25)
@@ -223,9 +225,9 @@ def draw(numbers, figures):
             axis.set_xticks(values)
             axis.xaxis.set_major_formatter(FormatStrFormatter("%g"))
         best = entry["best"]
-        axis.set_title(f"{target}: fitted exponent (95% interval), known curve (line)\n"
-                       + (f"closest: {best['case_exponent']:.3f} = {best['ratio']:.3f} x ceiling "
-                          f"({NAMES[best['search']].split(' (')[0]})" if best else "no power law fitted"), fontsize=9)
+        axis.set_title(f"{target}: fitted exponent (95% interval),\nknown curve (line); "
+                       + (f"closest: {best['case_exponent']:.3f}\n= {best['ratio']:.3f} x ceiling "
+                          f"({NAMES[best['search']].split(' (')[0]})" if best else "\nno power law fitted"), fontsize=9)
         axis.set_xlabel("the search's parameter (see legend)")
         axis.set_ylabel("exponent p of N(eps) ~ eps^-p")
         axis.grid(True, which="both", alpha=0.25)
@@ -246,10 +248,10 @@ def draw(numbers, figures):
     handles = [plt.Line2D([], [], marker=STYLES[search][0], color=STYLES[search][1], lw=1, ms=5)
                for search in NAMES]
     handles.append(plt.Line2D([], [], color="k", ls="--", lw=1))
-    legend_left = 0.82
+    legend_left = 1.0 - 2.4 / figure.get_size_inches()[0]
     figure.tight_layout(rect=(0.0, 0.0, legend_left, 0.96))
     figure.legend(handles, [*NAMES.values(), "bound (ratio 1) or ceiling"], loc="center left",
-                  bbox_to_anchor=(legend_left, 0.5), fontsize=8, frameon=False, title="search", title_fontsize=8)
+                  bbox_to_anchor=(legend_left, 0.5), fontsize=8, frameon=False, title="search", title_fontsize=9)
     figure.suptitle("How close the counts come to each bound (informative checks only) and to each exponent ceiling",
                     fontsize=11)
     save_figure(figure, figures, NAME)
@@ -266,9 +268,10 @@ DEFAULTS = {"eta0": 0.1, "lam": 0.5, "f1": 2.0}
 
 
 def _where(best):
-    """``cosh {"s": 1.0}, lam = 0.9``: the case of a best ratio, with its non-default Armijo parameters."""
+    """``cosh(x), lam = 0.9``: the case of a best ratio (:func:`functions.labels.function_label`), with its
+    non-default Armijo parameters."""
     changed = {key: value for key, value in json.loads(best["algorithm_params"]).items() if DEFAULTS.get(key) != value}
-    return f"{best['function']} {best['function_params']}" + "".join(f", {k} = {v:g}" for k, v in changed.items())
+    return function_label(best["function"], best["function_params"]) + "".join(f", {k} = {v:g}" for k, v in changed.items())
 
 
 def caption(numbers):

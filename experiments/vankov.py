@@ -26,10 +26,11 @@ import sys
 
 import numpy as np
 
-from experiments.machinery.cases import Case, eps_grid
+from experiments.machinery.cases import Case
+from experiments.machinery.grid import expand_grid
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.reproduction import (LABELS, cost_at, cost_text, draw_curve, figure_legend, hitting_curves,
-                                      markdown_table)
+                                      legend_edge, markdown_table)
 
 NAME = "vankov"
 P, DIMENSION = 4, 10
@@ -42,19 +43,19 @@ L1_SWEEP = [1.0, 2.0, 4.0, 8.0, 16.0]
 R_GUESSES = {"R*/2": 0.5, "2 R*": 2.0, "10 R*": 10.0}
 ARMIJO_VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
 GRID = {
-    "function": f"power-norm: (1/p) ||x||^p, p = {P}, n = {DIMENSION}; f* = 0",
-    "x0": list(X0),
-    "R*": "||x0 - x*|| = ||x0|| = 3.32",
-    "l0l1-gd": {"L1": L1_SWEEP, "L0": "((p-2)/L1)^(p-2)", "eta": 1.0},
-    "normalized-gd-decay": {"R": {name: f"{factor:g} R*" for name, factor in R_GUESSES.items()}},
-    "polyak": {"f_star": 0.0},
-    "others": "polyak-level, adgd and the Armijo variants with their defaults (Armijo: eta0 = 0.1, lam = 0.5, "
-              "f1 = 2, f2 = 1e4)",
-    "eps": "1e2 .. 1e-8 on ||grad f||, 2 per decade",
-    "max_iter": 2_000_000,
-    "backend": "compiled (one start per case)",
+    "function": "power-norm",
+    "params": {"p": P, "n": DIMENSION},  # (1/p) ||x||^p, f* = 0
+    "x0": list(X0),  # R* = ||x0 - x*|| = ||x0|| = 3.32
+    "L1": L1_SWEEP,  # l0l1-gd with eta = 1 and the least L0 = ((p-2)/L1)^(p-2)
+    "R": list(R_GUESSES),  # normalized-gd-decay with R = a multiple of R*
+    # polyak with f* = 0; polyak-level, adgd and the Armijo variants with their defaults (Armijo: eta0 = 0.1,
+    # lam = 0.5, f1 = 2, f2 = 1e4)
+    "others": ["polyak", "polyak-level", "adgd"] + ARMIJO_VARIANTS,
+    "eps": {"from": 1e2, "to": 1e-8, "per_decade": 2},  # on ||grad f||
+    "max_iter": 2_000_000,  # compiled backend, one start per case
 }
-QUICK = {"L1": [1.0, 16.0], "R": ["2 R*"], "others": ["polyak", "armijo"], "eps": (1e2, 1e-3, 1), "max_iter": 5_000}
+QUICK = {"L1": [1.0, 16.0], "R": ["2 R*"], "others": ["polyak", "armijo"],
+         "eps": {"from": 1e2, "to": 1e-3, "per_decade": 1}, "max_iter": 5_000}
 TABLE_EPS = (1e0, 1e-2, 1e-4, 1e-6, 1e-8)
 
 
@@ -65,21 +66,19 @@ def l0_for(l1, p=P):
 
 def settings(quick=False):
     """``(algorithm, setting label, parameters)`` of every run: the L1 sweep, the R guesses, the others."""
-    l1s = QUICK["L1"] if quick else L1_SWEEP
-    guesses = QUICK["R"] if quick else list(R_GUESSES)
-    others = QUICK["others"] if quick else ["polyak", "polyak-level", "adgd"] + ARMIJO_VARIANTS
-    runs = [("l0l1-gd", f"L1 = {l1:g}", {"L0": l0_for(l1), "L1": l1, "eta": 1.0}) for l1 in l1s]
-    runs += [("normalized-gd-decay", f"R = {name}", {"R": R_GUESSES[name] * R_STAR}) for name in guesses]
-    runs += [(name, "", {"f_star": 0.0} if name == "polyak" else {}) for name in others]
+    grid = expand_grid(GRID, QUICK, quick)
+    runs = [("l0l1-gd", f"L1 = {l1:g}", {"L0": l0_for(l1), "L1": l1, "eta": 1.0}) for l1 in grid["L1"]]
+    runs += [("normalized-gd-decay", f"R = {name}", {"R": R_GUESSES[name] * R_STAR}) for name in grid["R"]]
+    runs += [(name, "", {"f_star": 0.0} if name == "polyak" else {}) for name in grid["others"]]
     return runs
 
 
 def cases(quick=False):
     """One single-start case per setting."""
-    eps = eps_grid(*QUICK["eps"]) if quick else eps_grid(1e2, 1e-8, 2)
-    budget = QUICK["max_iter"] if quick else GRID["max_iter"]
-    return [Case(NAME, "power-norm", {"p": P, "n": DIMENSION}, algorithm, params, eps=eps, max_iter=budget,
-                 x0=(X0,), labels={"setting": setting})
+    grid = expand_grid(GRID, QUICK, quick)
+    return [Case(experiment=NAME, function=grid["function"], function_params=dict(grid["params"]), algorithm=algorithm,
+                 algorithm_params=params, eps=grid["eps"], max_iter=grid["max_iter"], x0=(X0,),
+                 labels={"setting": setting})
             for algorithm, setting, params in settings(quick)]
 
 
@@ -156,7 +155,7 @@ def draw(numbers, figures):
     against iterations and against oracle calls.  First-hitting curves, right axes f - f*."""
     import matplotlib.pyplot as plt
 
-    figure, panels = plt.subplots(1, 3, figsize=(17.5, 5.0))
+    figure, panels = plt.subplots(1, 3, figsize=(13.5, 5.0))
     sweep_colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(numbers["sweep"]), 1)))
     colour_of = dict(zip(numbers["sweep"], sweep_colours))
     ngm_colours = dict(zip(numbers["ngm"], ("orchid", "mediumvioletred", "indigo")))
@@ -180,12 +179,13 @@ def draw(numbers, figures):
         axes.set_title(title, fontsize=10)
         axes.set_xlabel("iterations + 1" if what == "iterations" else "oracle calls of the method + 1")
         right = axes.secondary_yaxis("right", functions=(gap_of_gradient, gradient_of_gap))
-        right.set_ylabel(f"f - f* = ||g||^({P}/{P - 1}) / {P}", fontsize=8)
+        right.set_ylabel(f"f - f* = ||g||^({P}/{P - 1}) / {P}", fontsize=9)
     panels[0].set_ylabel("||grad f(x_k)|| (first reached)")
     figure.suptitle(f"(1/{P}) ||x||^{P} in dimension {DIMENSION} from a generic x0, ||x0 - x*|| = {R_STAR:.3g}",
                     fontsize=11)
-    figure_legend(figure, panels, right=0.83)
-    figure.tight_layout(rect=(0, 0, 0.83, 1))
+    edge = legend_edge(figure, 3.2)
+    figure_legend(figure, panels, right=edge)
+    figure.tight_layout(rect=(0, 0, edge, 1))
     save_figure(figure, figures, NAME)
 
 

@@ -43,7 +43,7 @@ class CriticalPoint:
     exact: tuple = ()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Objective:
     """One function instance of the registry (a family with its parameters filled in).
 
@@ -128,6 +128,19 @@ class Objective:
     def n(self):
         """Dimension of the variable space."""
         return len(self.variables)
+
+    def kernels(self):
+        """The compiled kernels of the entry (:func:`functions.kernels.objective_kernels`), as
+        :func:`armijo.backend.run_minimize` asks for them.
+
+        Raises
+        ------
+        functions.kernels.KernelUnavailable
+            A ``ValueError`` saying why there are none (numeric entry, Numba missing, not compilable).
+        """
+        from functions.kernels import objective_kernels
+
+        return objective_kernels(self)
 
 
 def as_batch(X, dimension):

@@ -9,7 +9,7 @@ import pytest
 
 import functions
 from armijo import minimize
-from experiments.machinery.cases import eps_grid
+from armijo.thresholds import eps_grid
 from theory.assessment import assess_run, estimate_hypotheses
 
 EXPONENT_TOL = 0.05

@@ -318,3 +318,59 @@ def test_algorithms_listing_shows_the_rivals_and_their_required_constants(capsys
     assert "Malitsky" in rows["adgd"]["reference"]
     code, out, err = run_cli(capsys, "algorithms")
     assert code == 0 and "f_star=(required)" in out
+
+
+@pytest.mark.parametrize("option, dest, text, value", [
+    ("--max-iter", "max_iter", "2e5", 200_000), ("--max-iter", "max_iter", "2E+05", 200_000),
+    ("--max-iter", "max_iter", "200000", 200_000), ("--max-iter", "max_iter", "1.5e1", 15),
+    ("--starts", "starts", "1e1", 10), ("--seed", "seed", "0e0", 0), ("--eps-per-decade", "eps_per_decade", "4.0", 4),
+])
+def test_count_options_take_whole_numbers_in_e_notation(option, dest, text, value):
+    """`--help` shows the budget as 2e+08 and the README writes 2e8: every count option reads it (exactly)."""
+    from armijo_suite.cli import _normalise_argv, build_parser
+
+    parsed = getattr(build_parser().parse_args(_normalise_argv(["check", "x**2", option, text])), dest)
+    assert parsed == value and type(parsed) is int
+
+
+@pytest.mark.parametrize("text", ["2.5", "1e-3", "inf", "nan", "abc", "1e400", "1e1000000000", ""])
+def test_count_options_refuse_what_is_not_a_whole_number(capsys, text):
+    code, out, err = run_cli(capsys, "check", "x**2", "--x0", "1", "--max-iter", text)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "--max-iter" in err and "whole number" in err and repr(text) in err, err
+
+
+def test_a_budget_in_e_notation_runs(capsys):
+    report = check_json(capsys, "x**4", "--x0", "1", "--algorithm", "armijo", "--max-iter", "2e5", "--eps-min", "1e-4")
+    assert report["algorithms"][0]["max_iter"] == 200_000
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x**4 + 0.3125*x**2", "--x0", "1e308"], "f is not finite at the start"),
+    (["sqrt(x) + 0.3125*x", "--x0", "0"], "the gradient is not finite at the start"),
+    (["log(x) + 0.3125*x**2", "--x0", "-1"], "is not finite at the start"),
+    (["x**4 + 0.3125*y**2", "--x0", "1,2,3"], "x0 has 3 value(s) but the function has 2 variable(s)"),
+    (["x**4 + 0.3125*x**2", "--x0", "1", "--algorithm", "newton"], "unknown algorithm 'newton'"),
+])
+def test_bad_starts_are_refused_before_any_kernel_is_compiled(capsys, monkeypatch, tmp_path, argv, message):
+    """A start that fails its check costs no compilation and leaves nothing in the kernel cache."""
+    import functions.kernels
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("a kernel was compiled before the input was validated")
+
+    monkeypatch.setenv("ARMIJO_KERNEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(functions.kernels, "compile_kernels", tripwire)
+    code, out, err = run_cli(capsys, "check", *argv)
+    assert code == 2 and out == "" and message in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_valid_check_compiles_its_kernel_into_the_cache(capsys, monkeypatch, tmp_path):
+    """The other direction: with valid input the kernel is compiled and written where the cache says."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("ARMIJO_KERNEL_CACHE", str(tmp_path))
+    report = check_json(capsys, "x**4 + 0.3125*x**2", "--x0", "1", "--algorithm", "armijo", "--eps-min", "1e-4",
+                        "--backend", "compiled")
+    assert report["algorithms"][0]["status"]["converged"] == 1
+    assert any(path.suffix == ".py" for path in tmp_path.iterdir())

@@ -78,7 +78,7 @@ def cluster():
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_local_failed_piece_is_reported_and_the_others_kept(tmp_path, jobs):
-    cases = [Case("failing", "monomial", seed=s) for s in range(4)]
+    cases = [Case(experiment="failing", function="monomial", seed=s) for s in range(4)]
     with pytest.raises(PiecesFailed, match=r"1 of 4 pieces failed(?s:.*)seed=2: ValueError: bad piece"):
         run_pieces("failing", cases, _piece_failing_on_seed_2, tmp_path, jobs=jobs, progress=False)
     assert _pieces_written(tmp_path / "failing") == 3
@@ -116,7 +116,7 @@ def test_quick_experiment_on_dask_gives_the_local_table(cluster, tmp_path):
 
 
 def test_dask_failed_piece_is_reported_and_the_others_kept(cluster, tmp_path):
-    cases = [Case("failing", "monomial", seed=s) for s in range(4)]
+    cases = [Case(experiment="failing", function="monomial", seed=s) for s in range(4)]
     with pytest.raises(PiecesFailed, match=r"1 of 4 pieces failed(?s:.*)seed=2: ValueError: bad piece"):
         run_pieces("failing", cases, _piece_failing_on_seed_2, tmp_path, scheduler=cluster.scheduler_address,
                    progress=False)
@@ -127,7 +127,8 @@ def test_dask_failed_piece_is_reported_and_the_others_kept(cluster, tmp_path):
 
 def test_worker_killed_mid_run_still_gives_the_complete_table(cluster, tmp_path):
     labels = {"folder": str(tmp_path)}
-    cases = [Case("killed", "monomial", seed=s, labels={**labels, "victim": s == 3}) for s in range(6)]
+    cases = [Case(experiment="killed", function="monomial", seed=s, labels={**labels, "victim": s == 3})
+             for s in range(6)]
     expected = run_pieces("killed", cases, _square_piece, tmp_path / "local", jobs=1, progress=False)
     folder = tmp_path / "dask" / "killed"
     killed = []

@@ -1,7 +1,7 @@
 """The compiled backend (armijo/compiled.py, functions/kernels.py) against the NumPy reference.
 
 Validation corpus: every algorithm x 16 functions x 3 starts (plus named extra cases), run by both backends with the
-same arguments (``experiments.machinery.runner.run_minimize(..., backend=...)``); the rivals get the constants
+same arguments (``armijo.backend.run_minimize(..., backend=...)``); the rivals get the constants
 they need from :func:`required_parameters`.
 
 * ``EXACT`` functions use only operations that are correctly rounded in IEEE arithmetic
@@ -18,7 +18,7 @@ they need from :func:`required_parameters`.
 
 Every status is covered (converged, max_iter, precision_floor, step_underflow, non_finite,
 diverged).  Skipped cleanly when Numba is absent; ``test_suite_works_without_numba`` runs the
-runner in a subprocess where Numba cannot be imported.
+backend choice in a subprocess where Numba cannot be imported.
 """
 
 import json
@@ -36,7 +36,7 @@ import functions  # noqa: E402
 from armijo import ALGORITHMS, armijo_test, minimize  # noqa: E402
 from armijo.compiled import minimize_compiled, squared_norm  # noqa: E402
 from armijo.engine import squared_norms  # noqa: E402
-from experiments.machinery.runner import backend_choice, run_minimize  # noqa: E402
+from armijo.backend import backend_choice, run_minimize  # noqa: E402
 from functions.kernels import objective_kernels  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -396,7 +396,7 @@ def test_suite_works_without_numba():
         "import sys, json\n"
         "sys.modules['numba'] = None  # import numba raises ImportError\n"
         "import numpy as np, functions, armijo\n"
-        "from experiments.machinery.runner import backend_choice, run_minimize\n"
+        "from armijo.backend import backend_choice, run_minimize\n"
         "objective = functions.from_expression('x**4')\n"
         "result = run_minimize(objective, [[1.3]], 'armijo', eps=[1e-3], max_iter=10000)\n"
         "try:\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.machinery.cases import Case, TABLE_COLUMNS, eps_grid
+from experiments.machinery.cases import Case, TABLE_COLUMNS
 from experiments.machinery.run import run_pieces
 from experiments.machinery.report import EXPERIMENTS
 
@@ -67,7 +67,7 @@ def _square_piece(case):
 
 
 def test_interrupted_run_resumes_without_recomputing(tmp_path):
-    cases = [Case("resume", "monomial", seed=s) for s in range(4)]
+    cases = [Case(experiment="resume", function="monomial", seed=s) for s in range(4)]
     run_pieces("resume", cases[:2], _square_piece, tmp_path, jobs=1, progress=False)
     table = run_pieces("resume", cases, _square_piece, tmp_path, jobs=1, progress=False)
     meta = json.loads((tmp_path / "resume" / "meta.json").read_text())
@@ -78,12 +78,6 @@ def test_interrupted_run_resumes_without_recomputing(tmp_path):
     assert again.equals(table)
 
 
-def test_eps_grid_is_decreasing_and_log_spaced():
-    grid = eps_grid(1e-2, 1e-8, 4)
-    assert len(grid) == 25 and grid[0] == pytest.approx(1e-2) and grid[-1] == pytest.approx(1e-8)
-    assert all(a > b for a, b in zip(grid, grid[1:]))
-
-
 def test_every_experiment_module_runs_on_its_own():
     completed = subprocess.run([sys.executable, "-m", "experiments.monomials", "--help"], cwd=ROOT,
                                capture_output=True, text=True, timeout=60)
@@ -92,7 +86,8 @@ def test_every_experiment_module_runs_on_its_own():
 
 def test_metadata_is_written_before_the_table(tmp_path):
     # the table is the Makefile's target: it must never be newer-than-complete provenance
-    run_pieces("order", [Case("order", "monomial", seed=1)], _square_piece, tmp_path, jobs=1, progress=False)
+    run_pieces("order", [Case(experiment="order", function="monomial", seed=1)], _square_piece, tmp_path, jobs=1,
+               progress=False)
     folder = tmp_path / "order"
     assert (folder / "meta.json").stat().st_mtime_ns <= (folder / "table.csv").stat().st_mtime_ns
     assert not list(folder.glob("*.tmp"))
@@ -132,3 +127,124 @@ def test_layout_check_finds_what_it_should():
     plt.close(figure)
     assert any("leaves the canvas" in p for p in problems)
     assert any("legend" in p and "covers" in p for p in problems)
+
+
+def test_layout_check_flags_text_too_small_at_printed_size():
+    """No text under MIN_TEXT_POINTS once the figure is scaled to PRINT_WIDTH_INCHES: 6 pt on a figure twice
+    the printed width prints at 3 pt and is flagged; 6 pt on a figure of the printed width is not; 13 pt on the
+    wide figure prints at 6.5 pt and passes. Figure legends count too."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.machinery.study import MIN_TEXT_POINTS, PRINT_WIDTH_INCHES, layout_problems, printed_points
+
+    assert MIN_TEXT_POINTS == 6.0 and PRINT_WIDTH_INCHES == 10.0
+
+    def problems_of(width, fontsize, legend=False):
+        figure, axes = plt.subplots(figsize=(width, 3))
+        axes.plot([0, 1], [0, 1], label="curve")
+        axes.tick_params(labelsize=13)
+        axes.set_title("title", fontsize=13)
+        if legend:
+            figure.legend(fontsize=fontsize, loc="lower right", frameon=False)
+        else:
+            axes.set_xlabel("x label", fontsize=fontsize)
+        assert printed_points(figure, fontsize) == pytest.approx(fontsize * min(1.0, PRINT_WIDTH_INCHES / width))
+        found = layout_problems(figure)
+        plt.close(figure)
+        return [p for p in found if "printed size" in p]
+
+    assert problems_of(20, 6) == ["text 'x label' is 3.0 pt at printed size (minimum 6)"]
+    assert problems_of(10, 6) == []
+    assert problems_of(20, 13) == []
+    assert problems_of(8, 5.5) == ["text 'x label' is 5.5 pt at printed size (minimum 6)"]
+    assert problems_of(20, 8, legend=True) == ["text 'curve' is 4.0 pt at printed size (minimum 6)"]
+
+
+def test_make_install_says_what_it_does():
+    """`make install` prints a line per step and lets pip show its progress (no --quiet): a minute of silence
+    on a fresh clone looks like a hang."""
+    dry = subprocess.run(["make", "-n", "-B", ".venv/.installed"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    pip = [line for line in lines if " -m pip install" in line]
+    steps = [line for line in lines if line.startswith("echo \"install ")]
+    assert len(pip) == 2 and not any("--quiet" in line or " -q" in line for line in pip), pip
+    assert len(steps) == 3 and all(f"{k}/3" in step for k, step in enumerate(steps, 1)), steps
+    assert lines.index(steps[-1]) < lines.index(pip[-1])  # each step announced before it runs
+
+
+STEPS = ("summarize", "draw", "caption", "plot")
+
+
+def _study(name):
+    import importlib
+
+    return importlib.import_module(f"experiments.{name}")
+
+
+def test_every_study_computes_apart_from_drawing():
+    """summarize(table) -> numbers, draw(numbers, figures), caption(numbers): each step documented."""
+    for name in EXPERIMENTS:
+        module = _study(name)
+        for step in STEPS:
+            function = getattr(module, step, None)
+            assert callable(function) and (function.__doc__ or "").strip(), (name, step)
+
+
+def _values_named(value, key):
+    """Every value stored under ``key`` anywhere inside nested dicts and lists."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if name == key:
+                yield item
+            yield from _values_named(item, key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _values_named(item, key)
+
+
+def test_grids_are_data_and_the_quick_grid_has_one_name():
+    from experiments.machinery.grid import expand_grid, is_eps_range
+
+    for name in EXPERIMENTS:
+        module = _study(name)
+        assert not hasattr(module, "QUICK_GRID"), name
+        for grid in (module.GRID, getattr(module, "QUICK", {})):
+            json.dumps(grid, allow_nan=False)  # plain data: no tuples of prose, no objects, no nan
+            for eps in _values_named(grid, "eps"):  # thresholds as ranges (or one number), never as text
+                assert is_eps_range(eps) or isinstance(eps, float), (name, eps)
+        if hasattr(module, "QUICK"):
+            expand_grid(module.GRID, module.QUICK, quick=True)
+
+
+def test_expand_grid_merges_the_quick_grid_and_expands_every_range():
+    from experiments.machinery.grid import expand_grid
+
+    grid = {"a": {"b": 1, "c": [1, 2], "eps": {"from": 1e-1, "to": 1e-3, "per_decade": 1}}, "d": "text",
+            "cases": [{"eps": {"from": 1.0, "decades": 1, "per_decade": 2}}]}
+    before = json.dumps(grid)
+    full = expand_grid(grid)
+    assert full["a"]["eps"] == (0.1, 0.01, 0.001) and full["cases"][0]["eps"] == pytest.approx((1.0, 10**-0.5, 0.1))
+    quick = expand_grid(grid, {"a": {"c": [3], "eps": {"from": 1e-2, "decades": 1, "per_decade": 1}}}, quick=True)
+    assert quick["a"] == {"b": 1, "c": [3], "eps": (0.01, 0.001)} and quick["d"] == "text"
+    assert expand_grid(grid, {"a": {"c": [3]}}, quick=False) == full
+    assert json.dumps(grid) == before  # the module's GRID is never modified
+    with pytest.raises(ValueError, match="eps_min"):
+        expand_grid({"eps": {"from": 1e-3, "to": 1e-1, "per_decade": 2}})
+
+
+def test_summaries_and_captions_need_no_matplotlib(quick_run):
+    """Every study's numbers and caption from its quick table, in a process where matplotlib cannot be imported."""
+    code = ("import sys\nsys.modules['matplotlib'] = None\nimport importlib\nimport pandas as pd\n"
+            f"for name in {list(EXPERIMENTS)!r}:\n"
+            "    module = importlib.import_module('experiments.' + name)\n"
+            f"    table = pd.read_csv({str(QUICK)!r} + '/' + name + '/table.csv', low_memory=False)\n"
+            "    numbers = module.summarize(table)\n"
+            "    assert module.caption(numbers), name\n"
+            "    print(name)\n")
+    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.split() == list(EXPERIMENTS)

@@ -12,7 +12,8 @@ ALLOWED = {
     "theory": {"theory", "functions", "armijo"},
     "experiments.machinery": {"experiments.machinery", "theory", "functions", "armijo"},
     "experiments": {"experiments", "theory", "functions", "armijo"},   # the studies
-    "armijo_suite": {"armijo_suite", "experiments.machinery", "theory", "functions", "armijo"},
+    # the entry points take the backend choice and the eps grid from the engine, nothing from the studies
+    "armijo_suite": {"armijo_suite", "theory", "functions", "armijo"},
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 import functions
 from armijo import minimize
 from armijo_suite.cli import main
-from experiments.machinery.cases import eps_grid
+from armijo.thresholds import eps_grid
 from theory.assessment import assess_run, estimate_hypotheses
 from theory.limits import classify, find_limit, group_starts, limit_points
 

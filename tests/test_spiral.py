@@ -14,7 +14,7 @@ import sympy
 import armijo
 import functions
 from experiments import spiral_rates
-from experiments.machinery.cases import eps_grid
+from armijo.thresholds import eps_grid
 from functions import spiral as spiral_function
 from theory import spiral as spiral_theory
 from theory.fit import fit_rate

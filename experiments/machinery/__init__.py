@@ -3,11 +3,11 @@
 =================  ======================================================================
 module             what it does
 =================  ======================================================================
-``cases``          a piece of work (:class:`~cases.Case`), eps grids, code fingerprints,
-                   provenance, atomic writes
+``cases``          a piece of work (:class:`~cases.Case`), code fingerprints, provenance,
+                   atomic writes
+``grid``           a study's GRID and QUICK as data, eps ranges expanded (``expand_grid``)
 ``executors``      local processes or a Dask cluster; failed pieces named, never lost
 ``run``            run the pieces not yet cached and assemble the tidy table
-``runner``         pick the backend (compiled Numba loop or the NumPy reference) for a run
 ``pieces``         the standard piece: run, assess (:mod:`theory.assessment`), tidy rows
 ``study``          the command line every study shares, figure helpers, verdict rows
 ``report``         ``figures/REPORT.md`` from the studies' summaries
@@ -15,5 +15,6 @@ module             what it does
 =================  ======================================================================
 
 Imports run downwards only: ``study`` -> ``run`` -> ``executors`` -> ``cases``; ``pieces`` ->
-``runner`` -> the engine and the functions.
+the engine (its backend choice and eps grids live in :mod:`armijo.backend` and
+:mod:`armijo.thresholds`) and the functions.
 """

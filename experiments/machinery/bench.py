@@ -38,7 +38,7 @@ The compiled backend (issue 13), in the same run:
    apart);
 9. ``seconds_check_x6_eps1e-10``: the run and assessment of ``armijo check "x**6" --x0 0.9
    --algorithm armijo --eps-min 1e-10`` as ``check`` performs them, through
-   :func:`experiments.machinery.runner.run_minimize` (a proxy until ``check`` calls the runner: the
+   :func:`armijo.backend.run_minimize` (a proxy until ``check`` calls the runner: the
    report says so);
 10. how often NumPy's transcendental functions and the C library's differ (the only source
     of differences between the backends), on 20000 points each.
@@ -62,7 +62,7 @@ from scipy.optimize._linesearch import line_search_armijo
 
 import functions
 from armijo import minimize
-from experiments.machinery.runner import run_minimize
+from armijo.backend import run_minimize
 
 #: Armijo constants of every comparison (the author's defaults, SCIENCE.md section 2).
 CONSTANTS = {"eta0": 0.1, "lam": 0.5, "f1": 2.0}
@@ -314,7 +314,7 @@ import numba
 numba_imported = time.perf_counter()
 import numpy as np
 import functions
-from experiments.machinery.runner import run_minimize
+from armijo.backend import run_minimize
 imported = time.perf_counter()
 objective = functions.from_expression({expression!r})
 run_minimize(objective, [[0.7]], "armijo", backend="compiled", max_iter=10)

@@ -1,4 +1,4 @@
-"""What a piece of work is and how its results are kept: cases, eps grids, code fingerprints,
+"""What a piece of work is and how its results are kept: cases, code fingerprints,
 provenance and atomic writes (the lowest layer of the machinery; no executor, no run here).
 
 A piece is one :class:`Case` (one algorithm on one function from several starts); its cache
@@ -18,13 +18,11 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Sources whose code decides the numbers of a piece (plus the experiment's own module).
-FINGERPRINTED = ("armijo/*.py", "functions/*.py", "theory/*.py", "experiments/machinery/pieces.py",
-                 "experiments/machinery/runner.py")
+FINGERPRINTED = ("armijo/*.py", "functions/*.py", "theory/*.py", "experiments/machinery/pieces.py")
 
 #: What the dirty flag of the provenance looks at.
 CODE_PATHS = ("armijo", "functions", "theory", "experiments", "armijo_suite", "tests", "Makefile", "pyproject.toml")
@@ -36,7 +34,7 @@ TABLE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Case:
     """One piece of work: ``algorithm`` on ``function`` from ``starts`` starts.
 
@@ -85,16 +83,9 @@ class Case:
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def eps_grid(eps_max, eps_min, per_decade):
-    """Log-spaced decreasing thresholds from ``eps_max`` to ``eps_min``, ``per_decade`` per decade."""
-    decades = np.log10(eps_max) - np.log10(eps_min)
-    count = int(round(decades * per_decade)) + 1
-    return tuple(float(v) for v in np.logspace(np.log10(eps_max), np.log10(eps_min), count))
-
-
 def code_fingerprint(extra_sources=()):
-    """Hash of the sources that decide the numbers: engine, functions, theory, the piece runner,
-    and ``extra_sources`` (the experiment's module)."""
+    """Hash of the sources that decide the numbers: engine (with its backend choice), functions, theory,
+    the piece runner, and ``extra_sources`` (the experiment's module)."""
     digest = hashlib.sha256()
     paths = sorted({path for pattern in FINGERPRINTED for path in ROOT.glob(pattern)}
                    | {Path(p).resolve() for p in extra_sources})

@@ -3,7 +3,7 @@ check every applicable bound, and return the tidy rows.
 
 One row per (start, eps): the first hitting iteration and the oracle counts there
 (``iterations = -1`` when the threshold was never reached), the start's final status and the
-backend that ran (``compiled`` or ``numpy``, see :mod:`experiments.machinery.runner`),
+backend that ran (``compiled`` or ``numpy``, see :mod:`armijo.backend`),
 the bound of every applicable theorem at that (start, eps) (empty when it does not
 apply) and, for T3 and T3-point, the start's entry time ``K`` into the Lojasiewicz
 neighbourhood (``entry_T3``, ``entry_T3-point``), the start's limit point (``limit_*``)
@@ -20,7 +20,7 @@ import multiprocessing
 import numpy as np
 import pandas as pd
 
-from experiments.machinery.runner import run_minimize
+from armijo.backend import run_minimize
 from theory.assessment import assess_run, estimate_hypotheses
 
 THEOREMS = ("T1", "T2", "T3", "T3-point", "T4")

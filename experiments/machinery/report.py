@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from experiments.machinery.study import folders
+from functions.labels import function_label
 from experiments.machinery.cases import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
@@ -53,9 +54,9 @@ def _labels(text):
 
 
 def verdict_table(summaries):
-    lines = ["| experiment | function | parameters | algorithm | model | fitted exponent | 95% interval | predicted max "
+    lines = ["| experiment | function | algorithm | model | fitted exponent | 95% interval | predicted max "
              "| bounds (theorem:held:max ratio) | verdict |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|"]
     counts = {}
     for name, summary in summaries:
         for row in summary.get("verdicts", []):
@@ -66,7 +67,7 @@ def verdict_table(summaries):
             for name_, count in merged or [(verdict, 1)]:
                 counts[name_] = counts.get(name_, 0) + int(count)
             lines.append(
-                f"| {name} | {row.get('function', '')} | `{row.get('function_params', '')}` | {row.get('algorithm', '')} "
+                f"| {name} | {function_label(row.get('function', ''), row.get('function_params'))} | {row.get('algorithm', '')} "
                 f"| {row.get('case_model', '') or '-'}{_labels(row.get('case_labels'))} | {_cell(row.get('case_exponent'))} | {interval} | {_cell(row.get('case_predicted_exponent'), 'g')} "
                 f"| {row.get('case_bounds_held', '') or '-'} | {verdict}"
                 + (f" ({row['case_reasons']})" if row.get("case_reasons") and verdict != "consistent" else "")
@@ -167,7 +168,7 @@ def evidence_section(summaries, counts):
              "|---|---|---|---|---|---|---|---|---|---|"]
     for theorem, n in bounds.items():
         best = (tight.get("bounds", {}).get(theorem) or {}).get("best")
-        closest = f"{best['ratio']:.3g} ({best['function']} `{best['function_params']}`)" if best else "-"
+        closest = f"{best['ratio']:.3g} ({function_label(best['function'], best['function_params'])})" if best else "-"
         lines.append(f"| {theorem} | {n.get('kind', '-')} | {n['checked']} | {n.get('informative', '-')} "
                      f"| {n.get('vacuous', '-')} | {n.get('identity', 0) + n.get('restatement', 0)} "
                      f"| {n['violations']} | {_number(n.get('informative_median_ratio'))} "
@@ -177,8 +178,7 @@ def evidence_section(summaries, counts):
         best = entry.get("best")
         if best:
             ceilings.append(f"{target}: {best['case_exponent']:.3f} [{best['case_exponent_ci_low']:.3f}, "
-                            f"{best['case_exponent_ci_high']:.3f}]{_labels(best.get('case_labels'))} on {best['function']} "
-                            f"`{best['function_params']}` "
+                            f"{best['case_exponent_ci_high']:.3f}]{_labels(best.get('case_labels'))} on {function_label(best['function'], best['function_params'])} "
                             f"(known {_number(best.get('known_exponent'), '.3f')})")
     if ceilings:
         lines += ["", "Closest fitted exponents to the ceilings: " + "; ".join(ceilings) + "."]

@@ -2,10 +2,15 @@
 
 Every experiment module ``experiments/<name>.py`` declares
 
-* ``NAME`` and ``GRID`` (its parameter grid, as data),
+* ``NAME``, ``GRID`` (its parameter grid, as data) and ``QUICK`` (what the tiny grid of the tests
+  changes in it), both expanded by :func:`experiments.machinery.grid.expand_grid`,
 * ``cases(quick) -> list[Case]`` (the pieces; ``quick`` gives the tiny grid),
-* ``plot(table, figures) -> dict`` (reads only the table; writes ``figures/<name>.png``
-  and ``.pdf``; returns the summary: caption, headline numbers, verdict rows),
+* ``summarize(table) -> numbers`` (everything the figure, the caption and the tables of
+  ``REPORT.md`` need, computed from the table only, without matplotlib),
+  ``draw(numbers, figures)`` (writes ``figures/<name>.png`` and ``.pdf``, computes nothing) and
+  ``caption(numbers)``,
+* ``plot(table, figures) -> dict`` (the three in turn; returns the summary: caption, headline
+  numbers, verdict rows),
 * optionally ``run_piece`` (default :func:`experiments.machinery.pieces.run_case`),
 
 and ends with ``if __name__ == "__main__": sys.exit(main(sys.modules[__name__]))``, so that
@@ -84,6 +89,24 @@ def plain(value):
 def legend_outside(axes, **options):
     """A legend to the right of ``axes``, off the data (the figure's layout makes room for it)."""
     return axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **options)
+
+
+def failure_strip(axes, rows, size="16%", pad=0.08):
+    """A strip under ``axes``, on its x axis, for what has no value on its y axis (a run that diverged or ran
+    out of budget has no N(eps)): one row per name of ``rows``, labelled on the left.  Failures are drawn
+    there, never as values invented on a log axis; ``axes`` hands its x tick labels (and its x label, which
+    the caller sets on the strip) to the strip.
+    """
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    strip = make_axes_locatable(axes).append_axes("bottom", size=size, pad=pad, sharex=axes)
+    strip.set_yticks(range(len(rows)))
+    strip.set_yticklabels(rows, fontsize=8)
+    strip.set_ylim(len(rows) - 0.5, -0.5)
+    strip.grid(True, axis="x", which="major", alpha=0.25)
+    axes.tick_params(labelbottom=False)
+    axes.set_xlabel("")
+    return strip
 
 
 def save_figure(figure, figures, name):
@@ -285,13 +308,27 @@ def main(module, argv=None):
     return 0
 
 
+#: A figure is judged at the size it is printed: scaled down to this width when it is wider (a landscape page
+#: with its margins, or a report read at full width).
+PRINT_WIDTH_INCHES = 10.0
+#: No text may be smaller than this at printed size (the common minimum of journals' figure guidelines).
+MIN_TEXT_POINTS = 6.0
+
+
+def printed_points(figure, fontsize):
+    """The size in points of text of ``fontsize`` when ``figure`` is printed (:data:`PRINT_WIDTH_INCHES`)."""
+    width = figure.get_size_inches()[0]
+    return fontsize * min(1.0, PRINT_WIDTH_INCHES / width)
+
+
 def layout_problems(figure):
-    """What a referee would flag in a figure's layout: text outside the canvas, legends on data.
+    """What a referee would flag in a figure's layout: text outside the canvas or too small, legends on data.
 
     Draws the figure and returns one line per problem: a text artist (title, label, tick
-    label, legend entry, annotation) whose box leaves the canvas, two axes titles that overlap,
-    or a legend whose box covers a plotted data point (line vertices, markers, scatter offsets,
-    error bars) or a bar of its own axes.
+    label, legend entry, annotation) whose box leaves the canvas or that is smaller than
+    :data:`MIN_TEXT_POINTS` at printed size (:func:`printed_points`), two axes titles that
+    overlap, or a legend whose box covers a plotted data point (line vertices, markers, scatter
+    offsets, error bars) or a bar of its own axes.
     """
     from matplotlib.collections import Collection
     from matplotlib.lines import Line2D
@@ -320,9 +357,15 @@ def layout_problems(figure):
         for second in titles[i + 1:]:
             if first.overlaps(second):
                 problems.append("two axes titles overlap")
+    for legend in figure.legends:
+        texts += [*legend.get_texts(), legend.get_title()]
     for text in texts:
         if not isinstance(text, Text) or not text.get_visible() or not text.get_text().strip():
             continue
+        printed = printed_points(figure, text.get_fontsize())
+        if printed < MIN_TEXT_POINTS - 1e-9:
+            problems.append(f"text {text.get_text()[:40]!r} is {printed:.1f} pt at printed size "
+                            f"(minimum {MIN_TEXT_POINTS:g})")
         box = text.get_window_extent(renderer)
         if box.x0 < canvas.x0 - 1 or box.y0 < canvas.y0 - 1 or box.x1 > canvas.x1 + 1 or box.y1 > canvas.y1 + 1:
             problems.append(f"text {text.get_text()[:40]!r} leaves the canvas")
