@@ -43,7 +43,7 @@ def test_limit_of_a_critical_manifold_is_the_nearby_point_not_another_one():
     # f = z x^2 is critical on the whole line x = 0: the run's limit is (z, 0), not the origin
     objective = functions.from_expression("z*x**2")  # variables sorted: x, z
     limit = find_limit(objective, np.array([1.2e-6, 0.418]))
-    assert limit.verified and limit.kind == "degenerate minimum"
+    assert limit.verified and limit.kind == "non-isolated minimum (curve)" and limit.dimension == 1
     assert limit.point[1] == pytest.approx(0.418, rel=1e-9) and abs(limit.point[0]) < 1e-12
 
 
