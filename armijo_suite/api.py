@@ -224,6 +224,8 @@ def _run_check(objective, starts, algorithms, options, eps, max_iter, backend, s
         lojasiewicz_theta=headline_theta(assessments),
         f_star=number(hypotheses.f_star),
         f_star_source=hypotheses.f_star_source,
+        bounded_below=hypotheses.bounded_below,
+        bounded_below_reason=hypotheses.bounded_below_reason,
         bounded_iterates=hypotheses.bounded_iterates,
         constants_sampled_on=hypotheses.sampled_on,
         constants_are_lower_estimates=hypotheses.lower_estimates,
