@@ -43,6 +43,9 @@ Estimated here from the point itself, not from the run whose counts it then expl
   miss curved valleys: on ``(y - x^2)^2 + x^4`` every ray sees quadratic growth (theta 1/2),
   while along ``y = x^2``, ``f = x^4`` and ``||grad f|| = 4|x|^3`` (theta 3/4).
 
+At a degenerate point of a function that is not analytic (``objective.analytic is False``) no
+estimate is made: no Lojasiewicz inequality is guaranteed there (``exp(-1/x^2)``, the spiral).
+
 Scales
 ------
 The exponent is asymptotic.  ``x^4 + a x^2`` has ``theta = 1/2``, but its quadratic term
@@ -98,6 +101,7 @@ B. Bensaid, arXiv:2412.14637 (2024).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,6 +124,9 @@ MAX_FORM_DEGREE = 8
 MAX_FORM_DIMENSION = 4
 """Largest dimension for the homogeneous-form test (its sphere is sampled)."""
 
+MAX_FORM_OPERATIONS = 60
+"""A non-polynomial expression is expanded for the homogeneous-form test only up to this many operations."""
+
 FORM_SAMPLES = 2048
 """Points of the unit sphere where the form's gradient is checked (an angle grid in 2-D)."""
 
@@ -138,6 +145,9 @@ LEVELS_PER_DECADE = 2
 
 LEVEL_DECADES = 20
 """Decades of levels below the top level (fewer where ``f - f_*`` or the gradient reaches its rounding)."""
+
+RAY_DIRECTIONS = 16
+"""Random directions of the ray profile (besides the coordinate directions and the Hessian's eigenvectors)."""
 
 RAY_DECADES = 14
 """Decades of radii along each ray of a ray profile (below the outer radius)."""
@@ -376,46 +386,120 @@ def _sphere_samples(n, count, seed):
     return directions / np.linalg.norm(directions, axis=1, keepdims=True)
 
 
-def _homogeneous_degree(objective, point, uncertainty=0.0, seed=0):
-    """Degree ``d`` of the lowest-order homogeneous form ``P_d`` of ``f`` at ``point`` when its
-    gradient vanishes nowhere on the unit sphere (the exact multivariate case); None otherwise."""
+def _polynomial_forms(expression, symbols, point, max_degree):
+    """Homogeneous parts ``P_1 .. P_max`` of the polynomial ``expression`` at ``point``, as
+    ``{exponents: coefficient}`` dicts, by the exact binomial shift of every monomial (rational
+    arithmetic on the binary value of ``point``: no cancellation)."""
+    import itertools
+    from fractions import Fraction
+    from math import comb
+
     import sympy as sp
 
-    expression = getattr(objective, "expression", None)
-    variables = tuple(getattr(objective, "variables", ()))
-    n = len(variables)
-    if expression is None or not 2 <= n <= MAX_FORM_DIMENSION:
-        return None
-    symbols = {s.name: s for s in expression.free_symbols}
-    if not set(symbols) <= set(variables):
-        return None
+    polynomial = sp.Poly(expression, *symbols)
+    centre = [Fraction(float(v)) for v in point]
+    forms = [dict() for _ in range(max_degree)]
+    for exponents, coefficient in polynomial.terms():
+        coefficient = (Fraction(int(coefficient.p), int(coefficient.q)) if coefficient.is_Rational
+                       else Fraction(float(coefficient)))
+        pieces = [[(b, comb(a, b) * x ** (a - b)) for b in range(a + 1)] for a, x in zip(exponents, centre)]
+        for combination in itertools.product(*pieces):
+            shift = tuple(b for b, _ in combination)
+            order = sum(shift)
+            if 1 <= order <= max_degree:
+                value = coefficient
+                for _, factor in combination:
+                    value *= factor
+                forms[order - 1][shift] = forms[order - 1].get(shift, 0) + value
+    return [{key: float(value) for key, value in form.items() if value != 0} for form in forms]
+
+
+def _symbolic_forms(expression, symbols, point, max_degree):
+    """As :func:`_polynomial_forms` for any expression, one order after the other (a generator):
+    derivatives of ``f(x* + t u)`` in ``t`` at 0."""
+    import sympy as sp
+
+    n = len(symbols)
     t = sp.Symbol("t", real=True)
     u = sp.symbols(f"u0:{n}", real=True)
-    shifted = expression.subs({symbols[name]: float(point[i]) + t * u[i]
-                               for i, name in enumerate(variables) if name in symbols}, simultaneous=True)
-    directions = _sphere_samples(n, FORM_SAMPLES, seed)
-    forms, magnitudes = [], []
-    derivative = shifted
+    derivative = expression.subs({s: float(point[i]) + t * u[i] for i, s in enumerate(symbols)},
+                                 simultaneous=True)
     factorial = 1.0
-    try:
-        for order in range(1, MAX_FORM_DEGREE + 1):
-            derivative = sp.diff(derivative, t)
-            factorial *= order
-            form = sp.expand(derivative.subs(t, 0)) / factorial
-            values = np.asarray(sp.lambdify([u], form, "numpy")(directions.T), dtype=float)
-            values = np.broadcast_to(values, (directions.shape[0],))
-            if not np.isfinite(values).all():
-                return None
-            forms.append(form)
-            magnitudes.append(float(np.max(np.abs(values))))
-    except (TypeError, ValueError, ZeroDivisionError):
+    for order in range(1, max_degree + 1):
+        derivative = sp.diff(derivative, t)
+        factorial *= order
+        form = sp.expand(derivative.subs(t, 0)) / factorial
+        yield {} if form == 0 else {key: float(value) for key, value in sp.Poly(form, *u).terms()}
+
+
+def _form_values(form, directions):
+    """``P(u)`` and ``grad P(u)`` of a form ``{exponents: coefficient}`` at the rows of ``directions``."""
+    values = np.zeros(directions.shape[0])
+    gradient = np.zeros_like(directions)
+    for exponents, coefficient in form.items():
+        powers = np.prod(directions ** np.array(exponents), axis=1)
+        values += coefficient * powers
+        for k, e in enumerate(exponents):
+            if e:
+                lowered = np.array(exponents)
+                lowered[k] -= 1
+                gradient[:, k] += coefficient * e * np.prod(directions ** lowered, axis=1)
+    return values, gradient
+
+
+def _homogeneous_degree(objective, point, uncertainty=0.0, seed=0):
+    """Cached :func:`_homogeneous_degree_of` (groups of several algorithms share a limit point)."""
+    expression = getattr(objective, "expression", None)
+    if expression is None:
         return None
-    degree = _lowest_significant_order(np.array(magnitudes), uncertainty)
+    return _homogeneous_degree_of(expression, tuple(getattr(objective, "variables", ())),
+                                  tuple(float(v) for v in point), float(uncertainty), seed)
+
+
+@functools.lru_cache(maxsize=256)
+def _homogeneous_degree_of(expression, variables, point, uncertainty, seed):
+    """Degree ``d`` of the lowest-order homogeneous form ``P_d`` of ``f`` at ``point`` when its
+    gradient vanishes nowhere on the unit sphere (the exact multivariate case); None otherwise.
+
+    Polynomials are shifted exactly (:func:`_polynomial_forms`); other expressions are expanded by
+    SymPy when they are small (:data:`MAX_FORM_OPERATIONS`), else the case is left to the level sets.
+    """
+    import sympy as sp
+
+    point = np.array(point)
+    n = len(variables)
+    if not 2 <= n <= MAX_FORM_DIMENSION:
+        return None
+    by_name = {s.name: s for s in expression.free_symbols}
+    if not set(by_name) <= set(variables):
+        return None
+    symbols = [by_name.get(name, sp.Symbol(name, real=True)) for name in variables]
+    directions = _sphere_samples(n, FORM_SAMPLES, seed)
+    evaluated, magnitudes = [], []
+    try:
+        if expression.is_polynomial(*symbols):
+            forms = _polynomial_forms(expression, symbols, point, MAX_FORM_DEGREE)
+        elif sp.count_ops(expression) <= MAX_FORM_OPERATIONS:
+            forms = _symbolic_forms(expression, symbols, point, MAX_FORM_DEGREE)
+        else:
+            return None
+        first = None
+        for order, form in enumerate(forms, 1):
+            evaluated.append(_form_values(form, directions))
+            magnitudes.append(float(np.max(np.abs(evaluated[-1][0]))) if form else 0.0)
+            if first is None and order >= 2 and magnitudes[-1] > 0:
+                first = order
+            if first is not None and order >= first + 2:  # enough orders for the shift test
+                break
+    except (TypeError, ValueError, ZeroDivisionError, sp.PolynomialError):
+        return None
+    magnitudes = np.array(magnitudes)
+    if not np.isfinite(magnitudes).all():
+        return None
+    degree = _lowest_significant_order(magnitudes, uncertainty)
     if degree is None or degree < 3:
         return None
-    gradient = sp.lambdify([u], [sp.diff(forms[degree - 1], ui) for ui in u], "numpy")
-    norms = np.linalg.norm(np.array([np.broadcast_to(np.asarray(component, dtype=float), (directions.shape[0],))
-                                     for component in gradient(directions.T)]), axis=0)
+    norms = np.linalg.norm(evaluated[degree - 1][1], axis=1)
     if not np.isfinite(norms).all() or norms.max() == 0.0:
         return None
     return degree if norms.min() > FORM_RTOL * norms.max() else None
@@ -570,15 +654,15 @@ def _minimise_on_levels(objective, X, targets, levels, center, radii, iterations
         # in the Hessian's eigenbasis (forming H^2 would square its condition number):
         # a = (H^2 + mu I)^-1 H g, b = (H^2 + mu I)^-1 g
         curvatures, directions = np.linalg.eigh(0.5 * (hessians + np.swapaxes(hessians, 1, 2)))
-        mu = damping[rows] * np.maximum(np.max(curvatures**2, axis=1), np.finfo(float).tiny)
-        denominator = curvatures**2 + mu[:, None]
-        components = np.einsum("bji,bj->bi", directions, g)
-        a = np.einsum("bij,bj->bi", directions, curvatures * components / denominator)
-        b = np.einsum("bij,bj->bi", directions, components / denominator)
         residual = values[rows] - targets[rows]
         with np.errstate(all="ignore"):
+            mu = damping[rows] * np.maximum(np.max(curvatures**2, axis=1), np.finfo(float).tiny)
+            denominator = curvatures**2 + mu[:, None]
+            components = np.einsum("bji,bj->bi", directions, g)
+            a = np.einsum("bij,bj->bi", directions, curvatures * components / denominator)
+            b = np.einsum("bij,bj->bi", directions, components / denominator)
             multiplier = (residual - np.sum(g * a, axis=1)) / np.sum(g * b, axis=1)
-        steps = -(a + multiplier[:, None] * b)
+            steps = -(a + multiplier[:, None] * b)
         candidates, new_values, new_gradients = _to_level(objective, X[rows] + np.nan_to_num(steps), targets[rows],
                                                           center, steps=2)
         new_norms = np.linalg.norm(new_gradients, axis=1)
@@ -770,12 +854,17 @@ def lojasiewicz_at(objective, limit, *, seed=0, iterates=None, top_level=None):
         top_level = float(np.median(inner)) if inner.size else np.nan
     levels = _levels(top_level, value_floor) if np.isfinite(top_level) else np.zeros(0)
     uncertainty = max(float(getattr(limit, "uncertainty", 0.0) or 0.0), 0.0)
-    rays, crossings = (_ray_profile(objective, point, value, directions, outer, levels, gradient_floor)
+    rays, crossings = (_ray_profile(objective, point, value, directions[:4 * point.size + RAY_DIRECTIONS], outer,
+                                    levels, gradient_floor)
                        if levels.size else (np.zeros(0), np.zeros((0, directions.shape[0], point.size))))
     profile = LevelProfile(levels, rays, "rays")
     kind = "none"
     if limit.kind in ("minimum", "saddle", "maximum"):
         theta, kind, method = 0.5, "morse", "nondegenerate Hessian (Morse lemma): theta = 1/2"
+    elif getattr(objective, "analytic", None) is False:
+        return LocalLojasiewicz(np.nan, np.nan, False, "not estimated (f is not analytic: at a degenerate point no "
+                                "Lojasiewicz inequality is guaranteed, and Taylor orders say nothing of it)",
+                                neighbourhood_gap, outer)
     else:
         order = _univariate_order(objective, point, uncertainty)
         degree = _homogeneous_degree(objective, point, uncertainty, seed) if order is None else None
