@@ -9,8 +9,9 @@ that point for every start:
    with a pseudo-inverse of the Hessian; a larger ``mu`` damps the directions of small curvature
    and turns the step towards the descent of ``||grad f||``), first without the directions whose
    curvature is below :data:`TRUNCATION` times the largest, then with every direction (see
-   :func:`refine`); ``mu`` grows tenfold until ``||grad f||`` decreases inside the allowed ball;
-   at most :data:`NEWTON_STEPS` steps.  The ball is **justified by the run's own steps**
+   :func:`refine`); a step that would leave the allowed ball is projected onto its edge (a trust
+   region), and ``mu`` grows tenfold until ``||grad f||`` decreases; at most :data:`NEWTON_STEPS`
+   steps.  The ball is **justified by the run's own steps**
    (:func:`tail_radii`): :data:`TAIL_FACTOR` times the distance the iterates still have to go,
    extrapolated from their recorded tail (Aitken's Delta^2 on iterates a factor apart in the
    iteration count: exact for a power-law or a geometric approach), and at least
@@ -26,10 +27,11 @@ that point for every start:
    (a zero of order ``k`` of the gradient) Newton converges linearly with ratio ``(k-1)/k``
    until rounding takes over: a **geometric tail** of at least :data:`GEOMETRIC_STEPS` steps
    whose ratios agree within :data:`GEOMETRIC_SPREAD` is recognised, its limit extrapolated
-   (Aitken: the point plus the rest of the geometric series of steps) and used when the last
-   steps are rounding noise; the distance between the extrapolated limit and where Newton
-   stopped, and the length of the extrapolated tail, give the point's ``uncertainty`` (an
-   enclosure radius).  Otherwise the limit is ``none``: the iterates are unbounded, the run had
+   (Aitken: the point plus the rest of the geometric series of steps, then back to the floor of
+   a curved valley) and used when the last steps do not converge; it is verified when its
+   gradient is below the one it was extrapolated from, and its ``uncertainty`` (an enclosure
+   radius under the local model: the gradient grows like the distance to the zero to the power
+   ``m = 1/(1 - rho)``) is :data:`ENCLOSURE_SAFETY` times ``tail * (||g(x_ext)|| / ||g||)^(1 - rho)``.  Otherwise the limit is ``none``: the iterates are unbounded, the run had
    not converged, or Newton reached the edge of the ball.
 3. **Classify.**  From the Hessian's eigenvalues at ``x*``: ``minimum``, ``maximum`` or
    ``saddle`` when none is within :data:`CURVATURE_RTOL` of 0 (relative to the largest);
@@ -40,9 +42,9 @@ that point for every start:
    ``f(x*)`` to rounding (``f`` underflows on a whole region, e.g. ``exp(-1/x^2)`` near 0 or
    the Mexican hat outside its disc: the point that Newton stops at is one of many, and says
    only which value the run reaches).  A degenerate point is then tested for a **non-isolated
-   critical set** (:func:`critical_set_dimension`): along each direction of the Hessian's
-   kernel, at distance :data:`SET_PROBE` on both sides, a critical point of the same value
-   within half that distance means the set extends that way; the rank of those displacements
+   critical set** (:func:`critical_set_dimensions`): from probes along the Hessian's kernel, at
+   distance :data:`SET_PROBE` on both sides, critical points of the same value at least half that
+   distance from ``x*`` mean the set extends that way; the rank of those displacements
    is the set's local dimension ``d`` and the kind becomes ``non-isolated minimum (curve)``
    (``surface`` for ``d = 2``, ``set of dimension d`` above).
 4. **Group.**  Starts whose limits lie within :data:`SAME_POINT_RTOL` of each other (and
@@ -99,6 +101,9 @@ GEOMETRIC_STEPS = 5
 
 GEOMETRIC_SPREAD = 0.03
 """Largest spread of those ratios."""
+
+ENCLOSURE_SAFETY = 2.0
+"""The enclosure radius of an extrapolated limit is this many times the local model's distance estimate."""
 
 GEOMETRIC_MAX_RATIO = 0.98
 """Largest ratio of a geometric tail (above, the steps hardly shrink: a crawl, not a convergence)."""
@@ -181,9 +186,9 @@ class LimitPoint:
         for a non-isolated set (``kind`` then says ``non-isolated ... (curve)``); None when not
         determined (``flat``, ``none``).
     uncertainty : float
-        Radius of the enclosure of ``x*`` where Newton's tail was extrapolated (the distance
-        between the extrapolated limit and Newton's last point, or the tail's length if larger);
-        the last step's length otherwise (0 when Newton stopped on its own).
+        Radius of the enclosure of ``x*`` where Newton's tail was extrapolated (see the module
+        docstring); the distance still to go at the last step ratio otherwise (0 when Newton
+        stopped on its own).
     radius : float
         How far the refinement was allowed to move the last iterate (see :func:`tail_radii`).
     """
@@ -268,7 +273,9 @@ def refine(objective, X_last, radii=None):
     no progress, with every direction (a degenerate isolated point, such as the minimum of
     ``x^4 + y^2``, is reached along its flat direction).  Each iteration first tries the last
     accepted damping divided by 100 (0: Newton's step), then a damping ten times larger, until
-    ``||grad f||`` decreases and the point stays within ``radii`` of ``X_last``.
+    ``||grad f||`` decreases; a step that would leave the ball of ``radii`` around ``X_last`` is
+    projected onto its edge.  Where the first step fails, it is also tried after Newton steps in
+    the stiff directions (back to the floor of a curved valley, :func:`_stiff_corrections`).
 
     Parameters
     ----------
@@ -322,20 +329,21 @@ def refine(objective, X_last, radii=None):
         for attempt in range(TRIALS):
             steps = _damped_steps(curvatures[pending], directions[pending], components[pending], kept[pending],
                                   trial[pending])
-            candidates = X[rows[pending]] - steps
+            candidates = _into_ball(X[rows[pending]] - steps, X_last[rows[pending]], radius[rows[pending]])
             gradients = _gradients(objective, candidates)
             norms = _row_norms(gradients)
-            inside = _row_norms(candidates - X_last[rows[pending]]) <= radius[rows[pending]]
+            inside = np.isfinite(candidates).all(axis=1)
             accept = np.isfinite(norms) & (norms < g_norm[rows[pending]]) & inside
             if attempt == 0 and not accept.all():
                 # a straight step along a curved valley leaves it (the stiff residual outweighs the
                 # gain along the valley): back to the valley floor by Newton steps in the stiff
                 # directions, then judge the step
                 retry = np.flatnonzero(~accept & inside)
-                corrected, corrected_gradients = _stiff_corrections(objective, candidates[retry])
+                corrected, _ = _stiff_corrections(objective, candidates[retry])
+                corrected = _into_ball(corrected, X_last[rows[pending[retry]]], radius[rows[pending[retry]]])
+                corrected_gradients = _gradients(objective, corrected)
                 corrected_norms = _row_norms(corrected_gradients)
-                better = (np.isfinite(corrected_norms) & (corrected_norms < g_norm[rows[pending[retry]]])
-                          & (_row_norms(corrected - X_last[rows[pending[retry]]]) <= radius[rows[pending[retry]]]))
+                better = np.isfinite(corrected_norms) & (corrected_norms < g_norm[rows[pending[retry]]])
                 retry, corrected = retry[better], corrected[better]
                 candidates[retry], gradients[retry], norms[retry] = (corrected, corrected_gradients[better],
                                                                      corrected_norms[better])
@@ -364,6 +372,13 @@ def refine(objective, X_last, radii=None):
     remaining = np.where(last_step == 0.0, 0.0, remaining)
     at_rounding = last_step <= ROUNDING_STEP_ULPS * np.spacing(1.0 + _row_norms(X))
     remaining = np.where(at_rounding, np.minimum(remaining, last_step), remaining)
+    # at the rounding level of the gradient the steps are noise and their ratio says nothing: the point is
+    # determined as far as the gradient can tell (a set of minima approached at a linear rate, (x - y)^2)
+    noisy = np.flatnonzero(~(remaining <= CONVERGED_RTOL * (1.0 + _row_norms(X))) & (g_norm > 0)
+                           & ~np.isfinite(geometric_tail))
+    if noisy.size:
+        rounding = noisy[g_norm[noisy] <= gradient_rounding_level(objective, X[noisy])]
+        remaining[rounding] = np.minimum(remaining[rounding], last_step[rounding])
     uncertainty = np.where(g_norm == 0.0, np.minimum(remaining, last_step), remaining)
     # where the last steps are not converging but a geometric tail was seen before (Newton at a
     # degenerate point until rounding takes over): its extrapolated limit, if it is as critical
@@ -371,20 +386,38 @@ def refine(objective, X_last, radii=None):
                     & (_row_norms(np.nan_to_num(geometric_point) - X_last) <= radius))
     rows = np.flatnonzero(extrapolated)
     if rows.size:
-        gradients = _gradients(objective, geometric_point[rows])
+        # a straight extrapolation leaves a curved valley: back to its floor (stiff directions)
+        geometric_point[rows], gradients = _stiff_corrections(objective, geometric_point[rows])
         norms = _row_norms(gradients)
         # as critical as where it was extrapolated from, or as the verification asks (a stiff direction
         # turns the rounding of the extrapolated coordinates into a gradient of that order)
         good = np.isfinite(norms) & (norms <= np.maximum(geometric_grad[rows], VERIFY_RATIO * start_norms[rows]))
         extrapolated[rows[~good]] = False
         rows, norms = rows[good], norms[good]
-        spread = _row_norms(geometric_point[rows] - X[rows])
-        uncertainty[rows] = np.maximum(geometric_tail[rows], spread)
-        remaining[rows] = geometric_tail[rows]
+        # Newton's ratio rho at a zero of order m of the gradient is (m - 1)/m, and ||grad f|| grows like
+        # the distance^m: the extrapolated point is off by about tail * (||g(x_ext)|| / ||g||)^(1 - rho)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shrink = np.where(norms > 0, (norms / geometric_grad[rows]) ** (1.0 - geometric_ratio[rows]), 0.0)
+        error = np.maximum(ENCLOSURE_SAFETY * geometric_tail[rows] * np.minimum(shrink, 1.0),
+                           ROUNDING_STEP_ULPS * np.spacing(1.0 + _row_norms(geometric_point[rows])))
+        # a gradient that vanishes in floating point says nothing of the distance (f flat to rounding
+        # there, log(cosh(x))^2 near 0): the enclosure is where Newton's steps ended
+        error = np.where(norms == 0.0, np.maximum(error, _row_norms(geometric_point[rows] - X[rows])), error)
+        uncertainty[rows] = remaining[rows] = error
         X[rows], g_norm[rows] = geometric_point[rows], norms
     geometric_ratio = np.where(extrapolated, geometric_ratio, np.nan)
     at_edge = _row_norms(X - X_last) >= (1.0 - 1e-6) * radius
     return Refinement(X, g_norm, remaining, extrapolated, geometric_ratio, uncertainty, at_edge)
+
+
+def _into_ball(points, centres, radii):
+    """Each row of ``points`` projected radially onto the ball of ``radii`` around ``centres`` (a trust
+    region: a step that would leave it slides along its edge instead)."""
+    offsets = points - centres
+    lengths = _row_norms(offsets)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(lengths > radii, radii * (1.0 - 1e-12) / lengths, 1.0)
+    return centres + scale[:, None] * offsets
 
 
 def _stiff_directions(curvatures):
@@ -423,6 +456,18 @@ def _stiff_corrections(objective, points, steps=2):
     return points, gradients
 
 
+def gradient_rounding_level(objective, X):
+    """Per row of ``X``, the largest gradient norm at the row and at its neighbours a few ulps away
+    along each coordinate (``x +- 4 ulp(x_i) e_i``): a gradient below it is rounding noise."""
+    X = np.array(X, dtype=float, ndmin=2)
+    B, n = X.shape
+    shifts = 4.0 * np.spacing(np.abs(X) + np.finfo(float).tiny)               # (B, n)
+    offsets = shifts[:, None, :] * np.eye(n)[None, :, :]                       # (B, n, n)
+    neighbours = np.concatenate([X[:, None, :], X[:, None, :] + offsets, X[:, None, :] - offsets], axis=1)
+    norms = _row_norms(_gradients(objective, neighbours.reshape(-1, n))).reshape(B, 2 * n + 1)
+    return np.max(np.where(np.isfinite(norms), norms, 0.0), axis=1)
+
+
 def _record_geometric_tail(rows, X, g_norm, moves, recent, records):
     """After accepted steps ``moves`` of ``rows``: where the last :data:`GEOMETRIC_STEPS` ratios of
     step lengths agree within :data:`GEOMETRIC_SPREAD` (below :data:`GEOMETRIC_MAX_RATIO`), record
@@ -455,13 +500,12 @@ def tail_radii(result):
     """Per start of ``result``, how far the refinement may move its last iterate.
 
     From the recorded iterates of the start (``result.trace.x``) and its last iterate ``x_K``:
-    for triples of iterates at iterations ``K/q^2, K/q, K`` (``q`` = 10 and 2, the nearest
-    recorded ones) and the last three recorded, the distance still to go extrapolated by Aitken's
-    Delta^2 (``D_2 rho / (1 - rho)`` with ``D_1, D_2`` the two displacements and ``rho = D_2 / D_1``:
-    exact when ``||x_k - x*||`` decays like a power of ``k`` or geometrically); the largest of
-    them, times :data:`TAIL_FACTOR`, and at least :data:`STEP_FACTOR` lengths of the last step.
-    Where no triple shows the iterates converging, :data:`TAIL_FACTOR` times their displacement
-    over the last decade of iterations.  Never more than ``RADIUS (1 + ||x_K||)``.  Without a
+    the distance still to go extrapolated by Aitken's Delta^2 on three recorded iterates
+    (``D_2 rho / (1 - rho)`` with ``D_1, D_2`` the two displacements and ``rho = D_2 / D_1``: exact
+    when ``||x_k - x*||`` decays like a power of ``k`` or geometrically; :func:`_tail_remaining`),
+    times :data:`TAIL_FACTOR`, and at least :data:`STEP_FACTOR` lengths of the last step.  Where the
+    iterates do not show converging, :data:`TAIL_FACTOR` times their displacement over the last
+    decade of iterations.  Never more than ``RADIUS (1 + ||x_K||)``.  Without a
     trace: ``RADIUS (1 + ||x_K||)``.
     """
     X = np.asarray(result.x, dtype=float)
@@ -477,45 +521,41 @@ def tail_radii(result):
         rows = np.flatnonzero(np.isfinite(trace.x[:, start]).all(axis=1))
         iterations = trace.iteration[rows].astype(float)
         points = trace.x[rows, start]
-        K = float(result.iterations[start])
-        if not iterations.size or iterations[-1] != K:
-            iterations, points = np.append(iterations, K), np.vstack([points, X[start]])
-        estimate = _tail_remaining(iterations, points)
+        if not iterations.size:
+            iterations, points = np.array([float(result.iterations[start])]), X[start][None, :]
+        estimate = _tail_remaining(iterations, points, X[start])
         floor = max(STEP_FACTOR * (steps[start] if np.isfinite(steps[start]) else 0.0),
                     64 * np.spacing(1.0 + _norm(X[start])))
         radii[start] = min(cap[start], max(TAIL_FACTOR * estimate, floor))
     return radii
 
 
-def _tail_remaining(iterations, points):
-    """The distance the iterates still have to go (see :func:`tail_radii`)."""
+def _tail_remaining(iterations, points, last):
+    """The distance the iterates still have to go from ``last`` (see :func:`tail_radii`): Aitken's
+    Delta^2 on the last three recorded iterates (the trace records every iteration at first, then
+    geometrically spaced ones: exact for a power-law and for a geometric approach), plus the distance
+    from the last recorded iterate to ``last``; where those three do not show the iterates converging,
+    the same on iterates at ``K/q^2, K/q, K`` for ``q`` = 2 and 10; where none does, the displacement
+    over the last decade of iterations."""
     K = iterations[-1]
     log_iterations = np.log1p(iterations)
-    triples = []
-    for q in (10.0, 2.0):
-        a = int(np.argmin(np.abs(log_iterations - np.log1p(K / q**2))))
-        b = int(np.argmin(np.abs(log_iterations - np.log1p(K / q))))
-        triples.append((a, b))
-    if iterations.size >= 3:
-        triples.append((iterations.size - 3, iterations.size - 2))
-    estimates, decade = [], 0.0
-    last = iterations.size - 1
+    end = iterations.size - 1
+    triples = [(end - 2, end - 1)] if iterations.size >= 3 else []
+    for q in (2.0, 10.0):
+        triples.append((int(np.argmin(np.abs(log_iterations - np.log1p(K / q**2)))),
+                        int(np.argmin(np.abs(log_iterations - np.log1p(K / q))))))
+    beyond = _norm(last - points[end])
     for a, b in triples:
-        if not a < b < last:
+        if not 0 <= a < b < end:
             continue
-        first, second = _norm(points[b] - points[a]), _norm(points[last] - points[b])
-        if a == triples[0][0] and b == triples[0][1]:
-            decade = second
+        first, second = _norm(points[b] - points[a]), _norm(points[end] - points[b])
         if second == 0.0:
-            estimates.append(0.0)
-        elif second < first:
+            return beyond
+        if second < first:
             rho = second / first
-            estimates.append(second * rho / (1.0 - rho))
-    if estimates:
-        return max(estimates)
-    if decade > 0.0:
-        return decade
-    return _norm(points[-1] - points[0]) if iterations.size > 1 else 0.0
+            return second * rho / (1.0 - rho) + beyond
+    a = int(np.argmin(np.abs(log_iterations - np.log1p(K / 10.0))))
+    return _norm(last - points[a]) if a < end else _norm(last - points[0])
 
 
 def classify(objective, point, *, seed=0):
@@ -652,18 +692,23 @@ def is_minimum(kind):
 def critical_set_dimensions(objective, limits):
     """Local dimension of the critical set through each degenerate limit (see the module docstring).
 
-    For each limit, probes ``x* +- SET_PROBE (1 + ||x*||) v`` along an orthonormal basis ``v`` of
-    the Hessian's kernel (eigenvalues within :data:`CURVATURE_RTOL` of 0, at most
-    :data:`MAX_KERNEL_PROBES`) are refined within half that distance (batched over every probe of
-    every limit); a probe whose refinement verifies a critical point of value ``f(x*)`` (within
-    :data:`SET_VALUE_RTOL`) at least half the distance away from ``x*`` shows the set extending
-    in that direction.  The dimension is the rank of those displacements (singular values above
-    half the largest of unit vectors).
+    For each limit, probes ``x* +- delta v`` (``delta = SET_PROBE (1 + ||x*||)``) along an
+    orthonormal basis ``v`` of the Hessian's kernel (eigenvalues within :data:`CURVATURE_RTOL` of 0,
+    at most :data:`MAX_KERNEL_PROBES`; where the kernel is the whole space its basis is arbitrary, and a
+    probe at ``delta`` reaches the set within ``delta``) are refined within ``delta`` (batched over every
+    probe of every limit).  A probe shows the set extending there when its refinement ends inside
+    that ball (on a valley the refinement runs towards ``x*``, and reaches it or the ball's edge),
+    converged, at a point of value ``f(x*)`` (within :data:`SET_VALUE_RTOL`) at least ``delta / 2``
+    from ``x*``, where the gradient is 0 or below ``VERIFY_RATIO`` times the largest gradient norm at
+    distance ``delta`` from ``x*`` (along the Hessian's eigenvectors): as critical as the set, not
+    only as the floor of a valley.  The dimension is the rank of those displacements (singular
+    values above half the largest, of unit vectors).
     """
     points = np.array([limit.point for limit in limits], dtype=float)
     with np.errstate(all="ignore"):
         hessians = np.asarray(objective.hess(points), dtype=float)
     probes, owners, deltas = [], [], []
+    reference = np.full(len(limits), np.inf)  # the largest gradient norm at distance delta
     for index, (point, hessian) in enumerate(zip(points, hessians)):
         if not np.isfinite(hessian).all():
             continue
@@ -671,6 +716,8 @@ def critical_set_dimensions(objective, limits):
         scale = max(1.0, float(np.max(np.abs(curvatures))))
         kernel = directions[:, np.abs(curvatures) <= CURVATURE_RTOL * scale].T[:MAX_KERNEL_PROBES]
         delta = SET_PROBE * (1.0 + _norm(point))
+        around = np.vstack([point + delta * directions.T, point - delta * directions.T])
+        reference[index] = float(np.max(_row_norms(_gradients(objective, around)), initial=0.0))
         for direction in kernel:
             for sign in (1.0, -1.0):
                 probes.append(point + sign * delta * direction)
@@ -680,18 +727,16 @@ def critical_set_dimensions(objective, limits):
     if not probes:
         return dimensions
     probes, owners, deltas = np.array(probes), np.array(owners), np.array(deltas)
-    start_norms = _row_norms(_gradients(objective, probes))
-    refined = refine(objective, probes, 0.5 * deltas)
+    refined = refine(objective, probes, deltas)
     with np.errstate(all="ignore"):
         values = np.asarray(objective.f(refined.points), dtype=float)
     targets = np.array([limits[i].value for i in owners])
-    critical = ((refined.grad_norms == 0.0) | (refined.grad_norms <= VERIFY_RATIO * start_norms)
-                | refined.extrapolated)
+    critical = (refined.grad_norms == 0.0) | (refined.grad_norms <= VERIFY_RATIO * reference[owners])
     converged = (refined.remaining <= CONVERGED_RTOL * (1.0 + _row_norms(refined.points))) | refined.extrapolated
     same_set = np.abs(values - targets) <= SET_VALUE_RTOL * (1.0 + np.abs(targets))
     displacements = refined.points - points[owners]
     away = _row_norms(displacements) >= 0.5 * deltas
-    on_set = critical & converged & same_set & away
+    on_set = critical & converged & same_set & away & ~refined.at_edge
     for index in range(len(limits)):
         found = displacements[(owners == index) & on_set]
         if not found.size:

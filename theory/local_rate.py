@@ -106,7 +106,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory.limits import _stiff_corrections
+from theory.limits import _stiff_corrections, gradient_rounding_level
 
 MAX_TAYLOR_ORDER = 12
 """Largest Taylor order read for the exact univariate exponent."""
@@ -415,7 +415,7 @@ def _polynomial_forms(expression, symbols, point, max_degree):
 
 
 def _symbolic_forms(expression, symbols, point, max_degree):
-    """As :func:`_polynomial_forms` for any expression, one order after the other (a generator):
+    """As :func:`_polynomial_forms` for any expression (a generator, one order after the other):
     derivatives of ``f(x* + t u)`` in ``t`` at 0."""
     import sympy as sp
 
@@ -483,14 +483,9 @@ def _homogeneous_degree_of(expression, variables, point, uncertainty, seed):
             forms = _symbolic_forms(expression, symbols, point, MAX_FORM_DEGREE)
         else:
             return None
-        first = None
-        for order, form in enumerate(forms, 1):
+        for form in forms:
             evaluated.append(_form_values(form, directions))
             magnitudes.append(float(np.max(np.abs(evaluated[-1][0]))) if form else 0.0)
-            if first is None and order >= 2 and magnitudes[-1] > 0:
-                first = order
-            if first is not None and order >= first + 2:  # enough orders for the shift test
-                break
     except (TypeError, ValueError, ZeroDivisionError, sp.PolynomialError):
         return None
     magnitudes = np.array(magnitudes)
@@ -542,14 +537,9 @@ def _shell_samples(objective, point, value, directions):
 
 
 def _noise_floors(objective, point, value):
-    """Rounding levels at ``x*``: of the gradient (its norm at ``x*`` and at neighbours a few ulps away)
-    and of ``f - f_*`` (ulps of ``f_*``)."""
-    n = point.size
-    shifts = 4.0 * np.spacing(np.abs(point) + np.finfo(float).tiny)
-    X = np.vstack([point, point + np.diag(shifts), point - np.diag(shifts)])
-    _, gradients = _evaluate(objective, X)
-    norms = np.linalg.norm(gradients, axis=1)
-    gradient_floor = float(np.max(norms[np.isfinite(norms)], initial=0.0))
+    """Rounding levels at ``x*``: of the gradient (:func:`theory.limits.gradient_rounding_level`) and
+    of ``f - f_*`` (ulps of ``f_*``)."""
+    gradient_floor = float(gradient_rounding_level(objective, point[None, :])[0])
     value_floor = VALUE_NOISE_ULPS * float(np.spacing(abs(value))) if value != 0.0 else np.finfo(float).tiny
     return GRAD_NOISE_FACTOR * gradient_floor, max(value_floor, np.finfo(float).tiny)
 
@@ -610,19 +600,35 @@ def _to_level(objective, X, targets, center, steps=8):
         with np.errstate(all="ignore"):
             scale = np.where(length > cap, cap / length, 1.0)
         move = np.isfinite(step).all(axis=1) & (squared > 0)
-        X = np.where(move[:, None], X - scale[:, None] * step, X)
+        with np.errstate(all="ignore"):
+            X = np.where(move[:, None], X - scale[:, None] * step, X)
         values, gradients = _evaluate(objective, X)
     return X, values, gradients
 
 
 def _to_valley_level(objective, X, targets, center):
-    """Three times: back to the floor of the valley nearby (a Newton step in the stiff directions,
-    :func:`theory.limits._stiff_corrections`), then :func:`_to_level` (along the valley's floor the
-    gradient points along the valley; from its wall, a move along the gradient crosses it)."""
+    """:func:`_to_level`, and three times back to the floor of the valley nearby (a Newton step in the
+    stiff directions, :func:`theory.limits._stiff_corrections`) then :func:`_to_level` (along a
+    valley's floor the gradient points along the valley; from its wall, a move along the gradient
+    crosses it): per row, the point on the level with the smaller gradient (where the stiff
+    direction is not a valley's wall, as at the saddle of ``x^2 - y^4``, the plain move)."""
+    plain, plain_values, plain_gradients = _to_level(objective, X, targets, center)
+    valley = X
     for _ in range(3):
-        X, _ = _stiff_corrections(objective, X, steps=1)
-        X, values, gradients = _to_level(objective, X, targets, center)
-    return X, values, gradients
+        valley, _ = _stiff_corrections(objective, valley, steps=1)
+        valley, values, gradients = _to_level(objective, valley, targets, center)
+    levels = np.abs(targets - objective_value_at(objective, center))
+    plain_on = np.abs(plain_values - targets) <= LEVEL_RTOL * levels
+    valley_on = np.abs(values - targets) <= LEVEL_RTOL * levels
+    better = valley_on & (~plain_on | (np.linalg.norm(gradients, axis=1) < np.linalg.norm(plain_gradients, axis=1)))
+    return (np.where(better[:, None], valley, plain), np.where(better, values, plain_values),
+            np.where(better[:, None], gradients, plain_gradients))
+
+
+def objective_value_at(objective, point):
+    """``f(point)`` for one point."""
+    with np.errstate(all="ignore"):
+        return float(np.asarray(objective.f(np.asarray(point, dtype=float)[None, :]), dtype=float)[0])
 
 
 def _on_level(values, targets, levels, X, center, radii):
@@ -854,7 +860,15 @@ def lojasiewicz_at(objective, limit, *, seed=0, iterates=None, top_level=None):
         top_level = float(np.median(inner)) if inner.size else np.nan
     levels = _levels(top_level, value_floor) if np.isfinite(top_level) else np.zeros(0)
     uncertainty = max(float(getattr(limit, "uncertainty", 0.0) or 0.0), 0.0)
-    rays, crossings = (_ray_profile(objective, point, value, directions[:4 * point.size + RAY_DIRECTIONS], outer,
+    # the rays reach as far as the runs' iterates on the levels probed (the top level may lie outside
+    # the outer sphere: a sextic's gap at ||g|| = 1e-2 is reached far from x*)
+    reach = outer
+    if iterates is not None and levels.size:
+        on_levels = (iterates[1] - value > 0) & (iterates[1] - value <= levels[0])
+        if on_levels.any():
+            farthest = float(np.max(np.linalg.norm(iterates[0][on_levels] - point, axis=1)))
+            reach = min(max(outer, 2.0 * farthest), 10.0 * (1.0 + float(np.linalg.norm(point))))
+    rays, crossings = (_ray_profile(objective, point, value, directions[:4 * point.size + RAY_DIRECTIONS], reach,
                                     levels, gradient_floor)
                        if levels.size else (np.zeros(0), np.zeros((0, directions.shape[0], point.size))))
     profile = LevelProfile(levels, rays, "rays")
