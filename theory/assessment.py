@@ -49,7 +49,7 @@ from theory import t1_lsmooth, t2_l0l1, t3_lojasiewicz, t4_oracle
 from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, lojasiewicz_theta
 from theory.fit import fit_rate, fit_two_regime
 from theory.limits import group_starts, is_minimum, limit_points
-from theory.local_rate import agreement, lojasiewicz_at, predict, steps_settled
+from theory.local_rate import agreement, lojasiewicz_at, predict, sphere_samples, steps_settled
 from theory.theorems import theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
@@ -343,7 +343,7 @@ def bounded_below_facts(objective):
             leading = sp.Add(*[coefficient * sp.Mul(*[s**e for s, e in zip(symbols, exponents)])
                                for exponents, coefficient in polynomial.terms() if sum(exponents) == degree])
             directions = (np.array([[1.0], [-1.0]]) if len(symbols) == 1 else
-                          _unit_directions(len(symbols)))
+                          sphere_samples(len(symbols), 4096, seed=0))
             values = np.asarray(sp.lambdify([symbols], leading, "numpy")(directions.T), dtype=float)
             values = np.broadcast_to(values, (directions.shape[0],))
             scale = float(np.max(np.abs(values)))
@@ -357,14 +357,6 @@ def bounded_below_facts(objective):
     if _certainly_bounded_below(expression):
         return True, "a sum of terms each bounded below"
     return None, "not decided"
-
-
-def _unit_directions(n, count=4096, seed=0):
-    if n == 2:
-        angles = np.linspace(0.0, 2.0 * np.pi, count, endpoint=False)
-        return np.column_stack([np.cos(angles), np.sin(angles)])
-    directions = np.random.default_rng(seed).normal(size=(count, n))
-    return directions / np.linalg.norm(directions, axis=1, keepdims=True)
 
 
 def _certainly_bounded_below(expression):

@@ -224,7 +224,8 @@ def _norm(vector):
 
 
 def _row_norms(X):
-    return np.sqrt(np.sum(X * X, axis=1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.sqrt(np.sum(X * X, axis=1))
 
 
 def _gradients(objective, X):
@@ -415,9 +416,9 @@ def _into_ball(points, centres, radii):
     region: a step that would leave it slides along its edge instead)."""
     offsets = points - centres
     lengths = _row_norms(offsets)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scale = np.where(lengths > radii, radii * (1.0 - 1e-12) / lengths, 1.0)
-    return centres + scale[:, None] * offsets
+        return centres + scale[:, None] * offsets
 
 
 def _stiff_directions(curvatures):

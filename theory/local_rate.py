@@ -377,7 +377,7 @@ def _univariate_order(objective, point, uncertainty=0.0):
     return _lowest_significant_order(np.abs(coefficients), uncertainty)
 
 
-def _sphere_samples(n, count, seed):
+def sphere_samples(n, count, seed):
     """Points of the unit sphere in ``R^n``: an angle grid for ``n = 2``, seeded random ones otherwise."""
     if n == 2:
         angles = np.linspace(0.0, 2.0 * np.pi, count, endpoint=False)
@@ -474,7 +474,7 @@ def _homogeneous_degree_of(expression, variables, point, uncertainty, seed):
     if not set(by_name) <= set(variables):
         return None
     symbols = [by_name.get(name, sp.Symbol(name, real=True)) for name in variables]
-    directions = _sphere_samples(n, FORM_SAMPLES, seed)
+    directions = sphere_samples(n, FORM_SAMPLES, seed)
     evaluated, magnitudes = [], []
     try:
         if expression.is_polynomial(*symbols):
