@@ -122,6 +122,20 @@ def test_bounded_below_is_decided_where_it_can_be(expression, expected):
         assert "-inf" in reason
 
 
+def test_a_direction_to_minus_infinity_outweighs_an_asserted_infimum():
+    """A polynomial whose leading form is negative somewhere is unbounded below whatever inf f is
+    asserted for it (a registry entry, or a user's f*): the direction is a witness, the assertion is not."""
+    import dataclasses
+
+    from theory.assessment import bounded_below_facts
+
+    asserted = dataclasses.replace(functions.from_expression("x**3"), f_star=0.0)
+    decided, reason = bounded_below_facts(asserted)
+    assert decided is False and "-inf" in reason
+    bounded = dataclasses.replace(functions.from_expression("x**2*y**2 - x"), f_star=-1.0)
+    assert bounded_below_facts(bounded)[0] is True  # undecided from the expression: the known value decides
+
+
 def test_unbounded_below_is_said_in_the_header_json_and_verdict():
     from armijo_suite import check
 

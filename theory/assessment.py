@@ -317,11 +317,12 @@ there is below this share of its largest magnitude (positive everywhere when abo
 def bounded_below_facts(objective):
     """Whether ``f`` is bounded below, where it can be decided, and why: ``(True/False/None, reason)``.
 
-    * a known infimum (registry, user): bounded;
     * a polynomial: unbounded when its leading homogeneous form ``P_D`` is negative in some unit
       direction ``u`` (``f(t u) -> -inf`` as ``t -> inf``; one variable: odd degree or a negative
-      leading coefficient), bounded when ``P_D`` is positive on the whole sphere (sampled: an angle
-      grid in 2-D, seeded random directions above);
+      leading coefficient): the direction is a witness, so this holds whatever infimum is asserted;
+    * a known infimum (registry, user): bounded;
+    * a polynomial whose ``P_D`` is positive on the whole sphere (sampled: an angle grid in 2-D,
+      seeded random directions above): bounded;
     * any expression that is a sum of terms bounded below term by term (constants, even powers,
       ``exp``, ``cosh``, ``|.|``, products of nonnegative factors with a positive constant, what
       SymPy proves nonnegative): bounded;
@@ -330,12 +331,12 @@ def bounded_below_facts(objective):
     import sympy as sp
 
     known = getattr(objective, "f_star", None)
-    if known is not None and np.isfinite(known):
-        return True, f"inf f = {known:.6g} is known"
+    known_text = (f"inf f = {known:.6g} is known" if known is not None and np.isfinite(known) else None)
     expression = getattr(objective, "expression", None)
     if expression is None:
-        return None, "not decided (no expression)"
+        return (True, known_text) if known_text else (None, "not decided (no expression)")
     symbols = sorted(expression.free_symbols, key=lambda s: s.name)
+    positive_form = None
     if symbols and expression.is_polynomial(*symbols):
         polynomial = sp.Poly(sp.expand(expression), *symbols)
         degree = polynomial.total_degree()
@@ -349,11 +350,15 @@ def bounded_below_facts(objective):
             scale = float(np.max(np.abs(values)))
             worst = int(np.argmin(values))
             if values[worst] < -BOUNDED_BELOW_RTOL * scale:
-                where = ("x -> " + ("-inf" if directions[worst, 0] < 0 else "+inf") if len(symbols) == 1
+                where = (f"{symbols[0].name} -> " + ("-inf" if directions[worst, 0] < 0 else "+inf") if len(symbols) == 1
                          else "t -> inf along t (" + ", ".join(f"{v:.3g}" for v in directions[worst]) + ")")
                 return False, f"a polynomial of degree {degree} whose leading terms tend to -inf as {where}"
             if values.min() > BOUNDED_BELOW_RTOL * scale:
-                return True, f"a polynomial whose leading form of degree {degree} is positive in every direction"
+                positive_form = f"a polynomial whose leading form of degree {degree} is positive in every direction"
+    if known_text:
+        return True, known_text
+    if positive_form:
+        return True, positive_form
     if _certainly_bounded_below(expression):
         return True, "a sum of terms each bounded below"
     return None, "not decided"
