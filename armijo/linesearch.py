@@ -141,50 +141,6 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, value, o
     return rows[~passed]
 
 
-def backtrack_single(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_step):
-    """:func:`backtrack` for one row, with Python floats (a scalar search: the stochastic
-    line searches of ``experiments/neural.py`` use it on mini-batch losses).
-
-    The same trials in the same order with the same floating-point operations
-    as :func:`backtrack` on a batch of one row, so both give identical results
-    (tested).
-
-    Parameters
-    ----------
-    phi : callable
-        ``phi(eta)`` returns ``phi(eta)`` as a float (one function evaluation).
-    phi0, slope, first_trial, precision_floor : float
-        As in :func:`backtrack`, for the one row.
-    lam, f1
-        As in :func:`backtrack`.
-    min_step : callable
-        ``min_step()`` returns the smallest meaningful step; called at the first rejection.
-
-    Returns
-    -------
-    step, value : float
-        Accepted step and ``phi(step)`` (for other outcomes: the last step considered, nan).
-    outcome : int
-        ``ACCEPTED``, ``PRECISION_FLOOR`` or ``STEP_UNDERFLOW``.
-    rejections : int
-        Rejected trials.
-    """
-    step = first_trial
-    rejections = 0
-    smallest = None
-    while step * slope > precision_floor:
-        value = phi(step)
-        if armijo_test(value, phi0, step, slope, lam):
-            return step, value, PRECISION_FLOOR if value == phi0 else ACCEPTED, rejections
-        rejections += 1
-        step /= f1
-        if smallest is None:
-            smallest = min_step()
-        if step < smallest:
-            return step, math.nan, STEP_UNDERFLOW, rejections
-    return step, math.nan, PRECISION_FLOOR, rejections
-
-
 def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, precision_floor):
     """Bisect ``log(eta)`` in ``[eta, f1*eta]`` for rows that backtracked; keep the largest accepted.
 

@@ -150,6 +150,17 @@ def test_unbounded_below_is_said_in_the_header_json_and_verdict():
     assert "unbounded below" in reason and "inflection" in reason and "T3's hypotheses on f_* do not hold" in reason
 
 
+def test_an_asserted_f_star_on_a_function_unbounded_below_is_named_in_the_verdict():
+    """--f-star on x**3: the bounds use the asserted value, the header and the verdict still say f is
+    unbounded below, and the reason names the value f goes below."""
+    from armijo_suite import check
+
+    report = check("x**3", x0=[0.5], algorithms=["armijo"], eps_min=1e-6, f_star=0.0)
+    assert report.function.bounded_below is False and "inf f = -inf" in report.text()
+    reason = " ".join(report.algorithm("armijo").groups[0].reasons)
+    assert "asserted f_* = 0, which f goes below" in reason and "T3's hypotheses on f_* do not hold" in reason
+
+
 def test_the_json_names_the_limit_set_the_theta_method_and_the_range_of_validity():
     from armijo_suite import check
 
@@ -162,3 +173,19 @@ def test_the_json_names_the_limit_set_the_theta_method_and_the_range_of_validity
     window = group["predicted_in_window"]
     assert window["model"] == "power" and abs(window["exponent"] - 2 / 3) < 0.03 and len(window["eps_range"]) == 2
     assert group["verdict"] != "inconsistent"
+
+
+@pytest.mark.parametrize("algorithm, params", [("polyak", dict(f_star=0.0)), ("adgd", {}),
+                                               ("l0l1-gd", dict(L0=4.0, L1=3.0))])
+def test_rivals_are_assessed_without_a_bound_and_say_why(algorithm, params):
+    """No theorem of the suite covers the rivals: the runs get limit points and rates, no bound, and the verdict
+    quotes theory.theorems.NOT_COVERED (never a confident verdict)."""
+    from theory.theorems import NOT_COVERED
+
+    result, assessment = run_and_assess("monomial", {"p": 2}, algorithm, np.array([[0.6], [-1.3], [1.9]]),
+                                        eps_grid(1e-1, 1e-4, 3), 200_000, **params)
+    assert (result.status == "converged").all()
+    assert assessment.checks == () and assessment.bounds == {}
+    assert assessment.verdict.verdict == "inconclusive"
+    assert any(NOT_COVERED[algorithm] in reason for reason in assessment.verdict.reasons)
+    assert assessment.groups[0].limit.kind.endswith("minimum") and len(assessment.groups[0].starts) == 3

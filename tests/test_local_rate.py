@@ -147,3 +147,23 @@ def test_a_confident_disagreement_is_inconsistent():
     assert agreement(wrong, fit) is False
     not_settled = predict(type("L", (), {"theta": 0.75, "theta_low": 0.75, "theta_high": 0.75})(), settled=False)
     assert agreement(not_settled, fit) is None
+
+
+def test_a_wrong_theta_at_the_limit_still_makes_the_run_inconsistent(monkeypatch):
+    """The other direction, end to end: the window logic must not hide a real disagreement. x^4 from 0.9
+    converges like eps^(-2/3); a limit point whose theta were 1/2 (valid at every scale) predicts
+    linear convergence, and a confident power-law fit against it is inconsistent."""
+    import dataclasses
+
+    import theory.assessment as assessment
+
+    true_local = assessment.lojasiewicz_at
+
+    def wrong(*args, **kwargs):
+        local = true_local(*args, **kwargs)
+        return dataclasses.replace(local, theta=0.5, theta_low=0.5, theta_high=0.5, valid_below_eps=np.inf)
+
+    monkeypatch.setattr(assessment, "lojasiewicz_at", wrong)
+    group = check("x**4", x0=[0.9], algorithms=["armijo"], eps_min=1e-8).algorithm("armijo").groups[0]
+    assert group.model == "power" and group.predicted_in_window["model"] == "logarithmic"
+    assert group.agreement is False and group.verdict == "inconsistent"
