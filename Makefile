@@ -13,7 +13,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: install test test-portable experiments calibration bench clean
+.PHONY: install test test-portable experiments calibration bench battery clean
 .DELETE_ON_ERROR:
 
 install: $(STAMP)
@@ -102,6 +102,11 @@ $(FIGURES)/calibration.json: theory/fit.py theory/calibration.py experiments/cal
 
 bench: $(STAMP)
 	$(PY) -m experiments.machinery.bench $(if $(filter 1,$(QUICK)),--quick,)
+
+# The battery of critical points with known theta and rate (tests/test_battery.py runs it too):
+# its table; DEEP=1 runs every case to thresholds 100 times smaller.
+battery: $(STAMP)
+	$(PY) -m armijo_suite.battery $(if $(filter 1,$(DEEP)),--deep,)
 
 clean:
 	rm -rf cache build *.egg-info .pytest_cache

@@ -82,6 +82,8 @@ class GroupReport(_Record):
     limit_kind: str
     limit_value: float | None
     limit_reason: str | None
+    limit_dimension: int | None
+    limit_uncertainty: float | None
     starts: int
     start_indices: tuple
     model: str
@@ -102,10 +104,14 @@ class GroupReport(_Record):
     theta_point: float | None
     theta_point_exact: bool | None
     theta_point_method: str | None
+    theta_method: str | None
+    theta_point_range: tuple | None
     lojasiewicz_C_point: float | None
     predicted_model: str | None
     predicted_exponent: float | None
     predicted_exponent_range: tuple | None
+    prediction_valid_below_eps: float | None
+    predicted_in_window: dict | None
     prediction_applies: bool | None
     prediction_reason: str | None
     agreement: bool | None
@@ -169,6 +175,8 @@ class FunctionReport(_Record):
     lojasiewicz_theta: float | None
     f_star: float | None
     f_star_source: str
+    bounded_below: bool | None
+    bounded_below_reason: str
     bounded_iterates: bool | None
     constants_sampled_on: str
     constants_are_lower_estimates: bool
@@ -281,6 +289,27 @@ def bound_reports(checks, unchecked=None):
         for c in checks)
 
 
+def _in_window(prediction):
+    """The prediction compared with the fit, over its window (None where none applies)."""
+    if prediction is None or not prediction.applies:
+        return None
+    return {"model": prediction.model, "exponent": number(prediction.exponent),
+            "exponent_range": (number(prediction.exponent_low), number(prediction.exponent_high)),
+            "theta": number(prediction.window_theta),
+            "eps_range": None if prediction.window is None else tuple(number(v) for v in prediction.window)}
+
+
+def _asymptotic_range(local, prediction):
+    """The exponent range theta's interval predicts as eps -> 0."""
+    from theory.local_rate import predicted_exponent
+
+    if local is None or prediction is None or prediction.asymptotic_model is None:
+        return None
+    if prediction.asymptotic_model == "logarithmic":
+        return (0.0, number(predicted_exponent(local.theta_high)))
+    return (number(predicted_exponent(local.theta_low)), number(predicted_exponent(local.theta_high)))
+
+
 def group_report(result, group):
     """The :class:`GroupReport` of one :class:`theory.assessment.GroupAssessment`."""
     fit, limit, local, prediction = group.fit, group.limit, group.local, group.prediction
@@ -290,6 +319,8 @@ def group_report(result, group):
         limit_kind=limit.kind,
         limit_value=number(limit.value),
         limit_reason=limit.reason or None,
+        limit_dimension=limit.dimension,
+        limit_uncertainty=number(limit.uncertainty) if limit.verified else None,
         starts=len(members),
         start_indices=tuple(members),
         model=fit.model,
@@ -310,11 +341,14 @@ def group_report(result, group):
         theta_point=None if local is None else number(local.theta),
         theta_point_exact=None if local is None else bool(local.exact),
         theta_point_method=None if local is None else local.method,
+        theta_method=None if local is None else local.method_kind,
+        theta_point_range=None if local is None else (number(local.theta_low), number(local.theta_high)),
         lojasiewicz_C_point=None if local is None else number(local.C),
-        predicted_model=None if prediction is None else prediction.model,
-        predicted_exponent=None if prediction is None else number(prediction.exponent),
-        predicted_exponent_range=None if prediction is None else (number(prediction.exponent_low),
-                                                                  number(prediction.exponent_high)),
+        predicted_model=None if prediction is None else prediction.asymptotic_model,
+        predicted_exponent=None if prediction is None else number(prediction.asymptotic_exponent),
+        predicted_exponent_range=_asymptotic_range(local, prediction),
+        prediction_valid_below_eps=None if prediction is None else number(prediction.valid_below_eps),
+        predicted_in_window=_in_window(prediction),
         prediction_applies=None if prediction is None else bool(prediction.applies),
         prediction_reason=None if prediction is None else prediction.reason,
         agreement=group.agreement,
@@ -383,10 +417,14 @@ def _limit_text(group):
     if group.limit_point is None:
         return f"no verified limit point ({group.limit_reason})"
     scale = 1.0 + max(abs(v) for v in group.limit_point)
-    coordinates = ", ".join("0" if abs(v) < 1e-12 * scale else f"{v:.4g}" for v in group.limit_point[:6])
+    # a coordinate within the point's enclosure radius of 0 is 0 as far as the point is known
+    zero = max(1e-12 * scale, group.limit_uncertainty or 0.0)
+    coordinates = ", ".join("0" if abs(v) <= zero else f"{v:.4g}" for v in group.limit_point[:6])
     more = f", ... ({len(group.limit_point)} coordinates)" if len(group.limit_point) > 6 else ""
+    within = (f" +- {group.limit_uncertainty:.2g}" if group.limit_uncertainty
+              and group.limit_uncertainty > 1e-12 * scale else "")
     note = f" ({group.limit_reason})" if group.limit_reason else ""
-    return f"x* = ({coordinates}{more}), {group.limit_kind}, f(x*) = {group.limit_value:.6g}{note}"
+    return f"x* = ({coordinates}{more}){within}, {group.limit_kind}, f(x*) = {group.limit_value:.6g}{note}"
 
 
 def _interval_spec(low, high, digits=4, most=7):
@@ -449,15 +487,28 @@ def _prediction_text(group):
         if group.limit_point is not None:
             return f"no Lojasiewicz exponent at the limit point ({group.theta_point_method})"
         return "predicted from the limit point: - (no verified limit point)"
-    # a sampled estimate's method says so itself ("sampled: ... (a lower estimate)")
+    # an estimate's method says what it bounds itself ("level sets: ... (an estimate: ...)")
     method = f"exact: {group.theta_point_method}" if group.theta_point_exact else group.theta_point_method
-    text = f"theta at the limit point: {_fmt(group.theta_point, '.4g')} ({method})"
+    low, high = group.theta_point_range or (None, None)
+    interval = ("" if group.theta_point_exact or low is None
+                else f" [{_fmt(low, '.4g')}, {_fmt(high, '.4g')}]")
+    text = f"theta at the limit point: {_fmt(group.theta_point, '.4g')}{interval} ({method})"
+    asymptotic = ("logarithmic" if group.predicted_model == "logarithmic"
+                  else f"power, exponent {_fmt(group.predicted_exponent, '.4g')}")
+    if group.prediction_valid_below_eps is not None and group.predicted_model is not None:
+        text += f"; asymptotically {asymptotic}, for ||grad f|| below {_fmt(group.prediction_valid_below_eps, '.2g')}"
     if not group.prediction_applies:
         return f"{text}; no prediction: {group.prediction_reason}"
-    expected = ("logarithmic" if group.predicted_model == "logarithmic"
-                else f"power, exponent {_fmt(group.predicted_exponent, '.4g')}")
+    window = group.predicted_in_window
+    expected = ("logarithmic" if window["model"] == "logarithmic"
+                else f"power, exponent {_fmt(window['exponent'], '.4g')}")
+    if window["theta"] is not None:
+        where = (f"; over the fit window the local theta is {_fmt(window['theta'], '.4g')} (the term that "
+                 f"dominates there)")
+    else:
+        where = ""
     verdict = {True: "agrees", False: "DISAGREES", None: "not compared (no model fitted)"}[group.agreement]
-    return f"{text}; predicts {expected}: the fit {verdict}"
+    return f"{text}{where}; predicts {expected} over the fit window: the fit {verdict}"
 
 
 def _count_table(lines, eps, iterations, f_evals, indent):
@@ -509,8 +560,10 @@ def format_report(report):
     if function.dropped_names:
         lines.append(f"  note: {', '.join(function.dropped_names)} cancel(s) out of the expression and is not a variable")
     lines.append(f"  analytic: {_YES_NO[function.analytic]} ({function.analytic_reason})")
-    lines.append(f"  bounded iterates: {_YES_NO[function.bounded_iterates]}   "
-                 f"inf f = {_fmt(function.f_star)} ({function.f_star_source})")
+    lines.append(f"  bounded below: {_YES_NO[function.bounded_below]} ({function.bounded_below_reason})")
+    infimum = "-inf" if function.bounded_below is False else _fmt(function.f_star)
+    source = "f is unbounded below" if function.bounded_below is False else function.f_star_source
+    lines.append(f"  bounded iterates: {_YES_NO[function.bounded_iterates]}   inf f = {infimum} ({source})")
     lines.append(f"  L = {_fmt(function.L)}   (L0, L1) = ({_fmt(function.L0)}, {_fmt(function.L1)})   "
                  f"max ||g|| = {_fmt(function.grad_norm_max)}")
     how = "lower estimates, sampled" if function.constants_are_lower_estimates else "exact where declared, else sampled"

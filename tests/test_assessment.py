@@ -102,6 +102,79 @@ def test_grad_norm_max_covers_every_recorded_gradient_of_the_armijo_runs():
     assert hypotheses.grad_norm_max >= largest
 
 
+@pytest.mark.parametrize("expression, expected", [
+    ("x**3", False),                       # odd degree: -inf as x -> -inf
+    ("x**4 - x**3", True),
+    ("x**2 - y**4", False),                # the leading form -y^4
+    ("x**2*y**2 - x", None),               # leading form >= 0 with zeros: not decided here
+    ("(x*y)**4", True),                    # an even power
+    ("x**4 + 10*(x - y)**2", True),        # a sum of even powers
+    ("x**4 + y**4 - 3*x*y", True),         # leading form positive on the sphere
+    ("exp(x) - x", None),                  # bounded (>= 1), but no certificate here: never False
+])
+def test_bounded_below_is_decided_where_it_can_be(expression, expected):
+    from theory.assessment import bounded_below_facts
+
+    objective = functions.from_expression(expression)
+    decided, reason = bounded_below_facts(objective)
+    assert decided is expected, reason
+    if expected is False:
+        assert "-inf" in reason
+
+
+def test_a_direction_to_minus_infinity_outweighs_an_asserted_infimum():
+    """A polynomial whose leading form is negative somewhere is unbounded below whatever inf f is
+    asserted for it (a registry entry, or a user's f*): the direction is a witness, the assertion is not."""
+    import dataclasses
+
+    from theory.assessment import bounded_below_facts
+
+    asserted = dataclasses.replace(functions.from_expression("x**3"), f_star=0.0)
+    decided, reason = bounded_below_facts(asserted)
+    assert decided is False and "-inf" in reason
+    bounded = dataclasses.replace(functions.from_expression("x**2*y**2 - x"), f_star=-1.0)
+    assert bounded_below_facts(bounded)[0] is True  # undecided from the expression: the known value decides
+
+
+def test_unbounded_below_is_said_in_the_header_json_and_verdict():
+    from armijo_suite import check
+
+    report = check("x**3", x0=[0.5], algorithms=["armijo"], eps_min=1e-6)
+    assert report.function.bounded_below is False
+    assert report.to_dict()["function"]["bounded_below"] is False
+    text = report.text()
+    assert "bounded below: no" in text and "inf f = -inf" in text
+    group = report.algorithm("armijo").groups[0]
+    assert group.verdict != "inconsistent"
+    reason = " ".join(group.reasons)
+    assert "unbounded below" in reason and "inflection" in reason and "T3's hypotheses on f_* do not hold" in reason
+
+
+def test_an_asserted_f_star_on_a_function_unbounded_below_is_named_in_the_verdict():
+    """--f-star on x**3: the bounds use the asserted value, the header and the verdict still say f is
+    unbounded below, and the reason names the value f goes below."""
+    from armijo_suite import check
+
+    report = check("x**3", x0=[0.5], algorithms=["armijo"], eps_min=1e-6, f_star=0.0)
+    assert report.function.bounded_below is False and "inf f = -inf" in report.text()
+    reason = " ".join(report.algorithm("armijo").groups[0].reasons)
+    assert "asserted f_* = 0, which f goes below" in reason and "T3's hypotheses on f_* do not hold" in reason
+
+
+def test_the_json_names_the_limit_set_the_theta_method_and_the_range_of_validity():
+    from armijo_suite import check
+
+    group = check("(x*y)**4", x0=[1.0, 0.5], algorithms=["armijo"], eps_min=1e-7).to_dict()["algorithms"][0]["groups"][0]
+    assert group["limit_kind"] == "non-isolated minimum (curve)" and group["limit_dimension"] == 1
+    assert group["theta_method"] == "level sets" and group["theta_point_exact"] is False
+    low, high = group["theta_point_range"]
+    assert low < 0.75 < high
+    assert group["prediction_valid_below_eps"] > 0
+    window = group["predicted_in_window"]
+    assert window["model"] == "power" and abs(window["exponent"] - 2 / 3) < 0.03 and len(window["eps_range"]) == 2
+    assert group["verdict"] != "inconsistent"
+
+
 @pytest.mark.parametrize("algorithm, params", [("polyak", dict(f_star=0.0)), ("adgd", {}),
                                                ("l0l1-gd", dict(L0=4.0, L1=3.0))])
 def test_rivals_are_assessed_without_a_bound_and_say_why(algorithm, params):

@@ -116,16 +116,20 @@ def test_check_text_report(capsys):
 
 
 def test_theta_at_the_limit_point_says_once_how_it_was_obtained(capsys):
-    # exact at a nondegenerate minimum (Morse lemma); sampled on spheres at the degenerate minimum of a
-    # bivariate quartic, where the method itself says "sampled ... (a lower estimate)", once
+    # exact at a nondegenerate minimum (Morse lemma) and at a definite homogeneous quartic; estimated on
+    # level sets at the degenerate minimum of x^4 + y^2 (its quadratic part vanishes along x), where the
+    # method itself says what the estimate bounds, once
     code, out, err = run_cli(capsys, "check", "x**4 + 1e-3*x**2", "--x0", "1.2", *FAST)
     assert code == 0, err
     assert "theta at the limit point: 0.5 (exact: nondegenerate Hessian" in out
     code, out, err = run_cli(capsys, "check", "x**2*y**2 + x**4 + y**4", "--x0=0.8,-0.5", "--algorithm", "gd")
     assert code == 0, err
+    assert "theta at the limit point: 0.75 (exact: lowest-order homogeneous form of degree d = 4" in out
+    code, out, err = run_cli(capsys, "check", "x**4 + y**2", "--x0=0.8,-0.5", "--algorithm", "gd")
+    assert code == 0, err
     line = next(line for line in out.splitlines() if "theta at the limit point" in line)
-    assert "(sampled: spheres of radii" in line and line.count("sampled") == 1 and "(a lower estimate)" in line
-    assert "exact" not in line
+    assert "(level sets: min ||grad f|| on f = f(x*) + c" in line and line.count("level sets") == 1
+    assert "(an estimate: the minima found bound the true ones from above)" in line and "exact" not in line
 
 
 def test_diverging_run_is_reported_not_an_error(capsys):

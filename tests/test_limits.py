@@ -43,7 +43,7 @@ def test_limit_of_a_critical_manifold_is_the_nearby_point_not_another_one():
     # f = z x^2 is critical on the whole line x = 0: the run's limit is (z, 0), not the origin
     objective = functions.from_expression("z*x**2")  # variables sorted: x, z
     limit = find_limit(objective, np.array([1.2e-6, 0.418]))
-    assert limit.verified and limit.kind == "degenerate minimum"
+    assert limit.verified and limit.kind == "non-isolated minimum (curve)" and limit.dimension == 1
     assert limit.point[1] == pytest.approx(0.418, rel=1e-9) and abs(limit.point[0]) < 1e-12
 
 
@@ -214,6 +214,66 @@ def test_a_flat_region_reached_by_newton_is_reported_at_its_edge_nearest_the_run
     # a start already in the flat region is its own limit: nothing moved, no note
     outside = find_limit(objective, np.array([1.3, 0.2]))
     assert outside.kind == "flat" and outside.distance == 0.0 and outside.reason == ""
+
+
+def test_the_limit_of_a_run_on_a_line_of_minima_is_where_its_iterates_go():
+    # (x y)^4 from (1, 0.5): the iterates approach the line of minima y = 0 near x = 0.863; Newton's method
+    # from the last iterate alone slides along the line to the origin (its steps shrink x and y alike), so
+    # the refinement is held within the distance the run's own tail still has to go (issue 25)
+    objective, result = run("(x*y)**4", [[1.0, 0.5]], max_iter=2_000_000)
+    (limit,) = limit_points(objective, result)
+    x_last = result.x[0]
+    assert limit.verified and limit.kind == "non-isolated minimum (curve)" and limit.dimension == 1
+    assert abs(limit.point[0] - x_last[0]) < 0.01 and abs(limit.point[1]) < 1e-12
+    assert limit.distance <= limit.radius <= 10 * abs(x_last[1])
+    # without the run, the point given alone may move as far as RADIUS (1 + ||x||): towards the origin
+    alone = find_limit(objective, x_last)
+    assert alone.point is None or np.linalg.norm(alone.point) < 0.5
+
+
+def test_tail_radius_is_the_distance_the_iterates_still_have_to_go():
+    from types import SimpleNamespace
+
+    from theory.limits import TAIL_FACTOR, tail_radii
+
+    # a power-law approach x_k = k^(-1/2) (x^4 with a constant step) and a geometric one 0.5^k: Aitken on
+    # recorded iterates a decade apart gives the distance left, x_K
+    for iterations, xs in ((np.unique(np.round(np.logspace(0, 6, 121))), None), (np.arange(0, 40), None)):
+        xs = iterations ** -0.5 if iterations[-1] > 1000 else 0.5 ** iterations
+        trace = SimpleNamespace(iteration=iterations, x=xs[:, None, None])
+        result = SimpleNamespace(x=np.array([[xs[-1]]]), iterations=np.array([iterations[-1]]), trace=trace,
+                                 step=np.array([0.0]), grad_norm=np.array([0.0]))
+        radius = tail_radii(result)[0]
+        assert radius == pytest.approx(TAIL_FACTOR * xs[-1], rel=0.05) or radius <= 1e-12
+
+
+@pytest.mark.parametrize("last", [3.1386e-4, 1.51925e-3])  # where runs to eps 1e-10 and 1e-8 end
+def test_newton_converging_linearly_at_a_degenerate_point_is_extrapolated_not_crawling(last):
+    # x^4 + 10 (x - y)^2: Newton's steps shrink by 2/3 along the valley x = y until rounding takes over near
+    # 1e-8; the geometric tail is recognised, extrapolated, and the enclosure contains the true limit 0
+    # (also from further out, where the damped last steps counted as converged 1.6e-8 from 0)
+    objective = functions.from_expression("x**4 + 10*(x - y)**2")
+    limit = find_limit(objective, np.array([last, last]))
+    assert limit.verified and limit.kind == "degenerate minimum" and limit.dimension == 0
+    assert np.linalg.norm(limit.point) <= limit.uncertainty < 1e-6
+    assert "shrank geometrically" in limit.reason
+
+
+@pytest.mark.parametrize("expression, point, dimension", [
+    ("(x**2 + y**2 - 1)**2", [0.6, 0.8], 1),     # circle, quadratic normal growth (Morse-Bott)
+    ("(x**2 + y**2 - 1)**4", [0.6, 0.8], 1),     # circle, quartic normal growth
+    ("(x - y)**4", [0.5, 0.5], 1),               # line, quartic normal growth
+    ("x**2", [0.0, 0.3, -0.2], 2),                # a plane of minima in three variables (y, z free)
+    ("(y - x**2)**2 + x**6", [0.0, 0.0], 0),     # a curved valley of order 6: isolated
+    ("x**4 + y**4", [0.0, 0.0], 0),
+])
+def test_the_local_dimension_of_the_critical_set(expression, point, dimension):
+    from theory.limits import critical_set_dimensions
+
+    objective = functions.from_expression(expression, variables=("x", "y", "z")[:len(point)])
+    limit = find_limit(objective, np.array(point, dtype=float))
+    assert limit.verified
+    assert critical_set_dimensions(objective, [limit]) == [dimension]
 
 
 def test_limits_are_not_located_above_the_dimension_cap():

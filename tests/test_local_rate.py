@@ -10,7 +10,7 @@ import functions
 from armijo_suite import check
 from theory.limits import find_limit
 from theory.fit import WARNING_LABELS
-from theory.local_rate import agreement, lojasiewicz_at, predict
+from theory.local_rate import THETA_HALF_WIDTH, agreement, lojasiewicz_at, predict
 from theory.verdict import decide
 
 THETA_TOL = 0.01
@@ -24,6 +24,9 @@ THETA_TOL = 0.01
     ("x**4 + y**2", [0.05, 0.05], 0.75, False),      # sampled: theta 3/4 along x
     ("x**4 + y**6", [0.05, 0.05], 5 / 6, False),     # sampled: the flatter direction decides
     ("(x**2 + y**2 - 1)**2", [0.8, 0.61], 0.5, False),  # Morse-Bott circle: 1/2 across it
+    ("(y - x**2)**2 + x**4", [1e-3, 1e-6], 0.75, False),  # curved valley: every straight ray sees 1/2
+    ("x**4 + x**2*y**2 + y**4", [0.05, 0.05], 0.75, True),  # definite homogeneous quartic
+    ("cosh(x**2 + y**2)", [0.05, 0.05], 0.75, True),      # 1 + r^4/2: a non-polynomial homogeneous form
 ])
 def test_theta_at_the_limit_point(expression, point, theta, exact):
     objective = functions.from_expression(expression)
@@ -32,7 +35,76 @@ def test_theta_at_the_limit_point(expression, point, theta, exact):
     assert local.exact == exact
     assert abs(local.theta - theta) <= THETA_TOL, local
     assert local.theta_low <= local.theta + 1e-12 and local.theta <= local.theta_high + 1e-12
+    if not exact:  # an estimate's interval is never a point, and it holds the truth
+        assert local.theta_high - local.theta_low >= 2 * THETA_HALF_WIDTH - 1e-12
+        assert local.theta_low <= theta <= local.theta_high
     assert np.isfinite(local.C) and local.C > 0
+
+
+def test_rays_alone_miss_the_curved_valley_the_level_sets_find():
+    # (y - x^2)^2 + x^4 at 0: along every straight ray the gradient falls like the square root of the gap
+    # (theta 1/2), while on the level sets the smallest gradient lies on y = x^2 (theta 3/4): the ray
+    # profile's slope, the old estimate, is the wrong value the level sets correct
+    objective = functions.from_expression("(y - x**2)**2 + x**4")
+    limit = find_limit(objective, np.array([1e-3, 1e-6]))
+    local = lojasiewicz_at(objective, limit)
+    assert local.method_kind == "level sets" and local.profile.method == "level sets"
+    point, value = np.asarray(limit.point), limit.value
+    from theory.local_rate import _directions, _ray_profile
+
+    directions = _directions(point, None, 0, 16)
+    rays, _ = _ray_profile(objective, point, value, directions, 0.1, local.profile.levels, 0.0)
+    from theory.local_rate import LevelProfile
+
+    _, ray_slopes = LevelProfile(local.profile.levels, rays, "rays").local_exponents()
+    assert abs(np.median(ray_slopes[-10:]) - 0.5) < 0.02
+    assert abs(local.theta - 0.75) < 0.01
+
+
+def _synthetic(theta, norms_and_thetas, valid_below, reached=True, low=None, high=None):
+    """A LocalLojasiewicz whose profile has the given local exponents at the given gradient norms."""
+    from theory.local_rate import LevelProfile, LocalLojasiewicz
+
+    # levels c and minima m(c) with one-decade slopes as asked: integrate log m = theta log c piecewise
+    levels, grads = [1.0], [1.0]
+    for _, local in norms_and_thetas:
+        levels.append(levels[-1] / 10.0)
+        grads.append(grads[-1] / 10.0 ** local)
+    profile = LevelProfile(np.array(levels), np.array(grads), "rays")
+    return LocalLojasiewicz(theta, 1.0, True, "synthetic", 1.0, 0.1, theta if low is None else low,
+                            theta if high is None else high, "morse", profile, valid_below, reached)
+
+
+def test_the_prediction_is_for_the_window_measured_and_says_where_the_asymptotic_one_applies():
+    from theory.local_rate import predict
+
+    # x^4 + a x^2 seen through its profile: local theta 3/4 at large gradients, 1/2 below a crossover
+    quartic_then_quadratic = [(None, 0.75)] * 8 + [(None, 0.5)] * 8
+    local = _synthetic(0.5, quartic_then_quadratic, valid_below=1e-7)
+    norms, _ = local.profile.local_exponents()
+    top = norms[0]
+    # a window where the quartic rules: power 2/3, applies; the asymptotic model stays logarithmic
+    quartic = predict(local, True, window=(norms[3], norms[1]))
+    assert quartic.applies and quartic.model == "power" and quartic.exponent == pytest.approx(2 / 3)
+    assert quartic.asymptotic_model == "logarithmic" and quartic.valid_below_eps == 1e-7
+    assert quartic.exponent_low - 1e-12 <= 2 / 3 <= quartic.exponent_high + 1e-12
+    # a window below the crossover: the asymptotic prediction
+    deep = predict(local, True, window=(norms[-1], norms[-3]))
+    assert deep.applies and deep.model == "logarithmic"
+    # a window across the crossover: no single rate, so no disagreement can count
+    across = predict(local, True, window=(norms[-3], norms[2]))
+    assert not across.applies and "straddles" in across.reason
+    assert top > norms[-1]
+    # no window (an undetermined fit): the asymptotic prediction
+    assert predict(local, True).model == "logarithmic"
+
+
+def test_a_level_set_estimate_widens_the_predicted_exponent():
+    from theory.local_rate import predict
+
+    local = _synthetic(0.75, [(None, 0.75)] * 10, valid_below=1.0, low=0.74, high=0.76)
+    prediction = predict(local, True, window=(1e-5, 1e-3))
+    assert prediction.exponent_low == pytest.approx(2 - 1 / 0.74) and prediction.exponent_high == pytest.approx(2 - 1 / 0.76)
 
 
 @pytest.mark.parametrize("argv, model, exponent", [
@@ -51,14 +123,21 @@ def test_check_predicts_from_the_limit_point_and_the_fit_agrees(argv, model, exp
 def test_tail_and_limit_point_estimates_are_both_shown_and_can_differ():
     # x^4 + 1e-6 x^2: down to ||g|| ~ 1e-9 the run sees the quartic (its tail says theta ~ 3/4), while the
     # minimum is nondegenerate (theta = 1/2 exactly at the point, which predicts linear convergence): both
-    # are reported, and the fit on a window still in the quartic regime is flagged against the prediction
+    # are reported; the asymptotic prediction applies only below the crossover, 2a sqrt(a/2) ~ 1.4e-9 for
+    # each term's gradient, so over the measured window the quartic's rate 2/3 is predicted, and the fit
+    # agrees (issue 25: no false "inconsistent")
     block = check("x**4 + 1e-6*x**2", x0=[0.9], algorithms=["armijo"], eps_min=1e-7).algorithm("armijo")
     group = block.groups[0]
     assert group.theta_point == 0.5 and group.theta_point_exact and group.limit_kind == "minimum"
     assert group.theta is not None and group.theta > 0.65  # the tail restates the quartic run
     assert group.theta_source.startswith("tail")
     assert group.model == "power" and group.predicted_model == "logarithmic"
-    assert group.agreement is False and group.verdict == "inconsistent"
+    assert 1e-11 < group.prediction_valid_below_eps < 3e-9
+    window = group.predicted_in_window
+    # near the crossover the local exponent of x^4 + a x^2 overshoots 3/4 a little before it falls to 1/2
+    assert window["model"] == "power" and window["exponent"] == pytest.approx(2 / 3, abs=0.02)
+    assert 0.745 <= window["theta"] <= 0.78
+    assert group.agreement is True and group.verdict == "consistent"
 
 
 def test_a_confident_disagreement_is_inconsistent():
@@ -138,3 +217,25 @@ def test_x12_plus_x13_interval_contains_ten_elevenths():
     assert group.model == "power" and low <= 10 / 11 <= high and high < 0.92
     assert "pre_asymptotic" in group.labels
     assert group.predicted_exponent == pytest.approx(10 / 11) and group.agreement is True
+
+
+def test_a_wrong_theta_at_the_limit_still_makes_the_run_inconsistent(monkeypatch):
+    """The other direction, end to end: the window logic must not hide a real disagreement. exp(x) - x
+    converges linearly (an unlabelled logarithmic fit); a limit point whose theta were 3/4 (valid at
+    every scale) predicts eps^(-2/3), and the confident fit against it is inconsistent. (x^4 is not
+    used: its fit carries pre_asymptotic, and a labelled fit is never the basis of inconsistent.)"""
+    import dataclasses
+
+    import theory.assessment as assessment
+
+    true_local = assessment.lojasiewicz_at
+
+    def wrong(*args, **kwargs):
+        local = true_local(*args, **kwargs)
+        return dataclasses.replace(local, theta=0.75, theta_low=0.75, theta_high=0.75, valid_below_eps=np.inf)
+
+    monkeypatch.setattr(assessment, "lojasiewicz_at", wrong)
+    group = check("exp(x) - x", x0=[1.0], algorithms=["armijo"], eps_min=1e-8).algorithm("armijo").groups[0]
+    assert group.model == "logarithmic" and not group.labels
+    assert group.predicted_in_window["model"] == "power"
+    assert group.agreement is False and group.verdict == "inconsistent"

@@ -48,8 +48,8 @@ import numpy as np
 from theory import t1_lsmooth, t2_l0l1, t3_lojasiewicz, t4_oracle
 from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, lojasiewicz_theta
 from theory.fit import fit_rate, fit_two_regime
-from theory.limits import group_starts, limit_points
-from theory.local_rate import agreement, lojasiewicz_at, predict, steps_settled
+from theory.limits import group_starts, is_minimum, limit_points
+from theory.local_rate import agreement, lojasiewicz_at, predict, sphere_samples, steps_settled
 from theory.theorems import check_kind, coverage, theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
@@ -78,6 +78,8 @@ class Hypotheses:
     bounded_iterates: bool | None
     sampled_on: str
     lower_estimates: bool = True
+    bounded_below: bool | None = None
+    bounded_below_reason: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,6 +227,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     """
     rng = np.random.default_rng(seed)
     f_star, source = known_infimum(objective)
+    bounded_below, bounded_below_reason = bounded_below_facts(objective)
     bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
     sampled_on = "not sampled"
@@ -265,7 +268,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
         analytic_reason=getattr(objective, "analytic_reason", ""),
         L=L, L0=L0, L1=L1, l0l1_front=front, grad_norm_max=G,
         f_star=f_star, f_star_source=source, bounded_iterates=bounded, sampled_on=sampled_on,
-        lower_estimates=lower,
+        lower_estimates=lower, bounded_below=bounded_below, bounded_below_reason=bounded_below_reason,
     )
 
 
@@ -305,6 +308,90 @@ def known_infimum(objective):
     if polynomial_inf is not None:
         return float(polynomial_inf), "known infimum (smallest critical value of the polynomial)"
     return float("nan"), "unknown: Delta per start from the limit point it reaches"
+
+
+BOUNDED_BELOW_RTOL = 1e-9
+"""The leading form of a polynomial is negative somewhere on the unit sphere when its smallest value
+there is below this share of its largest magnitude (positive everywhere when above)."""
+
+
+def bounded_below_facts(objective):
+    """Whether ``f`` is bounded below, where it can be decided, and why: ``(True/False/None, reason)``.
+
+    * a polynomial: unbounded when its leading homogeneous form ``P_D`` is negative in some unit
+      direction ``u`` (``f(t u) -> -inf`` as ``t -> inf``; one variable: odd degree or a negative
+      leading coefficient): the direction is a witness, so this holds whatever infimum is asserted;
+    * a known infimum (registry, user): bounded;
+    * a polynomial whose ``P_D`` is positive on the whole sphere (sampled: an angle grid in 2-D,
+      seeded random directions above): bounded;
+    * any expression that is a sum of terms bounded below term by term (constants, even powers,
+      ``exp``, ``cosh``, ``|.|``, products of nonnegative factors with a positive constant, what
+      SymPy proves nonnegative): bounded;
+    * otherwise unknown (None).
+    """
+    import sympy as sp
+
+    known = getattr(objective, "f_star", None)
+    known_text = (f"inf f = {known:.6g} is known" if known is not None and np.isfinite(known) else None)
+    expression = getattr(objective, "expression", None)
+    if expression is None:
+        return (True, known_text) if known_text else (None, "not decided (no expression)")
+    symbols = sorted(expression.free_symbols, key=lambda s: s.name)
+    positive_form = None
+    if symbols and expression.is_polynomial(*symbols):
+        polynomial = sp.Poly(sp.expand(expression), *symbols)
+        degree = polynomial.total_degree()
+        if degree >= 1:
+            leading = sp.Add(*[coefficient * sp.Mul(*[s**e for s, e in zip(symbols, exponents)])
+                               for exponents, coefficient in polynomial.terms() if sum(exponents) == degree])
+            directions = (np.array([[1.0], [-1.0]]) if len(symbols) == 1 else
+                          sphere_samples(len(symbols), 4096, seed=0))
+            values = np.asarray(sp.lambdify([symbols], leading, "numpy")(directions.T), dtype=float)
+            values = np.broadcast_to(values, (directions.shape[0],))
+            scale = float(np.max(np.abs(values)))
+            worst = int(np.argmin(values))
+            if values[worst] < -BOUNDED_BELOW_RTOL * scale:
+                where = (f"{symbols[0].name} -> " + ("-inf" if directions[worst, 0] < 0 else "+inf") if len(symbols) == 1
+                         else "t -> inf along t (" + ", ".join(f"{v:.3g}" for v in directions[worst]) + ")")
+                return False, f"a polynomial of degree {degree} whose leading terms tend to -inf as {where}"
+            if values.min() > BOUNDED_BELOW_RTOL * scale:
+                positive_form = f"a polynomial whose leading form of degree {degree} is positive in every direction"
+    if known_text:
+        return True, known_text
+    if positive_form:
+        return True, positive_form
+    if _certainly_bounded_below(expression):
+        return True, "a sum of terms each bounded below"
+    return None, "not decided"
+
+
+def _certainly_bounded_below(expression):
+    """A syntactic certificate that ``expression`` is bounded below (see :func:`bounded_below_facts`)."""
+    import sympy as sp
+
+    if expression.is_number:
+        return bool(expression.is_real)
+    if expression.is_extended_nonnegative:
+        return True
+    if isinstance(expression, sp.Add):
+        return all(_certainly_bounded_below(term) for term in expression.args)
+    return _certainly_nonnegative(expression)
+
+
+def _certainly_nonnegative(expression):
+    import sympy as sp
+
+    if expression.is_extended_nonnegative:
+        return True
+    if isinstance(expression, sp.Pow) and expression.exp.is_integer and expression.exp.is_even:
+        return bool(expression.base.is_extended_real)
+    if isinstance(expression, (sp.exp, sp.cosh, sp.Abs)):
+        return True
+    if isinstance(expression, sp.Mul):
+        return all(_certainly_nonnegative(factor) for factor in expression.args)
+    if isinstance(expression, sp.Add):
+        return all(_certainly_nonnegative(term) for term in expression.args)
+    return False
 
 
 def _bounded(results, declared=None):
@@ -366,6 +453,26 @@ def _lojasiewicz_per_start(result, limits):
     return estimates
 
 
+def _group_iterates(result, starts, limit):
+    """The recorded iterates of ``starts`` (and their last iterates) with their values, and the
+    largest gap ``f - f(x*)`` among those whose gradient norm is below the largest threshold
+    (the top level of the profile at the limit point); ``(None, None)`` without a trace."""
+    members = list(starts)
+    points, values, norms = [result.x[members]], [result.f[members]], [result.grad_norm[members]]
+    if result.trace is not None and getattr(result.trace, "x", None) is not None:
+        points.append(result.trace.x[:, members].reshape(-1, result.x.shape[1]))
+        values.append(result.trace.f[:, members].ravel())
+        norms.append(result.trace.grad_norm[:, members].ravel())
+    points, values, norms = np.vstack(points), np.concatenate(values), np.concatenate(norms)
+    usable = np.isfinite(points).all(axis=1) & np.isfinite(values) & np.isfinite(norms)
+    points, values, norms = points[usable], values[usable], norms[usable]
+    if not values.size:
+        return None, None
+    gaps = values - limit.value
+    reached = (norms <= result.eps[0]) & (gaps > 0)
+    return (points, values), (float(np.max(gaps[reached])) if reached.any() else None)
+
+
 def _why_unchecked(theorem, result, delta, lojasiewicz, limits, locals_):
     """Why a theorem that applies could check no count: the statuses, the window or the hypothesis."""
     reached = result.eps_hits >= 0
@@ -383,9 +490,12 @@ def _why_unchecked(theorem, result, delta, lojasiewicz, limits, locals_):
         kinds = sorted({limit.kind for limit in limits})
         if not any(limit.verified for limit in limits):
             return "no start has a verified limit point"
-        if not any(kind.endswith("minimum") for kind in kinds):
+        if not any(is_minimum(kind) for kind in kinds):
             return (f"the limit points are {', '.join(kinds)}: their neighbourhood is not a sublevel set "
                     "(T3 with limit-point constants covers minima)")
+        if all(kind.startswith("non-isolated") for kind in kinds if kind != "none"):
+            return (f"the limit points lie on non-isolated critical sets ({', '.join(kinds)}): every sphere "
+                    "around them crosses the set, so no ball around them is a sublevel set")
         if not any(np.isfinite(local.theta) for local in locals_.values()):
             return "no Lojasiewicz exponent could be read at the limit points"
         return "the runs entered the sampled neighbourhood of their limit only after the last threshold"
@@ -509,6 +619,37 @@ def _group_verdict(checks, fit, predicted, statuses, applicable, why_not, diverg
     return verdict
 
 
+def _prediction_window(fit):
+    """The eps range the prediction at the limit point is made for: the deepest nested tail of the fit.
+
+    The fitted interval is a claim about ``eps -> 0`` read at the deepest thresholds (the drift of
+    the shallower ones is extrapolated, :mod:`theory.fit`), so the local exponent is taken where
+    those thresholds lie; a crossover there still makes the prediction inapplicable.  The whole
+    window where the fit has no nested tails.
+    """
+    if fit.nested:
+        low, high, _ = fit.nested[-1]
+        if np.isfinite(low) and np.isfinite(high):
+            return float(low), float(high)
+    return fit.eps_lo, fit.eps_hi
+
+
+def _unbounded_below_reason(limit, hypotheses):
+    """Why T3's hypotheses on ``f_*`` fail at a limit of a function unbounded below."""
+    if is_minimum(limit.kind):
+        nature = f"a local minimum ({limit.kind}) only"
+    elif limit.point.size == 1 and limit.kind == "degenerate saddle":
+        nature = "an inflection point (a degenerate saddle), not a minimum"
+    else:
+        nature = f"a {limit.kind}, not a minimum"
+    if np.isfinite(hypotheses.f_star):
+        used = f"the bounds are evaluated with the asserted f_* = {hypotheses.f_star:.6g}, which f goes below"
+    else:
+        used = "the bounds are evaluated with f_* = f(x*), the value the run converges to"
+    return (f"f is unbounded below ({hypotheses.bounded_below_reason}): the limit point is {nature}, "
+            f"inf f = -inf, and T3's hypotheses on f_* do not hold ({used})")
+
+
 def _short_statuses(result, fit, starts):
     """Statuses of the starts that stopped before the smallest threshold of the fit window."""
     eps, hits = result.eps, result.eps_hits[list(starts)]
@@ -579,7 +720,9 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     locals_ = {}
     for group in group_list:
         if group.limit.verified:
-            locals_[group.starts] = lojasiewicz_at(objective, group.limit, seed=fit_seed)
+            iterates, top_level = _group_iterates(result, group.starts, group.limit)
+            locals_[group.starts] = lojasiewicz_at(objective, group.limit, seed=fit_seed, iterates=iterates,
+                                                   top_level=top_level)
     if t3_applies and result.trace is not None and hypotheses.L:
         rows, point_rows = [], []
         entry["T3"], entry["T3-point"] = np.full(result.starts, np.nan), np.full(result.starts, np.nan)
@@ -663,10 +806,12 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
         if local is not None:
             settled = result.trace is not None and all(steps_settled(result.trace.step[:, start])
                                                        for start in members)
-            prediction = predict(local, settled)
+            prediction = predict(local, settled, window=_prediction_window(fit))
             agrees = agreement(prediction, fit)
         verdict = _group_verdict(group_checks, fit, predicted, _short_statuses(result, fit, members),
                                  bool(applicable), why_not, diverged, prediction, agrees)
+        if hypotheses.bounded_below is False and group.limit.verified:
+            verdict = _with_verdict(verdict, _unbounded_below_reason(group.limit, hypotheses), verdict.verdict)
         groups.append(GroupAssessment(group.limit, group.starts, fit,
                                       float(np.median(thetas)) if thetas else None, predicted,
                                       group_checks, verdict, local, prediction, agrees))

@@ -101,6 +101,10 @@ def _limit_columns(assessment, start_index):
                                   else group.prediction.model for group in groups],
         "group_predicted_exponent": [np.nan if group.prediction is None or not group.prediction.applies
                                      else group.prediction.exponent for group in groups],
+        "group_theta_method": [None if group.local is None else group.local.method_kind for group in groups],
+        "group_prediction_valid_below_eps": [np.nan if group.prediction is None else group.prediction.valid_below_eps
+                                             for group in groups],
+        "group_prediction_reason": [None if group.prediction is None else group.prediction.reason for group in groups],
         "group_agreement": [group.agreement for group in groups],
         "group_verdict": [group.verdict.verdict for group in groups],
     }

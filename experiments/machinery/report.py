@@ -82,16 +82,29 @@ def prediction_section(summaries):
         return []
     total = {key: sum(numbers[key] for _, numbers in rows) for key in ("groups", "agree", "disagree", "not_compared")}
     compared = total["agree"] + total["disagree"]
+    why = {}
+    for _, numbers in rows:
+        for key, count in numbers.get("not_compared_reasons", {}).items():
+            why[key] = why.get(key, 0) + count
     lines = ["## The rate predicted at the limit point against the fit", "",
              "For every limit group of every case, the Lojasiewicz exponent theta is estimated at the limit point "
-             "itself (exact at nondegenerate and univariate points, sampled on spheres otherwise; "
-             "`theory/local_rate.py`), independently of the run; with the accepted steps settled to a constant it "
-             "predicts the model (theta = 1/2: logarithmic; theta in (1/2, 1): power 2 - 1/theta). It agrees when "
-             "the predicted exponent's range (over theta's interval; 0 for linear convergence) meets the fitted "
-             "interval, with no margin added (the interval carries the drift and model uncertainty; it is "
-             f"[0, upper] for logarithmic and power-or-logarithmic fits). Over {total['groups']} groups: {total['agree']} agree, {total['disagree']} disagree"
+             "itself, independently of the run (`theory/local_rate.py`): exact at nondegenerate points (Morse), "
+             "from the Taylor order in one variable, from a definite lowest-order homogeneous form; otherwise "
+             "from its definition, the slope of the smallest gradient norm on the level sets f = f(x*) + c "
+             "against c, searched from the runs' own iterates and their valley. Where lower-order terms take "
+             "over only at small scales, the profile of local exponents gives the range of gradient norms where "
+             "the asymptotic rate applies, and the prediction is made for the fit window actually measured "
+             "(theta = 1/2: logarithmic; theta in (1/2, 1): power 2 - 1/theta), with constant accepted steps. "
+             "It agrees when the predicted exponent's range (over theta's interval; 0 for linear convergence) meets "
+             "the fitted interval, with no margin added (the interval carries the drift and model uncertainty; it is "
+             "[0, upper] for logarithmic and power-or-logarithmic fits; `agreement` in `theory/local_rate.py`); a "
+             "disagreement counts only where the prediction applies. Over "
+             f"{total['groups']} groups: {total['agree']} agree, {total['disagree']} disagree"
              + (f" ({total['agree'] / compared:.0%} of the {compared} compared)" if compared else "")
-             + f", {total['not_compared']} not compared (no verified limit, steps not settled, or no model fitted).",
+             + f", {total['not_compared']} not compared ("
+             + (", ".join(f"{key} {count}" for key, count in sorted(why.items(), key=lambda item: -item[1]))
+                or "no verified limit, steps not settled, window outside the prediction's range, or no model fitted")
+             + ").",
              "", "| experiment | groups | agree | disagree | not compared |", "|---|---|---|---|---|"]
     lines += [f"| {name} | {n['groups']} | {n['agree']} | {n['disagree']} | {n['not_compared']} |" for name, n in rows]
     disagreements = [f"- {name}: {text}" for name, n in rows for text in n.get("disagreements", [])]

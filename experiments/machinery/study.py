@@ -194,7 +194,8 @@ def _merge_bound_checks(texts):
 GROUP_COLUMNS = ["limit_group", "limit_kind", "limit_value", "limit_point", "group_starts", "group_model",
                  "group_exponent", "group_exponent_ci_low", "group_exponent_ci_high", "group_iterations_per_decade",
                  "group_pre_asymptotic", "group_labels", "group_theta", "group_theta_point", "group_theta_point_exact",
-                 "group_predicted_model", "group_predicted_exponent", "group_agreement", "group_verdict"]
+                 "group_predicted_model", "group_predicted_exponent", "group_theta_method",
+                 "group_prediction_valid_below_eps", "group_prediction_reason", "group_agreement", "group_verdict"]
 
 
 def group_rows(table, extra=()):
@@ -254,19 +255,41 @@ def groups_cell(groups):
     return "; ".join(parts) or "-"
 
 
+def _not_compared_reason(row):
+    """Why a group's fit was not compared with the prediction, in a few words."""
+    reason = str(getattr(row, "group_prediction_reason", "") or "")
+    if row.limit_kind == "none":
+        return "no verified limit"
+    if "do not settle" in reason:
+        return "steps not settled"
+    if "straddles" in reason or "outside the range" in reason:
+        return "window outside the prediction's range"
+    if "no Lojasiewicz exponent" in reason or row.group_theta_point != row.group_theta_point:
+        return "no theta at the limit"
+    return "no model fitted"
+
+
 def prediction_agreement(table):
     """Over every limit group of every case: how often the rate predicted from the limit point's
-    Lojasiewicz exponent agrees with the fitted one (``theory.local_rate``)."""
+    Lojasiewicz exponent over the fit window agrees with the fitted one (``theory.local_rate``), why
+    the others were not compared, and every disagreement with its prediction and reason."""
     groups = group_rows(table)
     state = groups["group_agreement"].map(lambda v: "agree" if v in (True, "True") else
                                           "disagree" if v in (False, "False") else "not compared")
     counts = state.value_counts().to_dict()
     disagreeing = groups[state == "disagree"]
+    why = {}
+    for row in groups[state == "not compared"].itertuples(index=False):
+        key = _not_compared_reason(row)
+        why[key] = why.get(key, 0) + 1
     return {"groups": int(len(groups)), "agree": int(counts.get("agree", 0)),
             "disagree": int(counts.get("disagree", 0)), "not_compared": int(counts.get("not compared", 0)),
+            "not_compared_reasons": why,
             "disagreements": [f"{r.function} {r.function_params} {r.algorithm}: {r.limit_kind}, fit {r.group_model} "
                               f"{r.group_exponent:.3g} [{r.group_exponent_ci_low:.3g}, {r.group_exponent_ci_high:.3g}], "
-                              f"predicted {r.group_predicted_model} {r.group_predicted_exponent:.3g}"
+                              f"predicted {r.group_predicted_model} {r.group_predicted_exponent:.3g} over the window "
+                              f"(theta {r.group_theta_point:.4g} by {getattr(r, 'group_theta_method', '-')}; "
+                              f"{getattr(r, 'group_prediction_reason', '')}); verdict {r.group_verdict}"
                               for r in disagreeing.itertuples(index=False)]}
 
 
