@@ -20,6 +20,7 @@ import numpy as np
 
 from armijo.linesearch import (
     ACCEPTED,
+    NOISE_FLOOR,
     PRECISION_FLOOR,
     STEP_UNDERFLOW,
     backtrack,
@@ -36,7 +37,8 @@ MAX_FIRST_TRIAL = 1e300
 
 _INCREASING = ("armijo-increase", "armijo-dichotomy", "armijo-normalized")
 
-_FAILED_SEARCH = {PRECISION_FLOOR: "precision_floor", STEP_UNDERFLOW: "step_underflow"}
+_FAILED_SEARCH = {PRECISION_FLOOR: "precision_floor", STEP_UNDERFLOW: "step_underflow",
+                  NOISE_FLOOR: "noise_floor"}
 
 
 def _as_starts(x0):
@@ -172,6 +174,7 @@ def minimize(
     min_f=-1e100,
     eta_min=0.0,
     precision_floor_ulps=4.0,
+    noise=None,
     **params,
 ):
     """Run ``algorithm`` from every start of ``x0`` until each start stops.
@@ -206,6 +209,13 @@ def minimize(
     precision_floor_ulps : float
         A trial whose first-order decrease ``eta * <g, d>`` is at most this many
         ulps of ``|f(x_k)|`` stops the start with ``precision_floor``.
+    noise : None, float or callable
+        The evaluation noise ``N(x)`` of ``f`` (a bound on ``|computed f(x) - f(x)|``,
+        :mod:`functions.noise`): a callable ``noise(X) -> (B,)``, evaluated once per
+        iteration at the iterates (not counted as an oracle call), or a float ``r`` for
+        ``N(x) = r |f(x)|``.  An Armijo trial whose margin is within ``2 N(x_k)`` (the noise
+        of a difference of two values) stops the start with ``noise_floor``
+        (:mod:`armijo.linesearch`).  None: no noise rule (the precision floor only).
     **params
         Algorithm parameters (``eta0, lam, f1, f2`` for the Armijo variants,
         ``eta``, ``gamma``, ``beta1``, ``beta2``, ``adam_eps`` for the baselines),
@@ -232,7 +242,7 @@ def minimize(
     spec, resolved, X, thresholds, max_iter = validate_run(
         algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps)
     run = _Run(f, grad, X, spec, resolved, thresholds, max_iter, trace, trace_per_decade,
-               float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps))
+               float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps), _as_noise(noise))
     # Overflow or nan at a trial point is expected and handled (the trial is rejected; a non-finite
     # iterate is the status non_finite): NumPy's floating-point warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -240,6 +250,31 @@ def minimize(
 
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _as_noise(noise):
+    """Validate the ``noise`` argument of :func:`minimize`: None, a callable, or a float >= 0."""
+    if noise is None or callable(noise):
+        return noise
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
+        raise ValueError(f"noise must be None, a callable noise(X) or a float >= 0, got {noise!r}")
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"a relative noise must be finite and >= 0, got {noise!r}")
+    return float(noise) if noise > 0 else None
+
+
+def noise_of_difference(noise, X, F):
+    """``2 N(x)`` per row: the bound on the noise of ``f(trial) - f(x)`` the line search takes.
+
+    ``noise`` as validated by :func:`minimize` (None, a float ``r`` for ``N = r |f|``, or a
+    callable); None when there is no noise rule.  The noise at the trial point is taken equal
+    to the noise at ``x`` (the rule matters only for trials close to ``x``).
+    """
+    if noise is None:
+        return None
+    if callable(noise):
+        return 2.0 * np.asarray(noise(X), dtype=np.float64)
+    return 2.0 * (noise * np.abs(F))
 
 
 def validate_run(algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps):
@@ -280,7 +315,7 @@ class _Run:
     """State and loop of one call of :func:`minimize` (private)."""
 
     def __init__(self, f, grad, X, spec, params, thresholds, max_iter, trace, trace_per_decade,
-                 max_norm, min_f, eta_min, precision_floor_ulps):
+                 max_norm, min_f, eta_min, precision_floor_ulps, noise):
         self.spec = spec
         self.params = params
         self.thresholds = thresholds
@@ -289,6 +324,7 @@ class _Run:
         self.min_f = min_f
         self.eta_min = eta_min
         self.precision_floor_ulps = precision_floor_ulps
+        self.noise = noise
         starts, dimension = X.shape
         self.oracle = CountingOracle(f, grad, starts)
         self.recorder = _TraceRecorder(trace_iterations(max_iter, trace_per_decade), starts, dimension) if trace else None
@@ -465,18 +501,21 @@ class _Run:
             return smallest_moving_step(X[rows], direction[rows], self.eta_min)
 
         floor = self.precision_floor_ulps * np.spacing(np.abs(self.F))
+        noise = noise_of_difference(self.noise, X, self.F)
         step, value, outcome, rejections = backtrack(
             phi, self.F, slope, first_trial(self.spec.name, k, params, self.previous_step),
-            lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step,
+            lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step, noise=noise,
         )
         if self.spec.name == "armijo-dichotomy":
             refine = np.flatnonzero((outcome == ACCEPTED) & (rejections > 0))
             if refine.size:
-                rejections += dichotomy_refine(
+                refined, undecided = dichotomy_refine(
                     phi, refine, step, value, self.F, slope,
                     lam=params["lam"], f1=params["f1"],
-                    rounds=dichotomy_rounds(params["f1"], params["f2"]), precision_floor=floor,
+                    rounds=dichotomy_rounds(params["f1"], params["f2"]), precision_floor=floor, noise=noise,
                 )
+                rejections += refined
+                outcome[undecided] = NOISE_FLOOR
         self.backtracks += rejections
 
         for code, status in _FAILED_SEARCH.items():

@@ -14,6 +14,7 @@ STATUSES = (
     "precision_floor",  # the Armijo test fell below the floating-point resolution of f
     "non_finite",       # f or grad is not finite at the current iterate
     "diverged",         # ||x_k|| above max_norm, or f_k below min_f
+    "noise_floor",      # an Armijo decision within the evaluation noise of f (armijo.linesearch)
 )
 
 
