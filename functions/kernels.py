@@ -58,7 +58,7 @@ import scipy.special
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from functions.noise import UNIT_ROUNDOFF
+from functions.noise import UNIT_ROUNDOFF, running_error_program
 
 #: Bump when the generated code changes meaning (the file's own source is hashed too).
 GENERATOR_VERSION = "1"
@@ -200,6 +200,19 @@ def print_components(components, symbols):
     replacements, reduced = sympy.cse(list(components), symbols=sympy.numbered_symbols("t_"))
     statements = tuple(f"{printer.doprint(symbol)} = {printer.doprint(value)}" for symbol, value in replacements)
     return PrintedComponents(tuple(names.values()), statements, tuple(printer.doprint(value) for value in reduced))
+
+
+def print_noise(expression, symbols):
+    """The running error bound of ``expression`` (units of ``u``) as straight-line code.
+
+    :func:`functions.noise.running_error_program` printed with :class:`KernelPrinter`: the
+    temporaries ``t_i`` of ``f`` and their errors ``e_i`` in evaluation order, one result.
+    """
+    names = {symbol: f"a{i}" for i, symbol in enumerate(symbols)}
+    printer = KernelPrinter(names)
+    program, result = running_error_program(expression)
+    statements = tuple(f"{printer.doprint(name)} = {printer.doprint(value)}" for name, value in program)
+    return PrintedComponents(tuple(names.values()), statements, (printer.doprint(result),))
 
 
 def print_condition(condition, symbols):

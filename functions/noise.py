@@ -232,11 +232,18 @@ def _relative(node, relative):
 # -- the running error bound -------------------------------------------------------------------
 
 
-def noise_expression(expression):
+def noise_expression(expression, known=None):
     """The first-order running error bound of ``expression``, in units of ``u`` (a SymPy expression).
 
     ``|computed f(x) - f(x)| <= u * noise_expression(f)(x)`` to first order in ``u``, for the
     kernel printed from ``expression`` by :mod:`functions.kernels` (see the module docstring).
+
+    Parameters
+    ----------
+    expression : sympy.Expr
+    known : dict, optional
+        Errors of symbols that stand for computed values (the temporaries of a
+        common-subexpression elimination): ``{t: e}``; other symbols are exact variables.
 
     Raises
     ------
@@ -251,13 +258,58 @@ def noise_expression(expression):
     Abs(x - 1)
     """
     memo = {}
+    known = known or {}
 
     def error(node):
         if node not in memo:
-            memo[node] = _error(node, error)
+            memo[node] = known.get(node, sympy.S.Zero) if node.is_Symbol else _error(node, error)
         return memo[node]
 
     return error(expression)
+
+
+def running_error_program(expression, temporaries="t_", errors="e_"):
+    """The running error bound of ``expression`` as straight-line code, in forward mode.
+
+    Every operation of the expression (sum, product, power, library call, ``abs``; shared
+    subtrees once) becomes a temporary ``t_i`` computed from earlier temporaries, and gets an
+    error ``e_i`` by the rules of :func:`noise_expression` with the earlier errors as known
+    symbols and ``|value_i|`` written ``|t_i|``.  The cost is a few operations per operation of
+    ``f``: the whole-tree form repeats a subtree's value and error in every product that
+    multiplies it.  Other nodes (``Piecewise``, ``Max``...) are one temporary each, with their
+    error in whole-tree form.  Equal to :func:`noise_expression` up to rounding when the
+    program sums in the tree's order.
+
+    Returns
+    -------
+    statements : list of (sympy.Symbol, sympy.Expr)
+        ``(t_i, value_i)`` and ``(e_i, error_i)`` in evaluation order.
+    result : sympy.Expr
+        The bound of the whole expression (units of ``u``): an error symbol, or 0.
+    """
+    names, error_names = sympy.numbered_symbols(temporaries), sympy.numbered_symbols(errors)
+    values, known, statements = {}, {}, []
+
+    def visit(node):
+        if node in values:
+            return values[node]
+        if node.is_Atom:
+            return node
+        walked = node.is_Add or node.is_Mul or node.is_Pow or isinstance(node, sympy.Abs) or (
+            type(node) in LIBRARY_ULPS and len(node.args) == 1)
+        value = node.func(*[visit(argument) for argument in node.args], evaluate=False) if walked else node
+        temporary = next(names)
+        statements.append((temporary, value))
+        bound = noise_expression(value, known).xreplace({sympy.Abs(value): sympy.Abs(temporary)})
+        if bound != 0:
+            name = next(error_names)
+            statements.append((name, bound))
+            known[temporary] = name
+        values[node] = temporary
+        return temporary
+
+    root = visit(expression)
+    return statements, known.get(root, sympy.S.Zero)
 
 
 def _error(node, error):

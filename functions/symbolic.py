@@ -16,7 +16,7 @@ import numpy as np
 import sympy
 
 from functions.analyticity import certify_analytic
-from functions.kernels import numpy_condition, numpy_evaluator, print_components, print_condition
+from functions.kernels import numpy_condition, numpy_evaluator, print_components, print_condition, print_noise
 from functions.noise import UNIT_ROUNDOFF, noise_model
 from functions.objective import Objective, batched
 from functions.rewrites import safe_rewrite
@@ -126,9 +126,13 @@ class SymbolicOracle:
         return self._noise_model
 
     def printed(self, order):
-        """The printed code of the derivative of ``order`` (:class:`functions.kernels.PrintedComponents`)."""
+        """The printed code of the derivative of ``order`` (:class:`functions.kernels.PrintedComponents`);
+        ``"noise"``: the running error bound of ``f`` in forward mode (:func:`functions.kernels.print_noise`)."""
         if order not in self._printed:
-            self._printed[order] = print_components(self.components(order), self.symbols)
+            if order == "noise":
+                self._printed[order] = print_noise(self.components(0)[0], self.symbols)
+            else:
+                self._printed[order] = print_components(self.components(order), self.symbols)
         return self._printed[order]
 
     def _compile(self, order):
