@@ -17,6 +17,10 @@ STATUSES = (
     "noise_floor",      # an Armijo decision within the evaluation noise of f (armijo.linesearch)
 )
 
+#: The statuses of a start stopped at a floor: past it the Armijo test is decided by rounding, so the
+#: thresholds it did not reach are censored (no count), never measured.
+FLOOR_STATUSES = ("precision_floor", "noise_floor")
+
 
 @dataclass(frozen=True)
 class Trace:

@@ -202,14 +202,22 @@ def print_components(components, symbols):
     return PrintedComponents(tuple(names.values()), statements, tuple(printer.doprint(value) for value in reduced))
 
 
+class NoisePrinter(KernelPrinter):
+    """:class:`KernelPrinter` for the running error program: ``|v|`` as ``numpy.abs``, which Numba also
+    takes for the 0-d arrays that ``numpy.where`` (``Heaviside``, ``Piecewise``) gives for one point."""
+
+    def _print_Abs(self, expr):
+        return f"numpy.abs({self._print(expr.args[0])})"
+
+
 def print_noise(expression, symbols):
     """The running error bound of ``expression`` (units of ``u``) as straight-line code.
 
-    :func:`functions.noise.running_error_program` printed with :class:`KernelPrinter`: the
+    :func:`functions.noise.running_error_program` printed with :class:`NoisePrinter`: the
     temporaries ``t_i`` of ``f`` and their errors ``e_i`` in evaluation order, one result.
     """
     names = {symbol: f"a{i}" for i, symbol in enumerate(symbols)}
-    printer = KernelPrinter(names)
+    printer = NoisePrinter(names)
     program, result = running_error_program(expression)
     statements = tuple(f"{printer.doprint(name)} = {printer.doprint(value)}" for name, value in program)
     return PrintedComponents(tuple(names.values()), statements, (printer.doprint(result),))

@@ -82,3 +82,28 @@ def test_bounds_check_flags_violations_and_censored_rows():
     assert t1.loc[1e-4, "holds"] == False  # noqa: E712  never reached in 1000 > 500 iterations
     t4 = checked[checked["theorem"] == "T4"]
     assert len(t4) == 2 and t4["holds"].all() and (t4["ratio"].to_numpy() == [1.0, 0.9]).all()
+
+
+def test_bounds_counts_floor_stops_and_censors_past_them():
+    """A start stopped at a floor is one 'floor stop' row with its censored thresholds; its checked counts are
+    made before the stop; the report states both (experiments/machinery/report.py)."""
+    from experiments.machinery.report import floor_section
+
+    table = pd.DataFrame({
+        "function": "f", "function_params": "{}", "algorithm": "armijo", "algorithm_params": "{}",
+        "start": [0, 0, 0, 1, 1, 1], "eps": [1e-1, 1e-2, 1e-3] * 2,
+        "iterations": [5, 50, -1, 4, 40, 400], "f_evals": [6, 51, -1, 5, 41, 401],
+        "status": ["noise_floor"] * 3 + ["converged"] * 3, "total_iterations": [61] * 3 + [400] * 3,
+        "case_verdict": "consistent", "bound_T1": 1e3,
+    })
+    checked = bounds.check_table("demo", table)
+    stops = checked[checked["check"] == "floor stop"]
+    assert len(stops) == 1 and stops["start"].tolist() == [0] and stops["measured"].tolist() == [1]
+    assert (checked.loc[checked["theorem"] == "T1", "check"] == "reached").sum() == 5
+    floors = bounds.floor_summary(checked)
+    assert floors["starts"] == {"precision_floor": 0, "noise_floor": 1}
+    assert floors["censored_thresholds"] == 1 and floors["checked_counts"] == 2
+    assert floors["checked_counts_after_the_stop"] == 0 and floors["case_verdicts"] == {"consistent": 1}
+    text = "\n".join(floor_section([("bounds", {"floors": floors})]))
+    assert "1 start(s) stopped at a floor (0 at precision_floor, 1 at noise_floor" in text
+    assert "no verdict rests on a count past a floor" in text

@@ -4,7 +4,7 @@ Pure functions on arrays (no engine import).  A verdict is ``violated`` when a m
 count exceeds an applicable bound or the fitted exponent's interval lies entirely above
 the predicted largest exponent (plus :data:`EXPONENT_TOL`); ``inconclusive`` when the fit
 cannot decide (flags such as ``window_too_short``, jumps in most starts, no exponent, or a
-run status that voids the count, e.g. ``precision_floor``); ``consistent`` otherwise.  The
+run status that voids the count, e.g. ``precision_floor`` or ``noise_floor``); ``consistent`` otherwise.  The
 assessment adds ``inconsistent``: a confident fit that disagrees with the rate predicted
 from the Lojasiewicz exponent at the limit point (:mod:`theory.local_rate`).
 """
@@ -29,7 +29,7 @@ INCONCLUSIVE_FLAGS = ("window_too_short", "insufficient_data", "jumps_in_most_st
                       "plateau_in_window")
 """Fit flags that make a verdict inconclusive."""
 
-VOIDING_STATUSES = ("precision_floor", "non_finite", "step_underflow")
+VOIDING_STATUSES = ("precision_floor", "noise_floor", "non_finite", "step_underflow")
 """Run statuses after which the counts are not measurements."""
 
 
