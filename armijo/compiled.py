@@ -61,7 +61,7 @@ import numba
 import numpy as np
 from numba import njit, prange, types
 
-from armijo.engine import MAX_FIRST_TRIAL, trace_iterations, validate_run
+from armijo.engine import MAX_FIRST_TRIAL, NOISE_GATE, as_noise_gate, trace_iterations, validate_run
 from armijo.linesearch import ACCEPTED, NOISE_FLOOR, PRECISION_FLOOR, STEP_UNDERFLOW, dichotomy_rounds
 from armijo.result import STATUSES, RunResult, Trace
 
@@ -78,8 +78,8 @@ assert STATUSES == ("converged", "max_iter", "step_underflow", "precision_floor"
 
 # Layout of the float parameters of a run (``reals``) and of its integers (``integers``).
 _ETA0, _LAM, _F1, _F2, _ETA, _GAMMA, _BETA1, _BETA2, _ADAM_EPS = range(9)
-_MAX_NORM_SQUARED, _MIN_F, _ETA_MIN, _FLOOR_ULPS, _MAX_FIRST, _NOISE_RELATIVE = range(9, 15)
-_REALS = 15
+_MAX_NORM_SQUARED, _MIN_F, _ETA_MIN, _FLOOR_ULPS, _MAX_FIRST, _NOISE_RELATIVE, _NOISE_GATE = range(9, 16)
+_REALS = 16
 _MAX_ITER_INDEX, _ROUNDS, _NOISE_MODE = range(3)
 # How N(x_k) is known: no noise rule, r |f(x_k)|, or the noise kernel at x_k.
 _NO_NOISE, _RELATIVE_NOISE, _KERNEL_NOISE = range(3)
@@ -216,15 +216,25 @@ def _resolvable(eta, slope, floor):
 
 
 @njit(**_OPTIONS)
-def _noise_quiet(eta, slope, lam, noise):
-    """:func:`armijo.linesearch.noise_quiet`: the first-order margin is above the noise."""
-    return (1.0 - lam) * (eta * slope) > noise
+def _first_order_margin(eta, slope, lam):
+    """:func:`armijo.linesearch.first_order_margin`."""
+    return (1.0 - lam) * (eta * slope)
 
 
 @njit(**_OPTIONS)
-def _noise_decides(phi_eta, phi0, eta, slope, lam, noise):
-    """:func:`armijo.linesearch.noise_decides` (false for a nan ``phi_eta``)."""
-    return abs(phi0 - lam * eta * slope - phi_eta) < noise
+def _computed_margin(phi_eta, phi0, eta, slope, lam):
+    """:func:`armijo.linesearch.computed_margin` (nan for a nan ``phi_eta``)."""
+    return abs(phi0 - lam * eta * slope - phi_eta)
+
+
+@njit(**_OPTIONS)
+def _noise_at(noise, x, gate):
+    """The noise kernel at ``x`` as :class:`armijo.linesearch.NoiseGate` reads it: ``2 N(x)`` (a nan
+    bound read as ``inf``) and the new cap ``gate * 2 N`` (``inf`` where ``N`` is not > 0)."""
+    difference_noise = 2.0 * noise(x)
+    if difference_noise != difference_noise:
+        difference_noise = np.inf
+    return difference_noise, (gate * difference_noise if difference_noise > 0 else np.inf)
 
 
 @njit(**_OPTIONS)
@@ -258,6 +268,8 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
     trace_points = trace_at.shape[0]
     max_iter = integers[_MAX_ITER_INDEX]
     noise_mode = integers[_NOISE_MODE]
+    gate = reals[_NOISE_GATE]
+    cap = np.inf  # NoiseGate: gate * 2 N at the last evaluation of the noise kernel
     lam, f1 = reals[_LAM], reals[_F1]
     line_search = code <= _NORMALIZED
     x = starts[b].copy()
@@ -328,11 +340,8 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
                 slope = g2
             floor = reals[_FLOOR_ULPS] * _spacing(fx)
             noisy = noise_mode != _NO_NOISE
-            difference_noise = 0.0
-            if noise_mode == _KERNEL_NOISE:
-                difference_noise = 2.0 * noise(x)
-            elif noisy:
-                difference_noise = 2.0 * (reals[_NOISE_RELATIVE] * abs(fx))
+            known = noise_mode == _RELATIVE_NOISE  # the kernel's noise is evaluated when a margin comes near
+            difference_noise = 2.0 * (reals[_NOISE_RELATIVE] * abs(fx)) if known else 0.0
             if code == _ARMIJO or k == 0:
                 eta = reals[_ETA0]
             elif code == _MEMORY:
@@ -345,15 +354,27 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
             rejections = 0
             smallest = -1.0
             while _resolvable(eta, slope, floor):
-                if noisy and not _noise_quiet(eta, slope, lam, difference_noise):
-                    outcome = NOISE_FLOOR
-                    break
+                # the noise rule; a margin above the cap is above the noise (NoiseGate): a kernel that
+                # is not known yet is evaluated only when a margin is not (a relative noise is known)
+                if noisy:
+                    margin = _first_order_margin(eta, slope, lam)
+                    if not known and not margin > cap:
+                        difference_noise, cap = _noise_at(noise, x, gate)
+                        known = True
+                    if known and not margin > difference_noise:
+                        outcome = NOISE_FLOOR
+                        break
                 _trial_point(x, eta, direction, trial)
                 value = f(trial)
                 f_evals += 1
-                if noisy and _noise_decides(value, fx, eta, slope, lam, difference_noise):
-                    outcome = NOISE_FLOOR
-                    break
+                if noisy:
+                    margin = _computed_margin(value, fx, eta, slope, lam)
+                    if not known and not margin > cap:
+                        difference_noise, cap = _noise_at(noise, x, gate)
+                        known = True
+                    if known and margin < difference_noise:
+                        outcome = NOISE_FLOOR
+                        break
                 if _armijo_test(value, fx, eta, slope, lam):
                     outcome = PRECISION_FLOOR if value == fx else ACCEPTED
                     break
@@ -375,9 +396,14 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
                     _trial_point(x, middle, direction, trial)
                     middle_value = f(trial)
                     f_evals += 1
-                    if noisy and _noise_decides(middle_value, fx, middle, slope, lam, difference_noise):
-                        outcome = NOISE_FLOOR
-                        break
+                    if noisy:
+                        margin = _computed_margin(middle_value, fx, middle, slope, lam)
+                        if not known and not margin > cap:
+                            difference_noise, cap = _noise_at(noise, x, gate)
+                            known = True
+                        if known and margin < difference_noise:
+                            outcome = NOISE_FLOOR
+                            break
                     if _armijo_test(middle_value, fx, middle, slope, lam) and middle_value != fx:
                         low = middle
                         value = middle_value
@@ -517,6 +543,7 @@ def minimize_compiled(
     min_f=-1e100,
     eta_min=0.0,
     precision_floor_ulps=4.0,
+    noise_gate=NOISE_GATE,
     threads=None,
     **params,
 ):
@@ -528,7 +555,7 @@ def minimize_compiled(
         ``kernels.f``, ``kernels.grad`` (Numba dispatchers, see the module docstring) and
         ``kernels.dimension``; optionally ``kernels.noise`` or ``kernels.noise_relative``, the
         evaluation noise of ``f`` (the ``noise`` argument of :func:`armijo.minimize`).
-    x0, algorithm, eps, max_iter, trace, trace_per_decade, max_norm, min_f, eta_min, precision_floor_ulps, **params
+    x0, algorithm, eps, max_iter, trace, trace_per_decade, max_norm, min_f, eta_min, precision_floor_ulps, noise_gate, **params
         As in :func:`armijo.minimize`, validated by the same code (same errors).
     threads : int, optional
         Numba threads for this call (default: Numba's setting, ``NUMBA_NUM_THREADS``).
@@ -559,6 +586,7 @@ def minimize_compiled(
     reals[_ETA_MIN] = float(eta_min)
     reals[_FLOOR_ULPS] = float(precision_floor_ulps)
     reals[_MAX_FIRST] = MAX_FIRST_TRIAL
+    reals[_NOISE_GATE] = as_noise_gate(noise_gate)
     integers = np.zeros(3, dtype=np.int64)
     integers[_MAX_ITER_INDEX] = max_iter
     noise_kernel, integers[_NOISE_MODE], reals[_NOISE_RELATIVE] = _noise_arguments(kernels)

@@ -23,6 +23,7 @@ from armijo.linesearch import (
     NOISE_FLOOR,
     PRECISION_FLOOR,
     STEP_UNDERFLOW,
+    NoiseGate,
     backtrack,
     dichotomy_refine,
     dichotomy_rounds,
@@ -34,6 +35,10 @@ from armijo.result import RunResult, Trace
 #: Largest first trial step of the increasing variants: ``f2 * eta_{k-1}`` is
 #: capped here so that repeated growth cannot overflow to ``inf``.
 MAX_FIRST_TRIAL = 1e300
+
+#: Default factor of the noise gate (:class:`armijo.linesearch.NoiseGate`): a noise kernel is
+#: evaluated at ``x_k`` only when a margin comes within this factor of the last noise evaluated.
+NOISE_GATE = 64.0
 
 _INCREASING = ("armijo-increase", "armijo-dichotomy", "armijo-normalized")
 
@@ -175,6 +180,7 @@ def minimize(
     eta_min=0.0,
     precision_floor_ulps=4.0,
     noise=None,
+    noise_gate=NOISE_GATE,
     **params,
 ):
     """Run ``algorithm`` from every start of ``x0`` until each start stops.
@@ -211,11 +217,15 @@ def minimize(
         ulps of ``|f(x_k)|`` stops the start with ``precision_floor``.
     noise : None, float or callable
         The evaluation noise ``N(x)`` of ``f`` (a bound on ``|computed f(x) - f(x)|``,
-        :mod:`functions.noise`): a callable ``noise(X) -> (B,)``, evaluated once per
-        iteration at the iterates (not counted as an oracle call), or a float ``r`` for
-        ``N(x) = r |f(x)|``.  An Armijo trial whose margin is within ``2 N(x_k)`` (the noise
-        of a difference of two values) stops the start with ``noise_floor``
-        (:mod:`armijo.linesearch`).  None: no noise rule (the precision floor only).
+        :mod:`functions.noise`): a callable ``noise(X) -> (B,)``, evaluated at an iterate at
+        most once, and only where a margin comes near (``noise_gate``; not counted as an oracle
+        call), or a float ``r`` for ``N(x) = r |f(x)|``.  An Armijo trial whose margin is within
+        ``2 N(x_k)`` (the noise of a difference of two values) stops the start with
+        ``noise_floor`` (:mod:`armijo.linesearch`).  None: no noise rule (the precision floor only).
+    noise_gate : float
+        For a callable ``noise``: a margin above ``noise_gate`` times the last ``2 N`` evaluated
+        for the start is taken as above the noise without evaluating it
+        (:class:`armijo.linesearch.NoiseGate`); ``inf`` evaluates it at every iterate.
     **params
         Algorithm parameters (``eta0, lam, f1, f2`` for the Armijo variants,
         ``eta``, ``gamma``, ``beta1``, ``beta2``, ``adam_eps`` for the baselines),
@@ -242,7 +252,8 @@ def minimize(
     spec, resolved, X, thresholds, max_iter = validate_run(
         algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps)
     run = _Run(f, grad, X, spec, resolved, thresholds, max_iter, trace, trace_per_decade,
-               float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps), _as_noise(noise))
+               float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps), _as_noise(noise),
+               as_noise_gate(noise_gate))
     # Overflow or nan at a trial point is expected and handled (the trial is rejected; a non-finite
     # iterate is the status non_finite): NumPy's floating-point warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -263,17 +274,26 @@ def _as_noise(noise):
     return float(noise) if noise > 0 else None
 
 
-def noise_of_difference(noise, X, F):
-    """``2 N(x)`` per row: the bound on the noise of ``f(trial) - f(x)`` the line search takes.
+def as_noise_gate(noise_gate):
+    """Validate the noise gate factor (a float >= 1, ``inf`` allowed); shared by both backends."""
+    if isinstance(noise_gate, bool) or not isinstance(noise_gate, (int, float, np.floating, np.integer)) \
+            or not noise_gate >= 1:
+        raise ValueError(f"noise_gate must be a number >= 1 (inf: no gate), got {noise_gate!r}")
+    return float(noise_gate)
 
-    ``noise`` as validated by :func:`minimize` (None, a float ``r`` for ``N = r |f|``, or a
-    callable); None when there is no noise rule.  The noise at the trial point is taken equal
-    to the noise at ``x`` (the rule matters only for trials close to ``x``).
+
+def noise_of_difference(noise, X, F, cap, gate):
+    """``2 N(x)`` per row, the bound on the noise of ``f(trial) - f(x)`` the line search takes.
+
+    ``noise`` as validated by :func:`minimize`: None (no rule: None), a float ``r`` (``2 r |f|``,
+    an array), or a callable (a :class:`armijo.linesearch.NoiseGate` over ``cap`` that evaluates
+    it at the rows of ``X`` only where a margin comes near).  The noise at the trial point is
+    taken equal to the noise at ``x`` (the rule matters only for trials close to ``x``).
     """
     if noise is None:
         return None
     if callable(noise):
-        return 2.0 * np.asarray(noise(X), dtype=np.float64)
+        return NoiseGate(lambda rows: 2.0 * np.asarray(noise(X[rows]), dtype=np.float64), cap, gate)
     return 2.0 * (noise * np.abs(F))
 
 
@@ -315,7 +335,7 @@ class _Run:
     """State and loop of one call of :func:`minimize` (private)."""
 
     def __init__(self, f, grad, X, spec, params, thresholds, max_iter, trace, trace_per_decade,
-                 max_norm, min_f, eta_min, precision_floor_ulps, noise):
+                 max_norm, min_f, eta_min, precision_floor_ulps, noise, noise_gate):
         self.spec = spec
         self.params = params
         self.thresholds = thresholds
@@ -325,6 +345,7 @@ class _Run:
         self.eta_min = eta_min
         self.precision_floor_ulps = precision_floor_ulps
         self.noise = noise
+        self.noise_gate = noise_gate
         starts, dimension = X.shape
         self.oracle = CountingOracle(f, grad, starts)
         self.recorder = _TraceRecorder(trace_iterations(max_iter, trace_per_decade), starts, dimension) if trace else None
@@ -359,13 +380,14 @@ class _Run:
         if spec.name == "adam":
             self.first_moment = np.zeros_like(X)
             self.second_moment = np.zeros_like(X)
+        self.noise_cap = np.full(starts, np.inf)  # NoiseGate, per running start
         self.F = None
         self.f_is_current = True
 
     # -- bookkeeping ---------------------------------------------------------------
 
     def _compact_arrays(self):
-        names = ["ids", "X", "G", "F", "g2", "grad_norm", "hits", "next_threshold", "backtracks", "step"]
+        names = ["ids", "X", "G", "F", "g2", "grad_norm", "hits", "next_threshold", "backtracks", "step", "noise_cap"]
         if self.spec.line_search:
             names.append("previous_step")
         if self.spec.name == "adam":
@@ -501,7 +523,7 @@ class _Run:
             return smallest_moving_step(X[rows], direction[rows], self.eta_min)
 
         floor = self.precision_floor_ulps * np.spacing(np.abs(self.F))
-        noise = noise_of_difference(self.noise, X, self.F)
+        noise = noise_of_difference(self.noise, X, self.F, self.noise_cap, self.noise_gate)
         step, value, outcome, rejections = backtrack(
             phi, self.F, slope, first_trial(self.spec.name, k, params, self.previous_step),
             lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step, noise=noise,

@@ -60,18 +60,68 @@ def armijo_test(phi_eta, phi0, eta, slope, lam):
     return phi_eta <= phi0 - lam * eta * slope
 
 
-def noise_decides(phi_eta, phi0, eta, slope, lam, noise):
-    """The computed margin of the Armijo test is within ``noise``, elementwise.
+def first_order_margin(eta, slope, lam):
+    """``(1 - lam) * eta * slope``: the margin of the Armijo test for a small step (before evaluating)."""
+    return (1.0 - lam) * (eta * slope)
 
-    ``|phi0 - lam * eta * slope - phi_eta| < noise`` with the threshold computed as in
-    :func:`armijo_test`; false for a nan ``phi_eta`` and wherever ``noise`` is 0.
+
+def computed_margin(phi_eta, phi0, eta, slope, lam):
+    """``|phi0 - lam * eta * slope - phi_eta|``, the threshold computed as in :func:`armijo_test` (nan for a nan value)."""
+    return np.abs(phi0 - lam * eta * slope - phi_eta)
+
+
+class NoiseGate:
+    """The noise ``2 N(x_k)`` of each row, evaluated only for rows whose margins come within ``cap``.
+
+    Evaluating the noise kernel costs about as much as ``f``; it matters only for a trial whose
+    margin is within the noise.  ``cap`` holds, per row, ``gate * 2 N`` from the row's last
+    evaluation (``inf`` before the first, or when that ``N`` was 0 or nan): a margin above it is
+    taken as above the noise without evaluating.  This assumes that ``N`` grows by less than the
+    factor ``gate`` between two evaluations; ``gate = inf`` evaluates at every check (exact), and
+    the tests compare both.  The compiled loop applies the same rule per start.
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(rows) -> 2 N`` at the current iterates of those rows.
+    cap : ndarray, shape (A,)
+        Per row, updated in place when a row is evaluated.
+    gate : float
+        The factor (>= 1).
     """
-    return np.abs(phi0 - lam * eta * slope - phi_eta) < noise
+
+    def __init__(self, evaluate, cap, gate):
+        self.evaluate = evaluate
+        self.cap = cap
+        self.gate = gate
+        self.values = np.full(cap.shape, np.nan)
+
+    def against(self, rows, measure):
+        """The noise to compare ``measure`` (margins of ``rows``, None: all) with: 0 where the margin is above
+        the cap (the rule cannot fire), else ``2 N``, evaluated now where not yet known."""
+        index = np.arange(self.cap.size) if rows is None else rows
+        out = np.zeros(index.size)
+        suspect = ~(measure > self.cap[index])
+        if suspect.any():
+            near = index[suspect]
+            unknown = near[np.isnan(self.values[near])]
+            if unknown.size:
+                values = np.asarray(self.evaluate(unknown), dtype=np.float64)
+                values[np.isnan(values)] = np.inf  # a bound that cannot be computed decides nothing
+                self.values[unknown] = values
+                with np.errstate(invalid="ignore", over="ignore"):
+                    self.cap[unknown] = np.where(values > 0, self.gate * values, np.inf)
+            out[suspect] = self.values[near]
+        return out
 
 
-def noise_quiet(eta, slope, lam, noise):
-    """The first-order margin ``(1 - lam) * eta * slope`` of a trial is above ``noise``."""
-    return (1.0 - lam) * (eta * slope) > noise
+def _noise_against(noise, rows, measure):
+    """What the margins ``measure`` of ``rows`` are compared with: None (no rule), the rows of an array, or a gate."""
+    if noise is None:
+        return None
+    if isinstance(noise, NoiseGate):
+        return noise.against(rows, measure)
+    return noise if rows is None else noise[rows]
 
 
 def backtrack(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_step, noise=None):
@@ -98,8 +148,9 @@ def backtrack(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_st
     min_step : callable
         ``min_step(rows)`` returns the smallest meaningful step for those rows;
         called only for rows that were rejected at least once.
-    noise : ndarray, shape (A,), optional
-        Bound on the noise of ``phi(eta) - phi(0)`` per row (``NOISE_FLOOR``); None: no rule.
+    noise : ndarray, shape (A,), or NoiseGate, optional
+        Bound on the noise of ``phi(eta) - phi(0)`` per row (``NOISE_FLOOR``), or a
+        :class:`NoiseGate` that evaluates it where a margin comes near; None: no rule.
 
     Returns
     -------
@@ -155,7 +206,8 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, noise, v
     resolvable = eta * rate > floor
     loud = None
     if noise is not None:
-        loud = resolvable & ~noise_quiet(eta, rate, lam, noise if rows is None else noise[rows])
+        margin = first_order_margin(eta, rate, lam)
+        loud = resolvable & ~(margin > _noise_against(noise, rows, margin))
     if not resolvable.all() or (loud is not None and loud.any()):
         index = np.arange(step.size) if rows is None else rows
         outcome[index[~resolvable]] = PRECISION_FLOOR
@@ -169,7 +221,8 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, noise, v
     trial_value = phi(eta, rows)
     passed = armijo_test(trial_value, base, eta, rate, lam)
     if noise is not None:
-        undecided = noise_decides(trial_value, base, eta, rate, lam, noise if rows is None else noise[rows])
+        margin = computed_margin(trial_value, base, eta, rate, lam)
+        undecided = margin < _noise_against(noise, rows, margin)
         if undecided.any():
             index = np.arange(step.size) if rows is None else rows
             outcome[index[undecided]] = NOISE_FLOOR  # neither accepted nor rejected: the row leaves
@@ -219,10 +272,10 @@ def backtrack_single(phi, phi0, slope, first_trial, *, lam, f1, precision_floor,
     rejections = 0
     smallest = None
     while step * slope > precision_floor:
-        if noise and not noise_quiet(step, slope, lam, noise):
+        if noise and not first_order_margin(step, slope, lam) > noise:
             return step, math.nan, NOISE_FLOOR, rejections
         value = phi(step)
-        if noise and noise_decides(value, phi0, step, slope, lam, noise):
+        if noise and computed_margin(value, phi0, step, slope, lam) < noise:
             return step, math.nan, NOISE_FLOOR, rejections
         if armijo_test(value, phi0, step, slope, lam):
             return step, value, PRECISION_FLOOR if value == phi0 else ACCEPTED, rejections
@@ -242,7 +295,7 @@ def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, pr
     Each round tests the geometric midpoint ``sqrt(lo * hi)`` (one evaluation
     per row); a pass moves ``lo`` up, a failure moves ``hi`` down.  A row stops
     refining when the midpoint's decrease is below its precision floor.  A midpoint whose
-    computed margin is within the noise (``noise_decides``) is undecided: its row stops
+    computed margin is within the noise (:func:`computed_margin`) is undecided: its row stops
     refining and is reported, for the driver to stop it with ``NOISE_FLOOR``.  (The
     first-order noise check cannot fail at a midpoint: it lies above a step that passed it.)
 
@@ -280,7 +333,8 @@ def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, pr
             break
         trial_value = phi(middle, active)
         if noise is not None:
-            loud = noise_decides(trial_value, phi0[active], middle, slope[active], lam, noise[active])
+            margin = computed_margin(trial_value, phi0[active], middle, slope[active], lam)
+            loud = margin < _noise_against(noise, active, margin)
             if loud.any():
                 undecided[active[loud]] = True
                 quiet = ~loud

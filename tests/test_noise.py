@@ -236,6 +236,31 @@ def test_noise_argument_is_validated():
     for bad in (-1.0, math.inf, "1e-16", True):
         with pytest.raises(ValueError, match="noise"):
             minimize(f, grad, [[1.0]], noise=bad)
+    for bad in (0.5, math.nan, "64"):
+        with pytest.raises(ValueError, match="noise_gate"):
+            minimize(f, grad, [[1.0]], noise=lambda X: np.zeros(len(X)), noise_gate=bad)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled"])
+def test_the_noise_gate_changes_no_result(backend):
+    """The noise kernel evaluated only where a margin comes within 64 times the last noise evaluated (the
+    default gate) gives the same runs as the kernel evaluated at every check (gate = inf): the battery as
+    written and the registry's entries with a noise kernel, every Armijo variant."""
+    if backend == "compiled":
+        pytest.importorskip("numba")
+    cases = [(functions.from_expression(text, rewrite=False), [[1.5], [-0.5], [0.3]])
+             for text in ("log(1+x**2)+3*x**2", "(x**2+100)**2-199*x**2-10000", "cosh(x)-1", "x**2+exp(y)-1-y")]
+    cases[-1] = (cases[-1][0], [[1.2, -0.8], [-0.5, 1.5]])
+    cases += [(functions.get("rosenbrock"), [[-1.2, 1.0], [0.5, 0.5]]), (functions.get("poly-five"), [[1.3, -2.1]]),
+              (functions.get("mexican-hat"), [[-0.48, 0.14]])]
+    kwargs = dict(backend=backend, eps=np.logspace(-2, -10, 9), max_iter=3000)
+    for objective, x0 in cases:
+        assert objective.symbolic.noise_model.kind == "kernel"
+        for algorithm in LINE_SEARCH:
+            gated = run_minimize(objective, x0, algorithm, **kwargs)
+            every = run_minimize(objective, x0, algorithm, noise_gate=math.inf, **kwargs)
+            for name in ("status", "iterations", "f_evals", "backtracks", "eps_hits", "eps_hit_f_evals"):
+                assert np.array_equal(getattr(gated, name), getattr(every, name)), (objective.name, algorithm, name)
 
 
 def test_relative_noise_equals_the_callable_it_stands_for():
