@@ -354,8 +354,9 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
             rejections = 0
             smallest = -1.0
             while _resolvable(eta, slope, floor):
-                # the noise rule; a margin above the cap is above the noise (NoiseGate): a kernel that
-                # is not known yet is evaluated only when a margin is not (a relative noise is known)
+                # the noise rule; a margin above the cap is above the noise (NoiseGate): a kernel not
+                # known yet is evaluated only when a margin is not (a relative noise is always known).
+                # Written out at its three places: a helper, even inlined, made x^4 20% slower.
                 if noisy:
                     margin = _first_order_margin(eta, slope, lam)
                     if not known and not margin > cap:
