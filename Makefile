@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The experiments, in report order (experiments/machinery/report.py lists the same names).
-EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity
+EXPERIMENTS := exponents monomials l0l1 variants eta0 neural bounds basins necessity tightness gorbunov vankov neuron_protocol deep
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(QUICK),1)
 CACHE   := cache/quick
@@ -73,6 +73,9 @@ $(CACHE)/%/table.csv: experiments/%.py $(CORE) | $(STAMP)
 
 # The necessity experiment's valley starts, eps grid and budgets come from experiments/spiral_rates.py.
 $(CACHE)/necessity/table.csv: experiments/spiral_rates.py
+
+# The reproduction studies share their labels, oracle-call counts and first-hitting curves (plot step only).
+$(FIGURES)/gorbunov.png $(FIGURES)/vankov.png $(FIGURES)/neuron_protocol.png: experiments/reproduction.py
 
 # The bounds experiment gathers every other table.
 $(CACHE)/bounds/table.csv: experiments/bounds.py $(TABLES) | $(STAMP)

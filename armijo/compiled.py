@@ -68,8 +68,11 @@ from armijo.result import STATUSES, RunResult, Trace
 #: Algorithm codes of the compiled loop, in the order of :data:`armijo.params.ALGORITHMS`.
 ALGORITHM_CODES = {name: code for code, name in enumerate(
     ("armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized",
-     "gd", "clipped-gd", "normalized-gd", "adam"))}
+     "gd", "clipped-gd", "normalized-gd", "adam",
+     "polyak", "polyak-level", "adgd", "l0l1-gd", "normalized-gd-decay"))}
 _ARMIJO, _MEMORY, _INCREASE, _DICHOTOMY, _NORMALIZED, _GD, _CLIPPED, _NORMALIZED_GD, _ADAM = range(9)
+# the tuning-free rivals (SCIENCE.md section 9)
+_POLYAK, _POLYAK_LEVEL, _ADGD, _L0L1_GD, _NORMALIZED_GD_DECAY = range(9, 14)
 
 # Status codes: indices into armijo.result.STATUSES.
 _CONVERGED, _MAX_ITER, _STEP_UNDERFLOW, _PRECISION_FLOOR, _NON_FINITE, _DIVERGED, _NOISE_FLOOR = range(7)
@@ -78,8 +81,10 @@ assert STATUSES == ("converged", "max_iter", "step_underflow", "precision_floor"
 
 # Layout of the float parameters of a run (``reals``) and of its integers (``integers``).
 _ETA0, _LAM, _F1, _F2, _ETA, _GAMMA, _BETA1, _BETA2, _ADAM_EPS = range(9)
-_MAX_NORM_SQUARED, _MIN_F, _ETA_MIN, _FLOOR_ULPS, _MAX_FIRST, _NOISE_RELATIVE, _NOISE_GATE = range(9, 16)
-_REALS = 16
+_MAX_NORM_SQUARED, _MIN_F, _ETA_MIN, _FLOOR_ULPS, _MAX_FIRST = range(9, 14)
+_F_STAR, _RHO, _BETA, _L0, _L1, _R = range(14, 20)
+_NOISE_RELATIVE, _NOISE_GATE = range(20, 22)
+_REALS = 22
 _MAX_ITER_INDEX, _ROUNDS, _NOISE_MODE = range(3)
 # How N(x_k) is known: no noise rule, r |f(x_k)|, or the noise kernel at x_k.
 _NO_NOISE, _RELATIVE_NOISE, _KERNEL_NOISE = range(3)
@@ -251,6 +256,14 @@ def _smallest_moving_step(x, direction, eta_min):
 
 
 @njit(**_OPTIONS)
+def _propagating_min(a, b):
+    """``np.minimum(a, b)`` for two floats: nan when either is nan."""
+    if math.isnan(a) or math.isnan(b):
+        return np.nan
+    return a if a <= b else b
+
+
+@njit(**_OPTIONS)
 def _trial_point(x, eta, direction, out):
     for i in range(x.shape[0]):
         out[i] = x[i] - eta * direction[i]
@@ -278,6 +291,11 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
     direction = g if code != _NORMALIZED else np.empty(n)
     first_moment = np.zeros(n if code == _ADAM else 0)
     second_moment = np.zeros(n if code == _ADAM else 0)
+    previous_iterate = np.empty(n if code == _ADGD else 0)
+    previous_gradient = np.empty(n if code == _ADGD else 0)
+    step_ratio = np.inf  # AdGD's theta_0
+    f_record = np.nan    # polyak-level: min_j f(x_j) and delta, set at k = 0
+    delta = np.nan
 
     fx = f(x)
     f_evals = 1
@@ -426,6 +444,46 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
             fx = value
             step = eta
             previous_step = eta
+        elif code == _POLYAK or code == _POLYAK_LEVEL:
+            # armijo.engine._Run._polyak_step (with the noise rule on the gap: armijo.engine.NOISE_RULE)
+            if code == _POLYAK:
+                gap = fx - reals[_F_STAR]
+            else:
+                if k == 0:
+                    f_record = fx
+                    delta = reals[_ETA0] * g2
+                gap = fx - (f_record - delta)
+            floor = reals[_FLOOR_ULPS] * _spacing(fx)
+            if noise_mode != _NO_NOISE:
+                # the noise rule first, as in the engine: a gap within 2 N(x_k) has no sign
+                distance = abs(gap)
+                if noise_mode == _RELATIVE_NOISE:
+                    difference_noise = 2.0 * (reals[_NOISE_RELATIVE] * abs(fx))
+                elif not distance > cap:
+                    difference_noise, cap = _noise_at(noise, x, gate)
+                else:
+                    difference_noise = 0.0
+                if not distance > difference_noise:
+                    outcome_status = _NOISE_FLOOR
+                    break
+            if gap < -floor:
+                outcome_status = _STEP_UNDERFLOW
+                break
+            if gap <= floor:
+                outcome_status = _PRECISION_FLOOR
+                break
+            step = gap / g2
+            for i in range(n):
+                x[i] = x[i] - step * g[i]
+            fx = f(x)
+            f_evals += 1
+            if code == _POLYAK_LEVEL:
+                if fx <= f_record - 0.5 * delta:
+                    delta = reals[_RHO] * delta
+                else:
+                    delta = reals[_BETA] * delta
+                if fx < f_record:
+                    f_record = fx
         else:
             f_is_current = False
             eta = reals[_ETA]
@@ -442,7 +500,36 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
                 scale = eta / grad_norm
                 for i in range(n):
                     x[i] = x[i] - scale * g[i]
-            else:  # adam
+            elif code == _ADGD:
+                # armijo.engine._Run._adgd_step
+                if k == 0:
+                    step = previous_step
+                else:
+                    for i in range(n):
+                        trial[i] = x[i] - previous_iterate[i]
+                    moved = squared_norm(trial)
+                    for i in range(n):
+                        trial[i] = g[i] - previous_gradient[i]
+                    turned = squared_norm(trial)
+                    curvature = math.sqrt(moved) / (2.0 * math.sqrt(turned)) if turned > 0 else np.inf
+                    growth = math.sqrt(1.0 + step_ratio) * previous_step
+                    step = _propagating_min(growth, curvature)
+                    step_ratio = step / previous_step
+                previous_step = step
+                for i in range(n):
+                    previous_iterate[i] = x[i]
+                    previous_gradient[i] = g[i]
+                    x[i] = x[i] - step * g[i]
+            elif code == _L0L1_GD:
+                step = eta / (reals[_L0] + reals[_L1] * grad_norm)
+                for i in range(n):
+                    x[i] = x[i] - step * g[i]
+            elif code == _NORMALIZED_GD_DECAY:
+                step = reals[_R] / math.sqrt(np.float64(k + 1))
+                scale = step / grad_norm
+                for i in range(n):
+                    x[i] = x[i] - scale * g[i]
+            else:  # adam: armijo.adam.adam_step, per coordinate, the same operations in the same order
                 step = eta
                 beta1, beta2 = reals[_BETA1], reals[_BETA2]
                 correction1 = 1 - math.pow(beta1, np.float64(k + 1))
@@ -580,7 +667,8 @@ def minimize_compiled(
 
     reals = np.zeros(_REALS)
     for index, name in ((_ETA0, "eta0"), (_LAM, "lam"), (_F1, "f1"), (_F2, "f2"), (_ETA, "eta"),
-                        (_GAMMA, "gamma"), (_BETA1, "beta1"), (_BETA2, "beta2"), (_ADAM_EPS, "adam_eps")):
+                        (_GAMMA, "gamma"), (_BETA1, "beta1"), (_BETA2, "beta2"), (_ADAM_EPS, "adam_eps"),
+                        (_F_STAR, "f_star"), (_RHO, "rho"), (_BETA, "beta"), (_L0, "L0"), (_L1, "L1"), (_R, "R")):
         reals[index] = resolved.get(name, np.nan)
     reals[_MAX_NORM_SQUARED] = float(max_norm) ** 2
     reals[_MIN_F] = float(min_f)

@@ -18,18 +18,20 @@ import math
 
 import numpy as np
 
+from armijo.adam import adam_step
 from armijo.linesearch import (
     ACCEPTED,
     NOISE_FLOOR,
     PRECISION_FLOOR,
     STEP_UNDERFLOW,
     NoiseGate,
+    noise_against,
     backtrack,
     dichotomy_refine,
     dichotomy_rounds,
 )
 from armijo.oracle import CountingOracle
-from armijo.params import get_spec, resolve_params
+from armijo.params import ALGORITHMS, get_spec, resolve_params
 from armijo.result import RunResult, Trace
 
 #: Largest first trial step of the increasing variants: ``f2 * eta_{k-1}`` is
@@ -41,6 +43,17 @@ MAX_FIRST_TRIAL = 1e300
 NOISE_GATE = 64.0
 
 _INCREASING = ("armijo-increase", "armijo-dichotomy", "armijo-normalized")
+
+#: Algorithms whose step is Polyak's: they evaluate f at every iterate (one f, one grad per iteration).
+POLYAK_STEPS = ("polyak", "polyak-level")
+
+#: Algorithms the noise rule (``noise=``, status ``noise_floor``) applies to: those that decide on a
+#: difference of computed values of ``f``, which the evaluation noise of ``f`` can decide.  The Armijo
+#: variants (their sufficient-decrease test, :mod:`armijo.linesearch`) and the Polyak steps (their gap
+#: ``f(x_k) - target`` within ``2 N(x_k)``: the step would be rounding; the level of ``polyak-level``
+#: holds a computed value too).  The others never evaluate ``f`` along the way (fixed and normalized
+#: steps, clipping, Adam, AdGD, (L0,L1)-GD, normalized GD with decay): no rule applies to them.
+NOISE_RULE = tuple(name for name, spec in ALGORITHMS.items() if spec.line_search) + POLYAK_STEPS
 
 _FAILED_SEARCH = {PRECISION_FLOOR: "precision_floor", STEP_UNDERFLOW: "step_underflow",
                   NOISE_FLOOR: "noise_floor"}
@@ -195,7 +208,9 @@ def minimize(
         Starts (a 1-D array is one start).
     algorithm : str
         ``armijo``, ``armijo-memory``, ``armijo-increase``, ``armijo-dichotomy``,
-        ``armijo-normalized``, ``gd``, ``clipped-gd``, ``normalized-gd`` or ``adam``.
+        ``armijo-normalized``, ``gd``, ``clipped-gd``, ``normalized-gd``, ``adam``, or a
+        tuning-free rival: ``polyak``, ``polyak-level``, ``adgd``, ``l0l1-gd``,
+        ``normalized-gd-decay`` (step rules in :data:`armijo.params.ALGORITHMS`).
     eps : sequence of float
         Strictly decreasing thresholds on ``||grad f||``; a start converges at
         the smallest one, and the first hitting iteration of each is recorded.
@@ -228,8 +243,10 @@ def minimize(
         (:class:`armijo.linesearch.NoiseGate`); ``inf`` evaluates it at every iterate.
     **params
         Algorithm parameters (``eta0, lam, f1, f2`` for the Armijo variants,
-        ``eta``, ``gamma``, ``beta1``, ``beta2``, ``adam_eps`` for the baselines),
-        validated up front.
+        ``eta``, ``gamma``, ``beta1``, ``beta2``, ``adam_eps`` for the baselines,
+        ``f_star``, ``rho``, ``beta``, ``L0``, ``L1``, ``R`` for the rivals),
+        validated up front; ``polyak`` needs ``f_star``, ``l0l1-gd`` needs ``L0`` and
+        ``L1``, ``normalized-gd-decay`` needs ``R``.
 
     Returns
     -------
@@ -380,6 +397,14 @@ class _Run:
         if spec.name == "adam":
             self.first_moment = np.zeros_like(X)
             self.second_moment = np.zeros_like(X)
+        if spec.name == "adgd":
+            self.previous_iterate = X.copy()
+            self.previous_gradient = np.zeros_like(X)
+            self.previous_step = np.full(starts, params["eta0"])
+            self.step_ratio = np.full(starts, np.inf)  # theta_0 = inf
+        if spec.name == "polyak-level":
+            self.f_record = np.full(starts, np.nan)  # min_{j<=k} f(x_j), set at k = 0
+            self.delta = np.full(starts, np.nan)     # delta_0 = eta0 ||g_0||^2, set at k = 0
         self.noise_cap = np.full(starts, np.inf)  # NoiseGate, per running start
         self.F = None
         self.f_is_current = True
@@ -392,6 +417,10 @@ class _Run:
             names.append("previous_step")
         if self.spec.name == "adam":
             names += ["first_moment", "second_moment"]
+        if self.spec.name == "adgd":
+            names += ["previous_iterate", "previous_gradient", "previous_step", "step_ratio"]
+        if self.spec.name == "polyak-level":
+            names += ["f_record", "delta"]
         return names
 
     def finish(self, mask, status, iteration):
@@ -489,6 +518,8 @@ class _Run:
                 break
             if self.spec.line_search:
                 self._line_search_step(k)
+            elif self.spec.name in POLYAK_STEPS:
+                self._polyak_step(k)
             else:
                 self._baseline_step(k)
             if not self.ids.size:
@@ -569,20 +600,93 @@ class _Run:
         elif name == "normalized-gd":
             self.step = np.full(self.ids.size, params["eta"])
             self.X = self.X - (params["eta"] / self.grad_norm)[:, None] * self.G
+        elif name == "adgd":
+            self.step = self._adgd_step(k)
+            self.X = self.X - self.step[:, None] * self.G
+        elif name == "l0l1-gd":
+            self.step = params["eta"] / (params["L0"] + params["L1"] * self.grad_norm)
+            self.X = self.X - self.step[:, None] * self.G
+        elif name == "normalized-gd-decay":
+            decayed = params["R"] / math.sqrt(k + 1)
+            self.step = np.full(self.ids.size, decayed)
+            self.X = self.X - (decayed / self.grad_norm)[:, None] * self.G
         else:  # adam
             self.step = np.full(self.ids.size, params["eta"])
             self.X = self.X - params["eta"] * self._adam_direction(self.G, k)
         self._check_divergence(k + 1)
 
+    def _adgd_step(self, k):
+        """AdGD's step of iteration ``k`` (Malitsky & Mishchenko 2020, Algorithm 1); updates its memory.
+
+        ``eta_0 = eta0``; for ``k >= 1``, ``min(sqrt(1 + theta) eta_{k-1}, ||dx|| / (2 ||dg||))`` with
+        ``dx = x_k - x_{k-1}``, ``dg = g_k - g_{k-1}`` (the second term is inf when ``dg = 0``), and
+        ``theta = eta_{k-1} / eta_{k-2}`` (inf at ``k = 1``).  A nan in either term gives a nan step.
+        """
+        if k == 0:
+            step = self.previous_step.copy()
+        else:
+            moved = squared_norms(self.X - self.previous_iterate)
+            turned = squared_norms(self.G - self.previous_gradient)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                curvature = np.where(turned > 0, np.sqrt(moved) / (2.0 * np.sqrt(turned)), np.inf)
+            growth = np.sqrt(1.0 + self.step_ratio) * self.previous_step
+            step = np.minimum(growth, curvature)
+            self.step_ratio = step / self.previous_step
+        self.previous_iterate = self.X
+        self.previous_gradient = self.G
+        self.previous_step = step
+        return step
+
+    def _polyak_step(self, k):
+        """``polyak`` and ``polyak-level``: ``x - (f(x) - target) / ||g||^2 * g``, then ``f`` at the new iterate.
+
+        The target is ``f_star`` (``polyak``) or the level ``min_j f(x_j) - delta`` (``polyak-level``;
+        ``delta`` grows by ``rho`` when the new value is at least ``delta / 2`` below the record, else
+        shrinks by ``beta``: see :data:`armijo.params.ALGORITHMS`).  A gap ``f(x_k) - target`` within
+        the precision floor (``precision_floor_ulps`` ulps of ``f(x_k)``) stops the start with
+        ``precision_floor``: the step would be decided by rounding; a gap below minus the floor
+        (``f(x_k)`` under the given ``f_star``: the step would climb) stops it with ``step_underflow``.
+        With a noise model, a gap within ``2 N(x_k)`` (:func:`noise_of_difference`) stops it first, with
+        ``noise_floor``: the sign and size of the gap are rounding there.
+        """
+        params = self.params
+        level_estimate = self.spec.name == "polyak-level"
+        if level_estimate:
+            if k == 0:
+                self.f_record = self.F.copy()
+                self.delta = params["eta0"] * self.g2
+            gap = self.F - (self.f_record - self.delta)
+        else:
+            gap = self.F - params["f_star"]
+        floor = self.precision_floor_ulps * np.spacing(np.abs(self.F))
+        # the noise rule first: a gap within the noise 2 N(x_k) has no sign (compiled: the same order)
+        noise = noise_of_difference(self.noise, self.X, self.F, self.noise_cap, self.noise_gate)
+        distance = np.abs(gap)
+        loud = np.zeros(gap.shape, dtype=bool) if noise is None else ~(distance > noise_against(noise, None, distance))
+        stop = np.where(loud, 1, np.where(gap < -floor, 2, np.where(gap <= floor, 3, 0)))
+        for code, status in ((1, "noise_floor"), (2, "step_underflow"), (3, "precision_floor")):
+            mask = stop == code
+            if mask.any():
+                self.finish(mask, status, k)
+                gap, stop = gap[~mask], stop[~mask]
+        if not self.ids.size:
+            return
+        self.step = gap / self.g2
+        self.X = self.X - self.step[:, None] * self.G
+        self.F = self.oracle.f(self.X)
+        if level_estimate:
+            reached = self.F <= self.f_record - 0.5 * self.delta
+            self.delta = np.where(reached, params["rho"] * self.delta, params["beta"] * self.delta)
+            self.f_record = np.fmin(self.f_record, self.F)
+        self._check_divergence(k + 1)
+
     def _adam_direction(self, G, k):
         """Update Adam's moments with ``G`` and return the bias-corrected direction of iteration ``k``."""
         params = self.params
-        beta1, beta2 = params["beta1"], params["beta2"]
-        self.first_moment = beta1 * self.first_moment + (1 - beta1) * G
-        self.second_moment = beta2 * self.second_moment + (1 - beta2) * G**2
-        corrected_first = self.first_moment / (1 - beta1 ** (k + 1))
-        corrected_second = self.second_moment / (1 - beta2 ** (k + 1))
-        return corrected_first / (np.sqrt(corrected_second) + params["adam_eps"])
+        self.first_moment, self.second_moment, direction = adam_step(
+            self.first_moment, self.second_moment, G, k,
+            beta1=params["beta1"], beta2=params["beta2"], adam_eps=params["adam_eps"])
+        return direction
 
     def _check_divergence(self, iteration):
         too_far = squared_norms(self.X) > self.max_norm**2

@@ -115,7 +115,7 @@ class NoiseGate:
         return out
 
 
-def _noise_against(noise, rows, measure):
+def noise_against(noise, rows, measure):
     """What the margins ``measure`` of ``rows`` are compared with: None (no rule), the rows of an array, or a gate."""
     if noise is None:
         return None
@@ -207,7 +207,7 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, noise, v
     loud = None
     if noise is not None:
         margin = first_order_margin(eta, rate, lam)
-        loud = resolvable & ~(margin > _noise_against(noise, rows, margin))
+        loud = resolvable & ~(margin > noise_against(noise, rows, margin))
     if not resolvable.all() or (loud is not None and loud.any()):
         index = np.arange(step.size) if rows is None else rows
         outcome[index[~resolvable]] = PRECISION_FLOOR
@@ -222,7 +222,7 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, noise, v
     passed = armijo_test(trial_value, base, eta, rate, lam)
     if noise is not None:
         margin = computed_margin(trial_value, base, eta, rate, lam)
-        undecided = margin < _noise_against(noise, rows, margin)
+        undecided = margin < noise_against(noise, rows, margin)
         if undecided.any():
             index = np.arange(step.size) if rows is None else rows
             outcome[index[undecided]] = NOISE_FLOOR  # neither accepted nor rejected: the row leaves
@@ -236,56 +236,6 @@ def _resolve_trials(phi, rows, step, phi0, slope, lam, precision_floor, noise, v
     value[accepted_rows] = trial_value[passed]
     outcome[accepted_rows[trial_value[passed] == base[passed]]] = PRECISION_FLOOR
     return rows[~passed]
-
-
-def backtrack_single(phi, phi0, slope, first_trial, *, lam, f1, precision_floor, min_step, noise=0.0):
-    """:func:`backtrack` for one row, with Python floats (a scalar search: the stochastic
-    line searches of ``experiments/neural.py`` use it on mini-batch losses).
-
-    The same trials in the same order with the same floating-point operations
-    as :func:`backtrack` on a batch of one row, so both give identical results
-    (tested).
-
-    Parameters
-    ----------
-    phi : callable
-        ``phi(eta)`` returns ``phi(eta)`` as a float (one function evaluation).
-    phi0, slope, first_trial, precision_floor : float
-        As in :func:`backtrack`, for the one row.
-    lam, f1
-        As in :func:`backtrack`.
-    min_step : callable
-        ``min_step()`` returns the smallest meaningful step; called at the first rejection.
-    noise : float
-        As in :func:`backtrack` for the one row (0: no rule).
-
-    Returns
-    -------
-    step, value : float
-        Accepted step and ``phi(step)`` (for other outcomes: the last step considered, nan).
-    outcome : int
-        ``ACCEPTED``, ``PRECISION_FLOOR``, ``STEP_UNDERFLOW`` or ``NOISE_FLOOR``.
-    rejections : int
-        Rejected trials.
-    """
-    step = first_trial
-    rejections = 0
-    smallest = None
-    while step * slope > precision_floor:
-        if noise and not first_order_margin(step, slope, lam) > noise:
-            return step, math.nan, NOISE_FLOOR, rejections
-        value = phi(step)
-        if noise and computed_margin(value, phi0, step, slope, lam) < noise:
-            return step, math.nan, NOISE_FLOOR, rejections
-        if armijo_test(value, phi0, step, slope, lam):
-            return step, value, PRECISION_FLOOR if value == phi0 else ACCEPTED, rejections
-        rejections += 1
-        step /= f1
-        if smallest is None:
-            smallest = min_step()
-        if step < smallest:
-            return step, math.nan, STEP_UNDERFLOW, rejections
-    return step, math.nan, PRECISION_FLOOR, rejections
 
 
 def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, precision_floor, noise=None):
@@ -334,7 +284,7 @@ def dichotomy_refine(phi, rows, step, value, phi0, slope, *, lam, f1, rounds, pr
         trial_value = phi(middle, active)
         if noise is not None:
             margin = computed_margin(trial_value, phi0[active], middle, slope[active], lam)
-            loud = margin < _noise_against(noise, active, margin)
+            loud = margin < noise_against(noise, active, margin)
             if loud.any():
                 undecided[active[loud]] = True
                 quiet = ~loud

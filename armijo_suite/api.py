@@ -19,6 +19,7 @@ command line turns it into exit code 2.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -28,7 +29,7 @@ from armijo import ALGORITHMS
 from armijo.params import check_in_range, resolve_params
 from experiments.machinery.cases import eps_grid
 from experiments.machinery.runner import backend_choice, run_minimize
-from theory.assessment import assess_run, estimate_hypotheses
+from theory.assessment import MAX_ESTIMATION_DIMENSION, assess_run, estimate_hypotheses, known_infimum
 
 from armijo_suite.limits import (ALGORITHM_OPTIONS, DEFAULT_ALGORITHMS, DEFAULT_BOX, DEFAULT_EPS_MIN,  # noqa: F401
                                  DEFAULT_MAX_ITER, EPS_LIMITS, MAX_EPS_PER_DECADE, MAX_ITER_LIMIT, MAX_STARTS,
@@ -168,17 +169,95 @@ def validate_starts(objective, starts):
         raise CheckInputError(f"{what} is not finite at the start ({point}); choose another start")
 
 
-def algorithm_parameters(algorithm, options):
-    """The parameters of ``algorithm`` among ``options`` (the others belong to other algorithms)."""
-    accepted = ALGORITHMS[algorithm].defaults
-    chosen = {name: value for name, value in options.items() if value is not None and name in accepted}
-    return resolve_params(algorithm, **chosen)
+def algorithm_options(algorithm, options):
+    """The options given for ``algorithm`` (the others belong to other algorithms), not yet validated."""
+    accepted = ALGORITHMS[algorithm].parameters
+    return {name: value for name, value in options.items() if value is not None and name in accepted}
 
 
 def unused_options(algorithms, options):
     """Options given that no chosen algorithm takes (they would be silently ignored)."""
     return [name for name, value in options.items() if value is not None
-            and not any(name in ALGORITHMS[a].defaults for a in algorithms)]
+            and not any(name in ALGORITHMS[a].parameters for a in algorithms)]
+
+
+#: The pilot run that defines the sampled region when l0l1-gd's (L0, L1) are estimated and no Armijo
+#: variant is among the chosen algorithms (Armijo iterates stay in the sublevel set of their start).
+PILOT_ALGORITHM = "armijo"
+
+
+def parameters_with(algorithm, **values):
+    """``resolve_params`` as a check's one-line error (CheckInputError)."""
+    try:
+        return resolve_params(algorithm, **values)
+    except ValueError as error:
+        raise CheckInputError(str(error)) from None
+
+
+def with_f_star(objective, f_star):
+    """The objective with the optimal value ``f_star`` the user asserts (None: unchanged).
+
+    Raises
+    ------
+    CheckInputError
+        For a value out of range, or one that contradicts an infimum the registry knows.
+    """
+    if f_star is None:
+        return objective
+    try:
+        value = check_in_range("f_star", f_star)
+    except ValueError as error:
+        raise CheckInputError(str(error)) from None
+    known = objective.f_star
+    if known is not None and np.isfinite(known):
+        if not math.isclose(value, known, rel_tol=1e-12, abs_tol=1e-12):
+            raise CheckInputError(f"{objective.name}'s inf f is known ({known:g}): f_star must agree with it, "
+                                  f"got {value:g}")
+        return objective
+    return dataclasses.replace(objective, f_star=value)
+
+
+def rival_constants(objective, algorithms, options):
+    """The constants the rivals need, resolved before any run.
+
+    Returns
+    -------
+    constants : dict
+        Algorithm -> extra parameters (``polyak``: ``f_star``; ``l0l1-gd``: the declared ``L0``, ``L1``).
+    estimate : bool
+        Whether l0l1-gd's (L0, L1) must be estimated from the runs (neither given nor declared).
+
+    Raises
+    ------
+    CheckInputError
+        ``polyak`` without a known or given f*, ``l0l1-gd`` with one of L0, L1 only or with constants
+        that cannot be estimated (no Hessian, or dimension above the sampling limit),
+        ``normalized-gd-decay`` without R.
+    """
+    constants, estimate = {}, False
+    if "polyak" in algorithms:
+        f_star, _ = known_infimum(objective)
+        if not np.isfinite(f_star):
+            raise CheckInputError("polyak needs f_star (the optimal value f*, not known for this function); "
+                                  "polyak-level estimates it")
+        constants["polyak"] = {"f_star": f_star}
+    if "l0l1-gd" in algorithms:
+        given = [name for name in ("L0", "L1") if options.get(name) is not None]
+        declared = dict(getattr(objective, "constants", None) or {})
+        if len(given) == 1:
+            raise CheckInputError(f"l0l1-gd takes L0 and L1 (together); only {given[0]} is given")
+        if not given and {"L0", "L1"} <= set(declared):
+            constants["l0l1-gd"] = {"L0": float(declared["L0"]), "L1": float(declared["L1"])}
+        elif not given:
+            if objective.n > MAX_ESTIMATION_DIMENSION or getattr(objective, "hess", None) is None:
+                why = (f"dimension {objective.n} > {MAX_ESTIMATION_DIMENSION}" if objective.n > MAX_ESTIMATION_DIMENSION
+                       else "no Hessian to sample")
+                raise CheckInputError(f"l0l1-gd needs L0 and L1 (they cannot be estimated here: {why})")
+            estimate = True
+    if "normalized-gd-decay" in algorithms and options.get("R") is None:
+        raise CheckInputError("normalized-gd-decay needs R (the scale of its steps R/sqrt(k+1), ideally the "
+                              "distance from the start to a minimiser)")
+    return constants, estimate
 
 
 def _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter, backend_name):
@@ -188,6 +267,8 @@ def _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter, b
     for name in algorithms:
         if name not in ALGORITHMS:
             raise CheckInputError(f"unknown algorithm {name!r}; choose among {', '.join(ALGORITHMS)}")
+        if algorithms.count(name) > 1:
+            raise CheckInputError(f"algorithm {name} is given twice")
     for name, value in options.items():
         if value is not None:
             try:
@@ -201,14 +282,41 @@ def _settings(algorithms, options, eps_max, eps_min, eps_per_decade, max_iter, b
     return algorithms, eps, int(budget)
 
 
-def _run_check(objective, starts, algorithms, options, eps, max_iter, backend, seed, expression_text, dropped,
+def _run_check(objective, starts, parameters, estimated, eps, max_iter, backend, seed, expression_text, dropped,
                starts_drawn=""):
-    runs = []
-    for algorithm in algorithms:
-        runs.append(run_minimize(objective, starts, algorithm, backend=backend, eps=eps, max_iter=max_iter,
-                                 trace=True, **algorithm_parameters(algorithm, options)))
-    hypotheses = estimate_hypotheses(objective, starts, runs, seed=seed)
+    """Run every algorithm with its ``parameters`` (resolved, in report order).
+
+    The algorithms in ``estimated`` (l0l1-gd without (L0, L1)) run last, with the suite's (L0, L1) pair
+    estimated from the other runs (the region the Armijo variants visited; an ``armijo`` pilot run to the
+    first threshold when none was chosen); one :class:`~theory.assessment.Hypotheses` then serves every
+    assessment, so the report's (L0, L1) are the ones the run used.
+    """
+    def run(algorithm, thresholds, params):
+        return run_minimize(objective, starts, algorithm, backend=backend, eps=thresholds, max_iter=max_iter,
+                            trace=True, **params)
+
+    runs = {algorithm: run(algorithm, eps, params) for algorithm, params in parameters.items()
+            if algorithm not in estimated}
+    hypotheses, notes = None, {}
+    if estimated:
+        region = list(runs.values())
+        if not any(ALGORITHMS[result.algorithm].line_search for result in region):
+            region.append(run(PILOT_ALGORITHM, eps[:1], {}))
+        hypotheses = estimate_hypotheses(objective, starts, region, seed=seed)
+        if hypotheses.L0 is None or hypotheses.L1 is None or not hypotheses.L0 + hypotheses.L1 > 0:
+            raise CheckInputError(f"the (L0, L1) pair could not be estimated on {hypotheses.sampled_on}; give L0 and "
+                                  "L1 (they are needed by l0l1-gd)")
+        for algorithm in estimated:
+            params = parameters_with(algorithm, **parameters[algorithm], L0=hypotheses.L0, L1=hypotheses.L1)
+            runs[algorithm] = run(algorithm, eps, params)
+            notes[algorithm] = (f"(L0, L1) = ({hypotheses.L0:.4g}, {hypotheses.L1:.4g}) estimated, not given: the "
+                                f"function's pair reported above, sampled on {hypotheses.sampled_on} (lower estimates)")
+    runs = [runs[algorithm] for algorithm in parameters]
+    if hypotheses is None:
+        hypotheses = estimate_hypotheses(objective, starts, runs, seed=seed)
     assessments = tuple(assess_run(objective, result, hypotheses, fit_seed=seed) for result in runs)
+    assessments = tuple(dataclasses.replace(a, notes=a.notes + (notes[a.algorithm],)) if a.algorithm in notes else a
+                        for a in assessments)
     function = FunctionReport(
         name=objective.name,
         expression=expression_text if expression_text is not None else (
@@ -238,8 +346,8 @@ def _run_check(objective, starts, algorithms, options, eps, max_iter, backend, s
 
 def check(expression=None, *, function=None, f=None, grad=None, hess=None, params=None, variables=None,
           x0=None, starts=None, box=None, seed=0, algorithms=DEFAULT_ALGORITHMS, eta0=None, lam=None, f1=None,
-          f2=None, eta=None, eps_max=1e-2, eps_min=None, eps_per_decade=4, max_iter=None, backend="auto",
-          name=None, analytic=None, bounded=None, l_smooth=None, l0l1_smooth=None, f_star=None):
+          f2=None, eta=None, L0=None, L1=None, R=None, f_star=None, eps_max=1e-2, eps_min=None, eps_per_decade=4,
+          max_iter=None, backend="auto", name=None, analytic=None, bounded=None, l_smooth=None, l0l1_smooth=None):
     """Check the complexity bounds of Armijo-like methods on one function.
 
     Parameters
@@ -266,9 +374,22 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
         distribution (for expressions: uniform in ``[-2, 2]^n``) or uniform in
         ``box = (LO, HI)`` per coordinate, with ``seed``.
     algorithms : sequence of str
-        Engine algorithms (default ``armijo``, ``armijo-increase``, ``gd``).
+        Engine algorithms (default ``armijo``, ``armijo-increase``, ``gd``; ``armijo algorithms``
+        lists them, with the tuning-free rivals ``polyak``, ``polyak-level``, ``adgd``,
+        ``l0l1-gd``, ``normalized-gd-decay``).
     eta0, lam, f1, f2, eta : float, optional
-        Algorithm parameters (defaults: the engine's); each must belong to a chosen algorithm.
+        Algorithm parameters (defaults: the engine's); each must belong to a chosen algorithm
+        (``eta0`` is also AdGD's and polyak-level's first step, ``eta`` l0l1-gd's numerator).
+    L0, L1 : float, optional
+        l0l1-gd's constants, together; without them they are the function's declared constants, or
+        estimated (the (L0, L1) pair of the report, sampled on the region the runs visited: lower
+        estimates), or refused where they cannot be (no Hessian, dimension above 64).
+    R : float, optional
+        normalized-gd-decay's step scale (required with it).
+    f_star : float, optional
+        The optimal value ``inf f``: polyak's f* (without it, polyak uses the known infimum: the
+        registry's, or a univariate polynomial's; else it is refused), and the theory's ``inf f``.
+        For a registry entry whose infimum is known it must agree with it.
     eps_max, eps_min, eps_per_decade : float, float, int
         The thresholds on ``||grad f||`` (default ``1e-2`` to ``1e-10`` on the compiled
         backend, ``1e-8`` on NumPy; 4 per decade).
@@ -290,8 +411,7 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
     CheckInputError
         Bad input, with a one-line message.
     """
-    tags = dict(name=name, analytic=analytic, bounded=bounded, l_smooth=l_smooth, l0l1_smooth=l0l1_smooth,
-                f_star=f_star)
+    tags = dict(name=name, analytic=analytic, bounded=bounded, l_smooth=l_smooth, l0l1_smooth=l0l1_smooth)
     if f is None and (grad is not None or hess is not None):
         raise CheckInputError("grad and hess go with f")
     if f is not None and grad is None:
@@ -302,8 +422,9 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
     check_numbers(eps_max=eps_max, eps_min=eps_min, eps_per_decade=eps_per_decade, max_iter=max_iter,
                   starts=starts, seed=seed)
     objective, text = _objective(expression, function, f, grad, hess, params, variables,
-                                 _dimension(x0, variables, f), tags)
-    options = {"eta0": eta0, "lam": lam, "f1": f1, "f2": f2, "eta": eta}
+                                 _dimension(x0, variables, f), {**tags, "f_star": None})
+    objective = with_f_star(objective, f_star)
+    options = {"eta0": eta0, "lam": lam, "f1": f1, "f2": f2, "eta": eta, "L0": L0, "L1": L1, "R": R}
     try:
         choice = backend_choice(objective, backend)
     except ValueError as error:
@@ -312,15 +433,26 @@ def check(expression=None, *, function=None, f=None, grad=None, hess=None, param
                                         choice.backend)
     unused = unused_options(algorithms, options)
     if unused:
-        raise CheckInputError(f"{', '.join(unused)} is a parameter of none of the chosen algorithms "
+        verb = "is a parameter" if len(unused) == 1 else "are parameters"
+        raise CheckInputError(f"{' and '.join(unused)} {verb} of none of the chosen algorithms "
                               f"({', '.join(algorithms)})")
+    constants, estimate = rival_constants(objective, algorithms, options)
+    parameters, estimated = {}, []
+    for algorithm in algorithms:
+        chosen = {**algorithm_options(algorithm, options), **constants.get(algorithm, {})}
+        if algorithm == "l0l1-gd" and estimate:
+            parameters_with(algorithm, **chosen, L0=1.0, L1=1.0)  # its other parameters, refused before any work
+            parameters[algorithm] = chosen
+            estimated.append(algorithm)
+        else:
+            parameters[algorithm] = parameters_with(algorithm, **chosen)
     X = _starts(objective, x0, starts, box, seed)
     validate_starts(objective, X)
     dropped = ()
     if text is not None:
         from functions.expressions import dropped_names
         dropped = dropped_names(text, objective.expression, params)
-    return _run_check(objective, X, algorithms, options, eps, budget, choice.backend, seed, text, dropped,
+    return _run_check(objective, X, parameters, tuple(estimated), eps, budget, choice.backend, seed, text, dropped,
                       describe_starts(objective, x0, starts, box, seed))
 
 

@@ -28,7 +28,8 @@ import numpy as np
 from armijo import ALGORITHMS
 
 #: Options that take a value which may start with "-" (a negative number, a box).
-_VALUE_OPTIONS = ("--x0", "--box", "--eta0", "--lam", "--f1", "--f2", "--eta", "--eps-max", "--eps-min",
+_VALUE_OPTIONS = ("--x0", "--box", "--eta0", "--lam", "--f1", "--f2", "--eta", "--f-star", "--L0", "--L1", "--R",
+                  "--eps-max", "--eps-min",
                   "--param", "--seed", "--starts", "--max-iter", "--eps-per-decade", "--function",
                   "--algorithm", "--plot", "--expression", "--backend", "--vars", "--sweep", "--expect")
 
@@ -65,10 +66,14 @@ def _pairs(pairs, option):
     return out
 
 
-def _number(text, option, name):
+def _number(text, option, name, text_allowed=False):
+    """``text`` as an int or a float; with ``text_allowed`` (a registry family's parameter) a value
+    that is not a number stays text, for the registry to validate (e.g. ``dataset=digits``)."""
     try:
         value = float(text)
     except ValueError:
+        if text_allowed:
+            return text
         raise UsageError(f"{option} {name} takes a number, got {text!r}") from None
     return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
 
@@ -80,12 +85,14 @@ def _check_options(args):
     if box is not None and (len(box) != 2 or not box[0] < box[1]):
         raise UsageError(f"--box takes LO,HI with LO < HI, got {args.box!r}")
     variables = [name.strip() for name in args.vars.split(",")] if args.vars is not None else None
-    params = {name: _number(value, "--param", name) for name, value in _pairs(args.param, "--param").items()}
+    params = {name: _number(value, "--param", name, text_allowed=args.function is not None)
+              for name, value in _pairs(args.param, "--param").items()}
     return dict(
         function=args.function, params=params or None, variables=variables,
         x0=[x0] if x0 is not None else None, starts=args.starts, box=box, seed=args.seed,
         algorithms=args.algorithm or ["armijo", "armijo-increase", "gd"],
-        eta0=args.eta0, lam=args.lam, f1=args.f1, f2=args.f2, eta=args.eta,
+        eta0=args.eta0, lam=args.lam, f1=args.f1, f2=args.f2, eta=args.eta, L0=args.L0, L1=args.L1, R=args.R,
+        f_star=args.f_star,
         eps_max=args.eps_max, eps_min=args.eps_min, eps_per_decade=args.eps_per_decade,
         max_iter=args.max_iter, backend=args.backend)
 
@@ -94,7 +101,8 @@ def _check_options(args):
 _OPTION_NAMES = {"x0": "--x0", "box": "--box", "seed": "--seed", "eps_min": "--eps-min", "eps_max": "--eps-max",
                  "eps_per_decade": "--eps-per-decade", "max_iter": "--max-iter", "variables": "--vars",
                  "params": "--param", "expect": "--expect", "starts": "--starts", "eta0": "--eta0", "lam": "--lam",
-                 "f1": "--f1", "f2": "--f2", "eta": "--eta", "backend": "--backend"}
+                 "f1": "--f1", "f2": "--f2", "eta": "--eta", "backend": "--backend", "f_star": "--f-star",
+                 "L0": "--L0", "L1": "--L1", "R": "--R"}
 
 
 def _as_options(message):
@@ -105,7 +113,7 @@ def _as_options(message):
         return _OPTION_NAMES[match.group(0)]
 
     # names are replaced where they are the subject of the message (its start, or after 'and'/'either')
-    pattern = r"\b(" + "|".join(sorted(_OPTION_NAMES, key=len, reverse=True)) + r")\b(?= (must|has|takes|draws|and|or|is|\(|goes))"
+    pattern = r"\b(" + "|".join(sorted(_OPTION_NAMES, key=len, reverse=True)) + r")\b(?= (must|has|takes|draws|and|or|is|\(|goes|are))"
     return re.sub(pattern, option, message)
 
 
@@ -174,14 +182,16 @@ def command_functions(args):
 
 
 def command_algorithms(args):
-    rows = [{"algorithm": spec.name, "defaults": spec.defaults, "first_trial": spec.first_trial,
-             "description": spec.description} for spec in ALGORITHMS.values()]
+    rows = [{"algorithm": spec.name, "defaults": spec.defaults, "required": list(spec.required),
+             "first_trial": spec.first_trial, "description": spec.description, "reference": spec.reference}
+            for spec in ALGORITHMS.values()]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     for row in rows:
-        defaults = ", ".join(f"{k}={v:g}" for k, v in row["defaults"].items())
-        print(f"{row['algorithm']:18s} {defaults:48s} {row['description']}")
+        defaults = ", ".join([f"{k}={v:g}" for k, v in row["defaults"].items()]
+                             + [f"{k}=(required)" for k in row["required"]])
+        print(f"{row['algorithm']:20s} {defaults:48s} {row['description']}")
     return 0
 
 
@@ -211,7 +221,8 @@ sweeps: --sweep p=2,3,4 or p=2:8 (integers) or p=0.5:2:0.25; at most {MAX_SWEEP_
     check.add_argument("--expression", dest="expression_option", help=argparse.SUPPRESS)
     check.add_argument("--function", help="a registry entry instead of an expression (see armijo functions)")
     check.add_argument("--param", action="append", metavar="K=V",
-                       help="a fixed parameter: of the registry family, or a name of the expression that is a "
+                       help="a fixed parameter: of the registry family (numbers, or text such as "
+                            "dataset=digits, hidden=64-64), or a name of the expression that is a "
                             "parameter, not a variable (repeatable)")
     check.add_argument("--sweep", action="append", metavar="K=VALUES",
                        help="check every value of a parameter (repeatable: the product of the values)")
@@ -225,11 +236,20 @@ sweeps: --sweep p=2,3,4 or p=2:8 (integers) or p=0.5:2:0.25; at most {MAX_SWEEP_
     check.add_argument("--seed", type=int, default=0, help="seed of the random starts and estimates")
     check.add_argument("--algorithm", action="append", metavar="NAME",
                        help="repeatable; default: armijo, armijo-increase, gd")
-    check.add_argument("--eta0", type=float, help="first trial step of the Armijo variants")
+    check.add_argument("--eta0", type=float, help="first trial step of the Armijo variants; first step of adgd and "
+                                                  "polyak-level")
     check.add_argument("--lam", type=float, help="Armijo constant in (0, 1)")
     check.add_argument("--f1", type=float, help="backtracking factor > 1")
     check.add_argument("--f2", type=float, help="increase factor > 1 (armijo-increase, -dichotomy, -normalized)")
-    check.add_argument("--eta", type=float, help="fixed step of the baselines (gd...)")
+    check.add_argument("--eta", type=float, help="fixed step of the baselines (gd...); numerator of l0l1-gd's step")
+    check.add_argument("--f-star", type=float, dest="f_star",
+                       help="the optimal value inf f: polyak's f* (default: the known infimum of a registry entry or "
+                            "a univariate polynomial) and the theory's inf f")
+    check.add_argument("--L0", type=float, dest="L0",
+                       help="l0l1-gd's L0, with --L1 (default: declared, else estimated on the region the runs visit)")
+    check.add_argument("--L1", type=float, dest="L1", help="l0l1-gd's L1, with --L0")
+    check.add_argument("--R", type=float, dest="R",
+                       help="normalized-gd-decay's step scale, steps R/sqrt(k+1) (required with it)")
     check.add_argument("--eps-max", type=float, default=1e-2, help="largest threshold on ||grad f|| (default 1e-2)")
     check.add_argument("--eps-min", type=float, default=None,
                        help=f"smallest threshold (default {DEFAULT_EPS_MIN['compiled']:g} on the compiled backend, "

@@ -22,8 +22,9 @@ MAX_STARTS = 10_000
 MAX_SWEEP_VALUES = 50
 #: The default box of the random starts of an expression or of user callables.
 DEFAULT_BOX = (-2.0, 2.0)
-#: Parameters of the algorithms that a check accepts.
-ALGORITHM_OPTIONS = ("eta0", "lam", "f1", "f2", "eta")
+#: Parameters of the algorithms that a check accepts (``f_star`` is a check option of its own: the
+#: optimal value, which polyak uses and the theory takes as the known infimum).
+ALGORITHM_OPTIONS = ("eta0", "lam", "f1", "f2", "eta", "L0", "L1", "R")
 
 
 class CheckInputError(ValueError):

@@ -52,13 +52,25 @@ class _Record:
 
 @dataclass(frozen=True)
 class BoundReport(_Record):
-    """One theorem's bound over the counts where it applies."""
+    """One theorem's bound over the counts where it applies, with the class of its checks.
+
+    ``holds`` is None where nothing was checked (``checked == 0``; ``reason`` says why).  ``kind``
+    is ``bound``, ``identity`` or ``restatement`` (:mod:`theory.evidence`); of the ``checked``
+    counts, ``informative`` could have exceeded the bound (it lies below the budget) and
+    ``vacuous`` could not; a check of the other kinds is neither.  ``informative_median_ratio``
+    and ``informative_max_ratio``: the tightness (measured/bound) over the informative checks.
+    """
 
     theorem: str
-    holds: bool
+    holds: bool | None
     max_ratio: float | None
     checked: int
     violations: int
+    kind: str
+    informative: int
+    vacuous: int
+    informative_median_ratio: float | None
+    informative_max_ratio: float | None
     reason: str | None = None
 
 
@@ -256,10 +268,15 @@ def censored_median(values):
 
 
 def bound_reports(checks, unchecked=None):
+    """One :class:`BoundReport` per :class:`theory.verdict.BoundCheck`; ``unchecked``: why a theorem checked nothing."""
     unchecked = unchecked or {}
-    return tuple(BoundReport(c.theorem, bool(c.holds), number(c.max_ratio), int(c.n_checked), int(c.n_violations),
-                             None if c.n_checked else unchecked.get(c.theorem, "no count where it applies in this group"))
-                 for c in checks)
+    return tuple(BoundReport(
+        theorem=c.theorem, holds=bool(c.holds) if c.n_checked else None, max_ratio=number(c.max_ratio),
+        checked=int(c.n_checked), violations=int(c.n_violations), kind=c.kind, informative=int(c.n_informative),
+        vacuous=int(c.n_vacuous), informative_median_ratio=number(c.informative_median_ratio),
+        informative_max_ratio=number(c.informative_max_ratio),
+        reason=None if c.n_checked else unchecked.get(c.theorem, "no count where it applies in this group"))
+        for c in checks)
 
 
 def group_report(result, group):
@@ -429,14 +446,33 @@ def _count_table(lines, eps, iterations, f_evals, indent):
         lines.append(f"{indent}{eps[j]:<10.3g} {_fmt(iterations[j], '.6g'):<11} {_fmt(f_evals[j], '.6g')}")
 
 
+#: What a check of each kind says, in the text report.
+KIND_TEXT = {"identity": "an identity: the telescoped count, equal by construction up to the last step",
+             "restatement": "a restatement: its constants come from the same trace"}
+
+
+def bound_text(bound):
+    """One theorem's checks in one line: holds or not, how many could have failed, their tightness.
+
+    T3's ratios are ``(N - K)/(bound - K)``, with ``K`` its entry time read from the trace."""
+    if not bound.checked:
+        return f"{bound.theorem}: not checked: {bound.reason}"
+    state = "holds" if bound.holds else f"VIOLATED ({bound.violations} counts)"
+    text = f"{bound.theorem}: {state} over {bound.checked} counts"
+    ratio = "(N - K)/(bound - K)" if bound.theorem.startswith("T3") else "measured/bound"
+    if bound.kind != "bound":
+        return f"{text} ({KIND_TEXT[bound.kind]}), largest {ratio} = {_fmt(bound.max_ratio)}"
+    text += f", {bound.informative} informative"
+    if bound.vacuous:
+        text += f", {bound.vacuous} vacuous (bound at or above the budget)"
+    if bound.informative:
+        text += (f"; informative {ratio}: largest {_fmt(bound.informative_max_ratio)}, "
+                 f"median {_fmt(bound.informative_median_ratio)}")
+    return text
+
+
 def _bound_lines(lines, bounds, indent):
-    for bound in bounds:
-        if not bound.checked:
-            lines.append(f"{indent}{bound.theorem}: not checked: {bound.reason}")
-            continue
-        state = "holds" if bound.holds else f"VIOLATED ({bound.violations} counts)"
-        lines.append(f"{indent}{bound.theorem}: {state}, largest measured/bound = {_fmt(bound.max_ratio)} "
-                     f"over {bound.checked} counts")
+    lines.extend(f"{indent}{bound_text(bound)}" for bound in bounds)
 
 
 _YES_NO = {True: "yes", False: "no", None: "unknown"}
@@ -481,7 +517,11 @@ def format_report(report):
             lines.append(f"      Lojasiewicz theta on the tail of the runs: {_fmt(group.theta)}   "
                          f"largest exponent the theorems allow: {_fmt(group.predicted_max_exponent)}")
             lines.append(f"      verdict: {group.verdict}" + (f" ({'; '.join(group.reasons)})" if group.reasons else ""))
-        lines.append("  bounds over all starts (Delta per start from its limit point):")
+        informative = sum(bound.informative for bound in block.bounds)
+        evidence = (f"; budget {block.max_iter} iterations): {informative} of "
+                    f"{sum(bound.checked for bound in block.bounds)} checks informative (could have failed)"
+                    if block.bounds else "): none applies")
+        lines.append(f"  bounds over all starts (Delta per start from its limit point{evidence}")
         _bound_lines(lines, block.bounds, "    ")
         lines.append(f"  verdict: {block.verdict}" + (f" ({'; '.join(block.reasons)})" if block.reasons else ""))
     return "\n".join(lines)

@@ -13,12 +13,22 @@ piece's cache key includes the SHA-256 of that table, so a new table is checked 
 
 Table: one row per checked (experiment, function, parameters, algorithm, start, eps,
 theorem) with ``measured`` (``iterations`` for T1-T3, ``f_evals`` for T4), ``bound``,
-``ratio = measured / bound`` and ``holds`` (``measured <= bound (1 + BOUND_RTOL)``, the
-tolerance of :func:`theory.verdict.check_bound`).  Thresholds never reached are
+``ratio = measured / bound`` (for T3 and T3-point ``(measured - K) / (bound - K)``, with
+``K`` the start's entry time read from the trace: the part of the count the bound
+constrains) and ``holds`` (``measured <= bound (1 + BOUND_RTOL)``, the tolerance of
+:func:`theory.verdict.check_bound`).  Thresholds never reached are
 *censored*: when the run used up its iteration budget (status ``max_iter``) its total
 iterations are a lower bound on ``N(eps)``; such a row is a violation if that lower bound
 already exceeds a T1-T3 bound, and otherwise undetermined (``holds`` empty).  A missing
 source table is one row with ``check = "missing table"``.
+
+Every row is classified as :mod:`theory.evidence` states it (column ``evidence``): ``kind`` is
+what the theorem module says the check is (:func:`theory.theorems.check_kind`: T3 with tail
+constants is a restatement of the run, T4 an identity except for ``armijo``); a check of kind
+``bound`` is ``informative`` where the bound lies below the run's iteration budget
+(``max_iter``; T4's evaluations have none) or the count exceeds it, else ``vacuous`` (also a
+censored row that does not exceed it).  The summary counts the checks of each class per theorem
+and gives the tightness (median and largest measured/bound) over the informative ones.
 
 Floors: a start that stopped at the precision or noise floor (``armijo.result.FLOOR_STATUSES``)
 has no count past its stop: its thresholds not reached are censored, never measured.  Each
@@ -40,7 +50,8 @@ from experiments.machinery.study import folders, main, save_figure
 from experiments.machinery.cases import Case
 from armijo.result import FLOOR_STATUSES
 from experiments.machinery.report import EXPERIMENTS
-from theory.verdict import BOUND_RTOL
+from theory.evidence import BOUND_RTOL, CLASSES, classify, exceeds, tightness
+from theory.theorems import check_kind
 
 NAME = "bounds"
 #: Theorem -> the measured column it bounds, and the total over the run (censored rows).
@@ -56,7 +67,7 @@ IDENTITY = ["function", "function_params", "algorithm", "algorithm_params", "see
 #: The identity of one start (one row per start and floor).
 START = ["function", "function_params", "algorithm", "algorithm_params", "seed", "start"]
 COLUMNS = ["experiment", *IDENTITY, "theorem", "measured_quantity", "measured", "bound", "ratio", "censored",
-           "holds", "check"]
+           "holds", "check", "kind", "evidence"]
 
 
 def _digest(path):
@@ -82,9 +93,12 @@ def run_piece(case):
     return check_table(source, pd.read_csv(path, low_memory=False))
 
 
-def check_table(source, table):
-    """The checked rows of one experiment's table (one per row and applicable theorem)."""
-    present = [c for c in IDENTITY if c in table.columns]
+def check_table(source, table, carry=()):
+    """The checked rows of one experiment's table (one per row and applicable theorem), classified.
+
+    ``carry``: further columns of the source table to keep on the checked rows (a study's labels).
+    """
+    present = [c for c in [*IDENTITY, *carry] if c in table.columns]
     pieces = []
     for theorem, (measured_column, total_column) in THEOREMS.items():
         column = f"bound_{theorem}"
@@ -104,12 +118,23 @@ def check_table(source, table):
             lower[exhausted] = pd.to_numeric(rows[total_column], errors="coerce").to_numpy(float)[exhausted]
         value = np.where(reached, measured, lower)
         keep = reached | np.isfinite(value)
+        # T3's entry time K comes from the trace: the bound constrains only N - K (theory.verdict.check_bound)
+        entry = (np.nan_to_num(pd.to_numeric(rows[f"entry_{theorem}"], errors="coerce").to_numpy(float))
+                 if f"entry_{theorem}" in rows.columns else 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = value / bound
-        exceeds = value > bound * (1 + BOUND_RTOL)
-        holds = pd.array(np.where(reached, ~exceeds, np.where(exceeds, False, None)), dtype="boolean")
+            ratio = (value - entry) / (bound - entry)
+        above = exceeds(value, bound)
+        holds = pd.array(np.where(reached, ~above, np.where(above, False, None)), dtype="boolean")
         check = np.where(reached, "reached",
-                         np.where(exceeds, "censored: budget already above the bound", "censored: undetermined"))
+                         np.where(above, "censored: budget already above the bound", "censored: undetermined"))
+        kinds = rows["algorithm"].map(lambda algorithm: check_kind(theorem, algorithm)).to_numpy()
+        budget = (pd.to_numeric(rows["max_iter"], errors="coerce").to_numpy(float)
+                  if total_column is not None and "max_iter" in rows.columns else None)
+        evidence = np.empty(len(rows), dtype=object)
+        for kind in np.unique(kinds):
+            same = kinds == kind
+            evidence[same] = classify(value[same], bound[same], kind=kind, censored=censored[same],
+                                      budget=None if budget is None else budget[same])
         part = rows[present].copy()
         part.insert(0, "experiment", source)
         part["theorem"] = theorem
@@ -120,31 +145,35 @@ def check_table(source, table):
         part["censored"] = censored
         part["holds"] = holds
         part["check"] = check
+        part["kind"] = kinds
+        part["evidence"] = evidence
         pieces.append(part[keep])
-    pieces.append(floor_rows(source, table))
+    pieces.append(floor_rows(source, table, carry))
     if not any(len(piece) for piece in pieces):
-        return pd.DataFrame([{"experiment": source, "check": "no bound applies"}], columns=COLUMNS)
-    return pd.concat([piece for piece in pieces if len(piece)], ignore_index=True).reindex(columns=COLUMNS)
+        return pd.DataFrame([{"experiment": source, "check": "no bound applies"}], columns=[*COLUMNS, *carry])
+    return pd.concat([piece for piece in pieces if len(piece)], ignore_index=True).reindex(columns=[*COLUMNS, *carry])
 
 
-def floor_rows(source, table):
-    """One row per start of ``table`` stopped at a floor: ``measured`` = its censored thresholds."""
+def floor_rows(source, table, carry=()):
+    """One row per start of ``table`` stopped at a floor: ``measured`` = its censored thresholds (no theorem:
+    not a check, so no evidence class)."""
+    columns = [*COLUMNS, *carry]
     if "status" not in table.columns:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=columns)
     stopped = table[table["status"].isin(FLOOR_STATUSES)]
     if stopped.empty:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=columns)
     keys = [column for column in START if column in stopped.columns]
     grouped = stopped.groupby(keys, sort=False, dropna=False)
     rows = grouped.first().reset_index()
     rows["measured"] = grouped["iterations"].apply(lambda iterations: int((iterations < 0).sum())).to_numpy()
-    rows = rows.reindex(columns=[c for c in IDENTITY if c in rows.columns] + ["measured"])
+    rows = rows.reindex(columns=[c for c in [*IDENTITY, *carry] if c in rows.columns] + ["measured"])
     rows["eps"] = np.nan
     rows.insert(0, "experiment", source)
     rows["measured_quantity"] = "censored thresholds"
     rows["censored"] = True
     rows["check"] = "floor stop"
-    return rows.reindex(columns=COLUMNS)
+    return rows.reindex(columns=columns)
 
 
 def floor_summary(table):
@@ -167,79 +196,149 @@ def floor_summary(table):
     }
 
 
-def plot(table, figures):
-    import matplotlib.pyplot as plt
+def _fmt(value):
+    return "-" if value is None or not np.isfinite(value) else f"{value:.3g}"
 
+
+def _histograms(rows, bins=40):
+    """Bins of log10(ratio) over ``rows`` (reached, positive ratios): informative per experiment, the rest."""
+    if rows.empty:
+        return {"edges": [], "informative": {}, "other": []}
+    logs = np.log10(rows["ratio"].to_numpy(float))
+    edges = np.linspace(min(logs.min(), -1.0), max(logs.max(), 0.5), bins)
+    informative = (rows["evidence"] == "informative").to_numpy()
+    return {"edges": edges.tolist(),
+            "informative": {experiment: np.histogram(logs[informative & (rows["experiment"] == experiment).to_numpy()],
+                                                     edges)[0].tolist()
+                            for experiment in sorted(rows.loc[informative, "experiment"].unique())},
+            "other": np.histogram(logs[~informative], edges)[0].tolist()}
+
+
+def summarize(table):
+    """The headline numbers of the checked rows, per theorem (no matplotlib).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table of :func:`check_table` rows of every source.
+
+    Returns
+    -------
+    dict
+        ``theorems``: per theorem ``kind`` (the kinds of its rows), ``checked`` (every row: reached
+        and censored), ``reached`` (counts measured), ``censored`` (rows whose count is a lower
+        bound), the rows of each class ``informative``, ``vacuous``, ``identity``, ``restatement``
+        (they add up to ``checked``), ``violations``, ``median_ratio`` and ``max_ratio`` over every reached count, and
+        ``informative_median_ratio``, ``informative_max_ratio`` over the informative reached
+        counts (the tightness), ``censored_undetermined``, ``rows_per_experiment``,
+        ``informative_per_experiment``; ``histograms``: per theorem the ``edges`` of the bins of
+        log10(measured/bound) over the reached counts (positive ratios), the counts of the informative checks per
+        experiment (``informative``) and of the others (``other``); ``experiments`` (those with a
+        reached count), ``missing`` and ``no_bound`` (source tables not run yet, or without any
+        bound), and the violating rows (``violations``, a DataFrame).
+    """
     checked = table[table["theorem"].notna() & (table["check"] != "missing table")]
-    missing = sorted(table.loc[table["check"] == "missing table", "experiment"].unique())
-    no_bound = sorted(set(table.loc[table["check"] == "no bound applies", "experiment"]))
     violations = checked[checked["holds"].astype(str) == "False"]  # holds is True, False or empty
     reached = checked[checked["check"] == "reached"]
-    theorems = list(THEOREMS)
-    # one colour per experiment in every panel (an experiment absent from a panel must not shift the
-    # colours of the others) and one legend for the figure, beside the panels, off the data
-    experiments = sorted(reached["experiment"].unique())
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    colours = {experiment: palette[k % len(palette)] for k, experiment in enumerate(experiments)}
-    figure, axes = plt.subplots(1, len(theorems), figsize=(16, 3.8), sharey=False)
-    numbers = {}
-    for axis, theorem in zip(axes, theorems):
-        ratios = reached.loc[reached["theorem"] == theorem, "ratio"].to_numpy(float)
-        ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
-        count_violations = int((violations["theorem"] == theorem).sum())
-        per_experiment = reached.loc[reached["theorem"] == theorem, "experiment"].value_counts().to_dict()
+    numbers, histograms = {}, {}
+    for theorem in THEOREMS:
+        rows = checked[checked["theorem"] == theorem]
+        here = reached[reached["theorem"] == theorem]
+        ratios = here["ratio"].to_numpy(float)
+        histograms[theorem] = _histograms(here[np.isfinite(ratios) & (ratios > 0)])
+        ratios = ratios[np.isfinite(ratios)]
+        informative = here[here["evidence"] == "informative"]
+        median, largest = tightness(informative["ratio"])
+        classes = rows["evidence"].value_counts()
         numbers[theorem] = {
-            "checked": int(ratios.size), "violations": count_violations,
+            "kind": ", ".join(sorted(rows["kind"].dropna().unique())) or "-",
+            "checked": int(len(rows)), "reached": int(len(here)), "censored": int(rows["censored"].astype(bool).sum()),
+            **{name: int(classes.get(name, 0)) for name in CLASSES},
+            "violations": int((violations["theorem"] == theorem).sum()),
             "median_ratio": float(np.median(ratios)) if ratios.size else np.nan,
             "max_ratio": float(ratios.max()) if ratios.size else np.nan,
-            "censored_undetermined": int(((checked["theorem"] == theorem)
-                                          & (checked["check"] == "censored: undetermined")).sum()),
-            "rows_per_experiment": per_experiment,
+            "informative_median_ratio": median, "informative_max_ratio": largest,
+            "censored_undetermined": int((rows["check"] == "censored: undetermined").sum()),
+            "rows_per_experiment": here["experiment"].value_counts().to_dict(),
+            "informative_per_experiment": informative["experiment"].value_counts().to_dict(),
         }
-        if ratios.size:
-            logs = np.log10(ratios)
-            bins = np.linspace(min(logs.min(), -1.0), max(logs.max(), 0.5), 40)
-            for experiment, group in reached[reached["theorem"] == theorem].groupby("experiment"):
-                values = group["ratio"].to_numpy(float)
-                values = values[np.isfinite(values) & (values > 0)]
-                axis.hist(np.log10(values), bins=bins, histtype="step", lw=1.2, color=colours[experiment])
+    return {"theorems": numbers, "histograms": histograms, "experiments": sorted(reached["experiment"].unique()),
+            "missing": sorted(table.loc[table["check"] == "missing table", "experiment"].unique()),
+            "no_bound": sorted(set(table.loc[table["check"] == "no bound applies", "experiment"])),
+            "violations": violations}
+
+
+def draw(numbers, figures):
+    """Per theorem, the distribution of log10(measured/bound): informative checks by experiment, the
+    others (vacuous, identity, restatement) in grey behind them; writes ``bounds.png`` and ``.pdf``."""
+    import matplotlib.pyplot as plt
+
+    # one colour per experiment in every panel (an experiment absent from a panel must not shift the
+    # colours of the others) and one legend for the figure, beside the panels, off the data
+    experiments = numbers["experiments"]
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colours = {experiment: palette[k % len(palette)] for k, experiment in enumerate(experiments)}
+    figure, axes = plt.subplots(1, len(THEOREMS), figsize=(17, 4.1), sharey=False)
+    for axis, theorem in zip(axes, THEOREMS):
+        counts, histogram = numbers["theorems"][theorem], numbers["histograms"][theorem]
+        if histogram["edges"]:
+            axis.stairs(histogram["other"], histogram["edges"], fill=True, color="0.82", lw=0)
+            for experiment, values in histogram["informative"].items():
+                axis.stairs(values, histogram["edges"], lw=1.2, color=colours[experiment])
         axis.axvline(0.0, color="k", ls="--", lw=1)
-        axis.set_title(f"{theorem} ({THEOREMS[theorem][0]})\n{ratios.size} checks, "
-                       f"{count_violations} violations", fontsize=9)
-        axis.set_xlabel("log10(measured / bound)")
+        axis.set_title(f"{theorem} ({THEOREMS[theorem][0]}; {counts['kind']})\n{counts['checked']} checks, "
+                       f"{counts['informative']} informative, {counts['violations']} violations", fontsize=8.5)
+        axis.set_xlabel("log10((N - K) / (bound - K))" if theorem.startswith("T3") else "log10(measured / bound)")
         axis.set_yscale("log")
         axis.grid(alpha=0.25)
     axes[0].set_ylabel("rows (start, eps)")
-    figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line", fontsize=11)
-    legend_left = 0.93  # the panels end where the legend begins
+    figure.suptitle("Every run against every applicable bound: the bound holds left of the dashed line; "
+                    "coloured: informative checks (could have failed), grey: vacuous, identity or restatement",
+                    fontsize=10)
+    legend_left = 0.915  # the panels end where the legend begins
     figure.tight_layout(rect=(0.0, 0.0, legend_left, 1.0))
     if experiments:
         handles = [plt.Line2D([], [], color=colours[experiment], lw=1.2) for experiment in experiments]
-        figure.legend(handles, experiments, loc="center left", bbox_to_anchor=(legend_left, 0.5), fontsize=8,
-                      title="experiment", title_fontsize=8, frameon=False)
+        handles.append(plt.Rectangle((0, 0), 1, 1, color="0.82", lw=0))
+        figure.legend(handles, [*experiments, "not informative"], loc="center left",
+                      bbox_to_anchor=(legend_left, 0.5), fontsize=8, title="experiment", title_fontsize=8,
+                      frameon=False)
     save_figure(figure, figures, NAME)
 
-    def fmt(value):
-        return "-" if not np.isfinite(value) else f"{value:.3g}"
 
-    experiments_checked = sorted(reached["experiment"].unique())
+def caption(numbers):
+    """The caption of the figure, with every headline number."""
+    theorems = numbers["theorems"]
+    per_theorem = "; ".join(
+        f"{t}: {n['checked']} checks ({n['kind']}), {n['informative']} informative, {n['vacuous']} vacuous, "
+        f"{n['violations']} violations, informative measured/bound median {_fmt(n['informative_median_ratio'])} "
+        f"and largest {_fmt(n['informative_max_ratio'])} (over every check: largest {_fmt(n['max_ratio'])})"
+        for t, n in theorems.items())
+    total = len(numbers["violations"])
+    return (
+        f"Distribution of log10(measured / bound) over every (start, eps) of the experiments "
+        f"{', '.join(numbers['experiments']) or 'none'} where a theorem applies (T1-T3 bound the first hitting "
+        f"iteration, T4 the function evaluations; constants estimated by the assessment, so the bounds are "
+        f"themselves estimates). A check is informative when it could have failed: a bound below the run's "
+        f"iteration budget, with constants not taken from the counts it bounds (theory/evidence.py); a bound "
+        f"at or above the budget is vacuous, T3 with tail constants restates the trace, T4 is the telescoped "
+        f"count (an identity) except for armijo. {per_theorem}. Total violations: {total}"
+        + (" (listed in the table below)" if total else " (none)") + ". "
+        + (f"Missing tables (not run yet): {', '.join(numbers['missing'])}. " if numbers["missing"] else "")
+        + (f"No bound applies to any row of: {', '.join(numbers['no_bound'])}. " if numbers["no_bound"] else "")
+        + f"Censored rows (threshold never reached, budget below the bound: undetermined, vacuous): "
+        f"{sum(n['censored_undetermined'] for n in theorems.values())}.")
+
+
+def plot(table, figures):
+    """:func:`draw` after :func:`summarize`; the summary with the caption and the violations."""
+    numbers = summarize(table)
+    draw(numbers, figures)
+    violations = numbers["violations"]
     violation_lines = [f"{row.experiment}: {row.function} {row.function_params} {row.algorithm} "
                        f"{row.algorithm_params} start {int(row.start)} eps {row.eps:.3g} {row.theorem}: "
                        f"{row.measured_quantity} {row.measured:g} > bound {row.bound:g} ({row.check})"
                        for row in violations.itertuples(index=False)]
-    per_theorem = "; ".join(
-        f"{t}: {n['checked']} checks, median ratio {fmt(n['median_ratio'])}, max {fmt(n['max_ratio'])}, "
-        f"{n['violations']} violations" for t, n in numbers.items())
-    caption = (
-        f"Distribution of log10(measured / bound) over every (start, eps) of the experiments "
-        f"{', '.join(experiments_checked) or 'none'} where a theorem applies (T1-T3 bound the first hitting "
-        f"iteration, T4 the function evaluations; constants estimated by the assessment, so the bounds are "
-        f"themselves estimates). {per_theorem}. Total violations: {len(violations)}"
-        + (" (listed in the table below)" if len(violations) else " (none)") + ". "
-        + (f"Missing tables (not run yet): {', '.join(missing)}. " if missing else "")
-        + (f"No bound applies to any row of: {', '.join(no_bound)}. " if no_bound else "")
-        + f"Censored rows (threshold never reached, budget below the bound: undetermined): "
-        f"{sum(n['censored_undetermined'] for n in numbers.values())}.")
     floors = floor_summary(table)
     markdown = []
     if violation_lines:
@@ -253,8 +352,9 @@ def plot(table, figures):
                 f"| {experiment} | {function} | `{params}` | {algorithm} | {theorem} | {len(group)} "
                 f"| {group['start'].nunique()} | {group['eps'].min():.3g}..{group['eps'].max():.3g} "
                 f"| {group['ratio'].max():.4g} | {group['algorithm_params'].nunique()} distinct |")
-    return {"caption": caption, "numbers": numbers, "violations": violation_lines, "missing_tables": missing,
-            "verdicts": [], "table_markdown": markdown, "floors": floors}
+    return {"caption": caption(numbers), "numbers": numbers["theorems"], "violations": violation_lines,
+            "missing_tables": numbers["missing"], "verdicts": [], "table_markdown": markdown,
+            "floors": floors}
 
 
 if __name__ == "__main__":

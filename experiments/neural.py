@@ -8,7 +8,8 @@ step) and ``adam``:
 * **full batch**: the standard piece (:func:`experiments.machinery.pieces.run_case`: run, bounds,
   fitted exponent of ``N(eps)``, verdict), plus the trace of the full loss and gradient
   norm against oracle calls;
-* **mini-batch**: a stochastic Armijo line search on the current batch (Vaswani et al.,
+* **mini-batch** (:func:`armijo.stochastic.minimize_stochastic`, one start per call): a
+  stochastic Armijo line search on the current batch (Vaswani et al.,
   NeurIPS 2019, "Painless SGD"): each iteration draws a batch, evaluates the batch loss
   and gradient at ``x_k``, and backtracks on *that batch's* loss with the Armijo test,
   from a first trial ``eta0`` (``sls-armijo``, reset) or ``eta_{k-1} * 2^(b/n)``
@@ -37,14 +38,12 @@ the suite covers stochastic runs, so their bound columns are empty.
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 import numpy as np
 import pandas as pd
 
-from armijo.engine import smallest_moving_step
-from armijo.linesearch import ACCEPTED, PRECISION_FLOOR, backtrack_single
+from armijo.stochastic import minimize_stochastic
 from experiments.machinery.study import main, save_figure, verdict_rows
 from experiments.machinery.cases import Case, eps_grid
 from experiments.machinery.pieces import THEOREMS, objective_for, run_case_with_result, starts_for
@@ -55,7 +54,7 @@ NETWORKS = ["mlp-tanh", "mlp-relu"]
 NETWORK_PARAMS = {}
 #: Full-batch algorithms (engine names) with their parameters; gd and adam steps hand-picked.
 FULL_BATCH = [("armijo", {}), ("armijo-increase", {}), ("gd", {"eta": 1.0}), ("adam", {"eta": 1e-2})]
-#: Mini-batch algorithms of this module (see :func:`stochastic_run`).
+#: Mini-batch algorithms (:data:`armijo.params.STOCHASTIC_ALGORITHMS`, run by :func:`armijo.stochastic.minimize_stochastic`).
 MINI_BATCH = [
     ("sls-armijo", {"eta0": 0.1, "lam": 0.5, "f1": 2.0}),
     ("sls-increase", {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "growth": 2.0, "eta_max": 1e3}),
@@ -80,10 +79,6 @@ QUICK = {"network_params": {"hidden": 3, "samples": 60}, "full_batch": ["armijo-
          "max_iter_full": 300, "max_iter_mini": 200}
 #: Target of the oracle-call comparison in the caption.
 TARGET_EPS = 1e-3
-
-#: Cap on ||x|| and a floor of the precision test, as in the engine.
-MAX_NORM = 1e15
-PRECISION_FLOOR_ULPS = 4.0
 
 
 def cases(quick=False):
@@ -162,125 +157,6 @@ def _charged_f_evals(algorithm, f_evals):
 # -- mini-batch ------------------------------------------------------------------------------------
 
 
-def stochastic_run(objective, x0, algorithm, params, *, batch_size, seed, max_iter, eps, monitor_every):
-    """One start of a mini-batch method; the full objective is monitored every ``monitor_every`` iterations.
-
-    Iteration ``k`` draws a batch ``B_k`` (the first batch is drawn when the oracle is
-    built), evaluates ``g = grad f_{B_k}(x_k)`` and moves.  For ``sls-armijo`` and
-    ``sls-increase`` the step is the Armijo backtracking of
-    :func:`armijo.linesearch.backtrack_single` on the batch loss:
-
-    .. math::
-
-        f_{B_k}(x_k - \\eta g) \\le f_{B_k}(x_k) - \\lambda\\, \\eta\\, \\|g\\|^2,
-
-    first trial ``eta0`` (reset) or ``min(eta_{k-1} growth^(b/n), eta_max)`` (Vaswani et
-    al. 2019), divided by ``f1`` until accepted; ``lam`` :math:`= \\lambda`, ``b`` the batch
-    size and ``n`` the number of samples.  ``sgd`` moves by ``eta g``; ``adam`` is Kingma &
-    Ba with bias correction.
-
-    Parameters
-    ----------
-    objective : functions.Objective
-        A finite-sum registry entry (with ``minibatch``).
-    x0 : numpy.ndarray, shape (n_params,)
-        Start.
-    algorithm : str
-        ``sls-armijo``, ``sls-increase``, ``sgd`` or ``adam``.
-    params : dict
-        Its parameters (see :data:`MINI_BATCH`).
-    batch_size, seed : int
-        Batch size and seed of the batch draws.
-    max_iter : int
-        Iteration budget.
-    eps : sequence of float
-        Decreasing thresholds on the full gradient norm.
-    monitor_every : int
-        Monitoring period (iterations).
-
-    Returns
-    -------
-    dict
-        ``status``; ``f_evals`` and ``grad_evals`` (batch evaluations charged);
-        ``eps_hits``, ``eps_hit_f_evals``, ``eps_hit_grad_evals`` (first monitored
-        iteration with a full gradient norm ``<= eps_j`` and the counts there, -1 if
-        never); ``monitor`` (rows ``(k, f_evals, grad_evals, loss, grad_norm)``);
-        ``steps`` and ``armijo_checks`` (per line-search iteration: the batch values
-        ``(phi0, phi(eta), eta, ||g||^2)`` of the accepted step, for the tests); ``x``.
-    """
-    oracle = objective.minibatch(batch_size, seed)
-    samples = oracle.sample_count
-    thresholds = np.asarray(eps, dtype=float)
-    hits = np.full((3, thresholds.size), -1, dtype=np.int64)
-    counts = {"f": 0, "grad": 0}
-    monitor, checks = [], []
-    x = np.asarray(x0, dtype=float)[None, :].copy()
-    step = params.get("eta0", params.get("eta"))
-    first_moment = np.zeros_like(x)
-    second_moment = np.zeros_like(x)
-    status = "max_iter"
-
-    def batch_f(point):
-        counts["f"] += 1
-        return float(oracle.f(point)[0])
-
-    for k in range(max_iter + 1):
-        if k % monitor_every == 0 or k == max_iter:
-            loss = float(objective.f(x)[0])
-            grad_norm = float(np.linalg.norm(objective.grad(x)[0]))
-            monitor.append((k, counts["f"], counts["grad"], loss, grad_norm))
-            if not (math.isfinite(loss) and math.isfinite(grad_norm)):
-                status = "non_finite"
-                break
-            newly = (hits[0] < 0) & (grad_norm <= thresholds)
-            hits[:, newly] = np.array([[k], [counts["f"]], [counts["grad"]]])
-            if hits[0, -1] >= 0:
-                status = "converged"
-                break
-        if k == max_iter:
-            break
-        if k > 0:
-            oracle.next_batch()
-        g = oracle.grad(x)
-        counts["grad"] += 1
-        if not np.isfinite(g).all():
-            status = "non_finite"
-            break
-        if algorithm in ("sls-armijo", "sls-increase"):
-            phi0 = batch_f(x)
-            slope = float(np.dot(g[0], g[0]))
-            if algorithm == "sls-armijo" or k == 0:
-                trial = params["eta0"]
-            else:
-                trial = min(step * params["growth"] ** (batch_size / samples), params["eta_max"])
-            step, value, outcome, _ = backtrack_single(
-                lambda eta: batch_f(x - eta * g), phi0, slope, trial, lam=params["lam"], f1=params["f1"],
-                precision_floor=PRECISION_FLOOR_ULPS * math.ulp(abs(phi0)),
-                min_step=lambda: float(smallest_moving_step(x, g, 0.0)[0]))
-            if outcome != ACCEPTED:
-                status = "precision_floor" if outcome == PRECISION_FLOOR else "step_underflow"
-                break
-            checks.append((phi0, value, step, slope))
-            x = x - step * g
-        elif algorithm == "sgd":
-            x = x - params["eta"] * g
-        elif algorithm == "adam":
-            beta1, beta2 = params["beta1"], params["beta2"]
-            first_moment = beta1 * first_moment + (1 - beta1) * g
-            second_moment = beta2 * second_moment + (1 - beta2) * g**2
-            direction = (first_moment / (1 - beta1 ** (k + 1))) / (
-                np.sqrt(second_moment / (1 - beta2 ** (k + 1))) + params["adam_eps"])
-            x = x - params["eta"] * direction
-        else:
-            raise ValueError(f"unknown mini-batch algorithm {algorithm!r}")
-        if float(np.dot(x[0], x[0])) > MAX_NORM**2:
-            status = "diverged"
-            break
-    return {"status": status, "f_evals": counts["f"], "grad_evals": counts["grad"], "eps_hits": hits[0],
-            "eps_hit_f_evals": hits[1], "eps_hit_grad_evals": hits[2], "monitor": np.array(monitor),
-            "armijo_checks": np.array(checks).reshape(-1, 4), "x": x[0], "iterations": k}
-
-
 def run_mini_batch(case):
     """Every start of a mini-batch case: eps rows and curve rows (see the module docstring)."""
     objective = objective_for(case.function, case.function_params)
@@ -292,29 +168,30 @@ def run_mini_batch(case):
               "algorithm": case.algorithm, "algorithm_params": json.dumps(case.algorithm_params, sort_keys=True)}
     tables = []
     for index, x0 in enumerate(starts):
-        run = stochastic_run(objective, x0, case.algorithm, case.algorithm_params, batch_size=batch_size,
-                             seed=1000 * case.seed + index, max_iter=case.max_iter, eps=case.eps,
-                             monitor_every=case.labels["monitor_every"])
-        monitor = run["monitor"]
-        reached = run["eps_hits"] >= 0
-        charged = (run["eps_hit_f_evals"] + run["eps_hit_grad_evals"]) * fraction
+        run = minimize_stochastic(objective.f, objective.grad, objective.minibatch(batch_size, 1000 * case.seed + index),
+                                  x0, case.algorithm, eps=case.eps, max_iter=case.max_iter,
+                                  monitor_every=case.labels["monitor_every"], **case.algorithm_params)
+        trace = run.monitor
+        kept = trace.f_evals[:, 0] >= 0  # monitored while the start ran
+        iteration, loss, grad_norm = trace.iteration[kept], trace.loss[kept, 0], trace.grad_norm[kept, 0]
+        f_evals, grad_evals = trace.f_evals[kept, 0], trace.grad_evals[kept, 0]
+        hits, hit_f_evals, hit_grad_evals = run.eps_hits[0], run.eps_hit_f_evals[0], run.eps_hit_grad_evals[0]
         eps_rows = pd.DataFrame({
-            **common, "start": index, "eps": np.asarray(case.eps), "iterations": run["eps_hits"],
-            "f_evals": run["eps_hit_f_evals"], "grad_evals": run["eps_hit_grad_evals"], "status": run["status"],
-            "seed": case.seed, "max_iter": case.max_iter, "f_initial": monitor[0, 3], "f_final": monitor[-1, 3],
-            "grad_norm_initial": monitor[0, 4], "grad_norm_final": monitor[-1, 4],
-            "total_iterations": run["iterations"], "total_f_evals": run["f_evals"],
-            "total_grad_evals": run["grad_evals"],
+            **common, "start": index, "eps": np.asarray(case.eps), "iterations": hits,
+            "f_evals": hit_f_evals, "grad_evals": hit_grad_evals, "status": run.status[0],
+            "seed": case.seed, "max_iter": case.max_iter, "f_initial": loss[0], "f_final": loss[-1],
+            "grad_norm_initial": grad_norm[0], "grad_norm_final": grad_norm[-1],
+            "total_iterations": run.iterations[0], "total_f_evals": run.f_evals[0],
+            "total_grad_evals": run.grad_evals[0],
             **{f"bound_{theorem}": np.nan for theorem in THEOREMS},
             "case_reasons": "stochastic run: no theorem of the suite applies; N(eps) at monitored iterations",
-            "record": "eps", "oracle_calls": np.where(reached, charged, np.nan),
+            "record": "eps",
+            "oracle_calls": np.where(hits >= 0, (hit_f_evals + hit_grad_evals) * fraction, np.nan),
         })
         curve_rows = pd.DataFrame({
-            **common, "start": index, "eps": np.nan, "iterations": monitor[:, 0].astype(np.int64),
-            "f_evals": monitor[:, 1].astype(np.int64), "grad_evals": monitor[:, 2].astype(np.int64),
-            "status": run["status"], "record": "curve",
-            "oracle_calls": (monitor[:, 1] + monitor[:, 2]) * fraction,
-            "curve_loss": monitor[:, 3], "curve_grad_norm": monitor[:, 4],
+            **common, "start": index, "eps": np.nan, "iterations": iteration,
+            "f_evals": f_evals, "grad_evals": grad_evals, "status": run.status[0], "record": "curve",
+            "oracle_calls": (f_evals + grad_evals) * fraction, "curve_loss": loss, "curve_grad_norm": grad_norm,
         })
         tables += [eps_rows, curve_rows]
     table = pd.concat(tables, ignore_index=True)

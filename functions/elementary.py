@@ -1,4 +1,4 @@
-"""Closed-form symbolic entries: monomial, rosenbrock, cosh, escape, flat-exp, mexican-hat."""
+"""Closed-form symbolic entries: monomial, power-norm, rosenbrock, cosh, escape, flat-exp, mexican-hat."""
 
 
 import numpy as np
@@ -55,6 +55,54 @@ def monomial(p):
             "x^(2p): analytic, (L0,L1)-smooth, not L-smooth for p >= 2; degenerate minimum at 0 "
             "(Lojasiewicz exponent 1 - 1/(2p)). Default start 1.3 avoids lucky exact hits "
             "(x0 = 1 with eta = 1/4 lands on 0 for p = 2)."
+        ),
+    )
+
+
+def power_norm(p, n):
+    """The radial power :math:`f(x) = \\frac{1}{p} \\|x\\|^p` on :math:`\\mathbb{R}^n` (Vankov et al. 2024, appendix G).
+
+    Parameters
+    ----------
+    p : int
+        An even power ``p >= 2`` (so that :math:`\\|x\\|^p = (x_1^2 + ... + x_n^2)^{p/2}` is a polynomial).
+    n : int
+        The dimension.
+
+    Notes
+    -----
+    The Hessian has norm :math:`(p-1) r^{p-2}` and the gradient :math:`r^{p-1}` at :math:`r = \\|x\\|`,
+    so for every :math:`L_1 > 0` the least feasible :math:`L_0` is
+    :math:`\\max_r (p-1) r^{p-2} - L_1 r^{p-1} = ((p-2)/L_1)^{p-2}` (at :math:`r = (p-2)/L_1`):
+    the family Vankov et al. scan (their Example A.1).  Declared here: :math:`L_1 = 1`.
+    Gradient steps keep the iterates on the ray through :math:`x_0` (the gradient is radial).
+    """
+    if p < 2 or p % 2:
+        raise ValueError(f"power-norm: p must be an even integer >= 2, got {p}")
+    variables = sympy.symbols(f"x1:{n + 1}", real=True)
+    radius_squared = sum(v**2 for v in variables)
+    zero = np.zeros(n)
+    return symbolic_objective(
+        "power-norm",
+        {"p": p, "n": n},
+        radius_squared ** (p // 2) / p,
+        tuple(variables),
+        analytic=True,
+        smoothness="C-infinity (analytic)",
+        l_smooth=p == 2,
+        l0l1_smooth=True,
+        bounded_iterates=True,
+        f_star=0.0,
+        minimizers=(zero,),
+        critical_points=(CriticalPoint(zero, 0.0, "minimum", hessian_degenerate=p >= 4,
+                                       note="||x||^p / p >= 0 = f(0)", exact=(sympy.Integer(0),) * n),),
+        constants={"L": 1.0} if p == 2 else {"L0": float((p - 2) ** (p - 2)), "L1": 1.0},
+        default_start=np.ones(n),
+        sample_starts=uniform_box_sampler([-2.0] * n, [2.0] * n),
+        reference="D. Vankov et al., arXiv:2410.10800, 2024 (appendix G, Example A.1)",
+        description=(
+            "(1/p) ||x||^p, p even: analytic, (L0,L1)-smooth with L0 = ((p-2)/L1)^(p-2) for every L1 > 0, not "
+            "L-smooth for p >= 4; degenerate minimum at 0 (Lojasiewicz exponent 1 - 1/p)."
         ),
     )
 

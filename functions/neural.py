@@ -126,6 +126,24 @@ class OneHiddenLayerNetwork:
         return theta
 
 
+def activation_class(activation, tanh_reason):
+    """The class tags an activation gives a network (``Objective`` keywords): tanh analytic, for the reason
+    ``tanh_reason``; ReLU not C^1 (so neither L-smooth nor (L0,L1)-smooth); the other classes unknown for tanh."""
+    if activation == "tanh":
+        return {"analytic": True, "analytic_reason": tanh_reason, "smoothness": "C-infinity (analytic)",
+                "l_smooth": None, "l0l1_smooth": None}
+    return {"analytic": False,
+            "analytic_reason": "ReLU = max(0, z): not differentiable where a pre-activation vanishes (not even C^1)",
+            "smoothness": "continuous, piecewise smooth, not C^1; grad is the almost-everywhere derivative (0 at kinks)",
+            "l_smooth": False, "l0l1_smooth": False}
+
+
+def network_oracles(value, gradient, dimension):
+    """``f``, ``grad`` and ``hess`` (central differences of ``grad``) of a network, batched (``Objective`` keywords)."""
+    return {"f": batched(dimension)(value), "grad": batched(dimension)(gradient),
+            "hess": batched(dimension)(finite_difference_hessian(gradient, dimension))}
+
+
 def mlp(activation, hidden, samples, noise, loss, seed):
     """The ``mlp-tanh`` / ``mlp-relu`` entry (see the module docstring)."""
     if hidden < 1 or samples < 2:
@@ -137,12 +155,6 @@ def mlp(activation, hidden, samples, noise, loss, seed):
     inputs, labels = two_moons(samples, noise, seed)
     network = OneHiddenLayerNetwork(activation, hidden, loss, inputs, labels)
     n = network.dimension
-    if activation == "tanh":
-        analytic = (True, f"tanh network with {loss} loss: compositions of tanh, polynomials, log(1 + exp): real analytic")
-        smoothness = "C-infinity (analytic)"
-    else:
-        analytic = (False, "ReLU = max(0, z): not differentiable where a pre-activation vanishes (not even C^1)")
-        smoothness = "continuous, piecewise smooth, not C^1; grad is the almost-everywhere derivative (0 at kinks)"
     names = [f"W1_{j}_{i}" for j in range(hidden) for i in range(2)]
     names += [f"b1_{j}" for j in range(hidden)] + [f"w2_{j}" for j in range(hidden)] + ["b2"]
     return Objective(
@@ -150,16 +162,11 @@ def mlp(activation, hidden, samples, noise, loss, seed):
         params={"hidden": hidden, "samples": samples, "noise": noise, "loss": loss, "seed": seed},
         variables=tuple(names),
         expression=None,
-        f=batched(n)(network.value),
-        grad=batched(n)(network.gradient),
-        hess=batched(n)(finite_difference_hessian(network.gradient, n)),
+        **network_oracles(network.value, network.gradient, n),
         default_start=network.sample_parameters(np.random.default_rng(seed + 1), 1)[0],
         sample_starts=network.sample_parameters,
-        analytic=analytic[0],
-        analytic_reason=analytic[1],
-        smoothness=smoothness,
-        l_smooth=None if activation == "tanh" else False,
-        l0l1_smooth=None if activation == "tanh" else False,
+        **activation_class(activation, f"tanh network with {loss} loss: compositions of tanh, polynomials, "
+                                       "log(1 + exp): real analytic"),
         bounded_iterates=None,
         hess_method="central finite differences of the backpropagated gradient",
         reference="SCIENCE.md section 5 (deep-learning context of Bensaid arXiv:2412.14637); two moons data",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable
 
-from functions import cgt, elementary, logistic, neural, single_neuron, spiral
+from functions import cgt, elementary, logistic, mlp, neural, single_neuron, spiral
 from functions.kernels import kernel_backend
 from functions.objective import CriticalPoint, Objective  # noqa: F401  (public interface)
 
@@ -116,6 +116,14 @@ FAMILIES = {
             "x^(2p): degenerate minimum, (L0,L1)-smooth, not L-smooth for p >= 2",
             ("symbolic", "analytic", "(L0,L1)-smooth"),
         ),
+        Family(
+            "power-norm",
+            elementary.power_norm,
+            (Parameter("p", 4, "an even power: f = ||x||^p / p", minimum=2, maximum=16),
+             Parameter("n", 10, "the dimension", minimum=1, maximum=64)),
+            "(1/p) ||x||^p: (L0,L1)-smooth with L0 = ((p-2)/L1)^(p-2), not L-smooth for p >= 4 (Vankov et al. 2024)",
+            ("symbolic", "analytic", "(L0,L1)-smooth"),
+        ),
         Family("rosenbrock", elementary.rosenbrock, (), "Rosenbrock's banana (1-x)^2 + 100 (y-x^2)^2", ("symbolic", "analytic")),
         Family(
             "cosh",
@@ -187,6 +195,22 @@ FAMILIES = {
                     Parameter("seed", 0, "data seed", minimum=0, maximum=2**32 - 1),
                 ),
                 f"one-hidden-layer {activation} network on two moons (numeric, mini-batch oracle)",
+                ("numeric", "analytic" if activation == "tanh" else "not C^1", "finite sum"),
+            )
+            for activation in ("tanh", "relu")
+        ),
+        *(
+            Family(
+                f"mlp-data-{activation}",
+                partial(mlp.mlp_data, activation),
+                (
+                    Parameter("dataset", "digits", "data set shipped with scikit-learn", choices=mlp.DATASET_NAMES),
+                    Parameter("hidden", "32", f"hidden widths, e.g. 32 or 64-64 (1 to {mlp.MAX_HIDDEN_LAYERS} layers "
+                                              f"of 1 to {mlp.MAX_WIDTH} units)"),
+                    Parameter("l2", 0.0, "weight decay lambda on every parameter", minimum=0.0, maximum=1e3),
+                    Parameter("seed", 0, "seed of the train/test split", minimum=0, maximum=2**32 - 1),
+                ),
+                f"multilayer {activation} perceptron, softmax cross-entropy on a real data set (numeric, mini-batch oracle)",
                 ("numeric", "analytic" if activation == "tanh" else "not C^1", "finite sum"),
             )
             for activation in ("tanh", "relu")

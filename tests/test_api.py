@@ -188,3 +188,26 @@ def test_a_narrow_interval_is_printed_with_the_digits_that_show_its_width():
     assert _interval_spec(1.0, 1.0) == ".4g" and _interval_spec(None, 1.0) == ".4g"
     # never more than seven
     assert _interval_spec(1.0, 1.0 + 1e-12) == ".7g"
+
+
+@pytest.mark.parametrize("algorithm, options", [
+    ("adgd", {}), ("polyak", {}), ("polyak-level", {}), ("l0l1-gd", {}), ("l0l1-gd", dict(L0=4.0, L1=3.0)),
+    ("normalized-gd-decay", dict(R=3.0)),
+])
+def test_rivals_check_x4_from_10_on_both_backends(algorithm, options):
+    """The issue's acceptance case: ``armijo check "x**4" --x0 10 --algorithm A`` on both backends, identical
+    integers (x^4 is exact arithmetic: the pilot run of the estimated (L0, L1) is identical too)."""
+    reports = [check("x**4", x0=[10.0], algorithms=[algorithm], backend=backend, eps_min=1e-6, max_iter=300_000,
+                     **options) for backend in ("numpy", "compiled")]
+    numpy_block, compiled_block = (report.algorithm(algorithm) for report in reports)
+    assert numpy_block.backend == "numpy" and compiled_block.backend == "compiled"
+    for name in ("status", "iterations_median", "f_evals_median", "grad_evals_median", "params", "verdict"):
+        assert getattr(numpy_block, name) == getattr(compiled_block, name), name
+    if algorithm == "polyak":
+        assert numpy_block.params == {"f_star": 0.0}  # the infimum of the univariate polynomial
+    if algorithm == "l0l1-gd" and not options:
+        # estimated: the report's (L0, L1) are the ones the run used, said in the reasons
+        function = reports[0].function
+        assert numpy_block.params["L0"] == function.L0 and numpy_block.params["L1"] == function.L1
+        assert any("estimated, not given" in reason for reason in numpy_block.reasons)
+    assert numpy_block.verdict == "inconclusive"  # no theorem of the suite covers the rivals

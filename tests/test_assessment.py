@@ -100,3 +100,19 @@ def test_grad_norm_max_covers_every_recorded_gradient_of_the_armijo_runs():
     hypotheses = estimate_hypotheses(objective, starts, results)
     largest = max(np.nanmax(r.trace.grad_norm) for r in results)
     assert hypotheses.grad_norm_max >= largest
+
+
+@pytest.mark.parametrize("algorithm, params", [("polyak", dict(f_star=0.0)), ("adgd", {}),
+                                               ("l0l1-gd", dict(L0=4.0, L1=3.0))])
+def test_rivals_are_assessed_without_a_bound_and_say_why(algorithm, params):
+    """No theorem of the suite covers the rivals: the runs get limit points and rates, no bound, and the verdict
+    quotes theory.theorems.NOT_COVERED (never a confident verdict)."""
+    from theory.theorems import NOT_COVERED
+
+    result, assessment = run_and_assess("monomial", {"p": 2}, algorithm, np.array([[0.6], [-1.3], [1.9]]),
+                                        eps_grid(1e-1, 1e-4, 3), 200_000, **params)
+    assert (result.status == "converged").all()
+    assert assessment.checks == () and assessment.bounds == {}
+    assert assessment.verdict.verdict == "inconclusive"
+    assert any(NOT_COVERED[algorithm] in reason for reason in assessment.verdict.reasons)
+    assert assessment.groups[0].limit.kind.endswith("minimum") and len(assessment.groups[0].starts) == 3

@@ -50,8 +50,16 @@ def assert_contract(report, variables):
         assert len(block["iterations_median"]) == len(block["eps"]) == len(block["f_evals_median"])
         assert sum(block["status"].values()) == block["starts"]
         for bound in block["bounds"]:
-            assert set(bound) >= {"theorem", "holds", "max_ratio"}
-            assert bound["holds"] == (bound["max_ratio"] is None or bound["max_ratio"] <= 1 + 1e-12)
+            assert set(bound) >= {"theorem", "holds", "max_ratio", "checked", "informative", "vacuous", "kind",
+                                  "informative_median_ratio", "informative_max_ratio"}
+            assert bound["kind"] in ("bound", "identity", "restatement")
+            if not bound["checked"]:  # nothing checked: neither holds nor fails
+                assert bound["holds"] is None and bound["max_ratio"] is None and bound["reason"]
+                continue
+            assert bound["holds"] == (bound["max_ratio"] <= 1 + 1e-12)
+            classified = bound["informative"] + bound["vacuous"]
+            assert classified == (bound["checked"] if bound["kind"] == "bound" else 0)
+            assert (bound["informative_max_ratio"] is None) == (bound["informative"] == 0)
 
 
 def test_check_one_variable_degenerate_minimum(capsys):
@@ -67,6 +75,21 @@ def test_check_one_variable_degenerate_minimum(capsys):
     # armijo on x^4 is asymptotically fixed-step gradient descent: N(eps) ~ eps^(-2/3)
     assert abs(armijo_block["exponent"] - 2 / 3) < 0.05
     assert report["function"]["lojasiewicz_theta"] == pytest.approx(0.75, abs=0.02)
+
+
+def test_x6_reports_which_checks_could_have_failed(capsys):
+    # T1 on x^6 from 0.9: Delta = 0.531, L ~ 19.7 on the sampled set, eta_min = min(0.1, 1/(2 L)) ~ 0.025, so
+    # Delta / (lam eta_min eps^2) ~ 4.2e5 already at eps = 1e-2: above a budget of 2e5 iterations, every T1
+    # check is vacuous; T3 with tail constants restates the run; T4 of armijo-increase is the telescoped count
+    report = check_json(capsys, "x**6", "--x0", "0.9", *FAST)
+    assert_contract(report, ["x"])
+    armijo, increase = report["algorithms"][0], report["algorithms"][1]
+    t1 = {b["theorem"]: b for b in armijo["bounds"]}["T1"]
+    assert t1["checked"] > 0 and t1["informative"] == 0 and t1["vacuous"] == t1["checked"] and t1["holds"]
+    kinds = {b["theorem"]: b["kind"] for b in increase["bounds"]}
+    assert kinds["T3"] == "restatement" and kinds["T4"] == "identity" and kinds["T1"] == "bound"
+    code, out, _ = run_cli(capsys, "check", "x**6", "--x0", "0.9", "--algorithm", "armijo", *FAST)
+    assert code == 0 and "T1: holds over" in out and "0 informative" in out and "vacuous" in out
 
 
 def test_check_several_variables_and_starts(capsys):
@@ -253,3 +276,44 @@ def test_sampled_region_covers_the_visited_iterates():
                  for part in sampled.split("box [")[1].split("] around")[0].split("), ("))
     # Rosenbrock's iterates from (-1.2, 1) dip to y ~ -0.01 and climb to y ~ 1.07 before (1, 1)
     assert low[1] < -0.01 and high[1] > 1.07, sampled
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["exp(x) + y**2", "--x0", "1,1", "--algorithm", "polyak"], "polyak needs --f-star (the optimal value"),
+    (["x**4", "--x0", "10", "--algorithm", "polyak", "--f-star", "inf"], "--f-star must be in [-1e+150, 1e+150]"),
+    (["--function", "poly-two", "--algorithm", "polyak", "--f-star", "1"], "poly-two's inf f is known (0)"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--L0", "4"], "l0l1-gd takes --L0 and --L1 (together)"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--L0", "0", "--L1", "0"], "L0 + L1 > 0"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--L0", "-1", "--L1", "3"], "--L0 must be in [0, 1e+150]"),
+    (["x**4", "--x0", "10", "--algorithm", "l0l1-gd", "--eta", "-1"], "--eta must be in (0, inf)"),
+    (["--function", "mlp-tanh", "--param", "hidden=32", "--algorithm", "l0l1-gd"],
+     "l0l1-gd needs --L0 and --L1 (they cannot be estimated here: dimension 129 > 64)"),
+    (["x**4", "--x0", "10", "--algorithm", "normalized-gd-decay"], "normalized-gd-decay needs --R (the scale"),
+    (["x**4", "--x0", "10", "--algorithm", "normalized-gd-decay", "--R", "0"], "--R must be in (0, 1e+150]"),
+    (["x**4", "--x0", "10", "--algorithm", "adgd", "--R", "1"], "--R is a parameter of none"),
+    (["x**4", "--x0", "10", "--algorithm", "gd", "--L0", "1", "--L1", "1"], "--L0 and --L1 are parameters of none"),
+    (["x**4", "--x0", "10", "--algorithm", "adgd", "--algorithm", "adgd"], "algorithm adgd is given twice"),
+])
+def test_rivals_bad_input_exits_2_before_any_run(capsys, monkeypatch, argv, message):
+    """polyak without f*, l0l1-gd without (L0, L1) where they cannot be estimated, R missing, constants out of
+    range: exit 2 with one line, and no run was started (run_minimize is replaced by a tripwire)."""
+    import armijo_suite.api
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError("a run started before the input was validated")
+
+    monkeypatch.setattr(armijo_suite.api, "run_minimize", tripwire)
+    code, out, err = run_cli(capsys, "check", *argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert message in err, err
+
+
+def test_algorithms_listing_shows_the_rivals_and_their_required_constants(capsys):
+    code, out, err = run_cli(capsys, "algorithms", "--json")
+    assert code == 0, err
+    rows = {row["algorithm"]: row for row in json.loads(out)}
+    assert rows["polyak"]["required"] == ["f_star"] and rows["l0l1-gd"]["required"] == ["L0", "L1"]
+    assert rows["normalized-gd-decay"]["required"] == ["R"] and rows["adgd"]["defaults"] == {"eta0": 1e-6}
+    assert "Malitsky" in rows["adgd"]["reference"]
+    code, out, err = run_cli(capsys, "algorithms")
+    assert code == 0 and "f_star=(required)" in out

@@ -1,7 +1,8 @@
 """The compiled backend (armijo/compiled.py, functions/kernels.py) against the NumPy reference.
 
-Validation corpus: every algorithm x 16 functions x 3 starts (plus named extra cases), run by both backends with the
-same arguments (``experiments.machinery.runner.run_minimize(..., backend=...)``).
+Validation corpus: every algorithm x 18 functions x 3 starts (plus named extra cases), run by both backends with the
+same arguments (``experiments.machinery.runner.run_minimize(..., backend=...)``); the rivals get the constants
+they need from :func:`required_parameters`.
 
 * ``EXACT`` functions use only operations that are correctly rounded in IEEE arithmetic
   (``+ - * /``, integer powers printed as products, ``sqrt``): both backends must agree bit
@@ -49,6 +50,22 @@ TRACE_FIELDS = ("iteration", "step", "f", "grad_norm", "x_norm", "f_evals")
 #: difference in f or grad moves the iterates by ulps; near a minimiser at 0 the iterates
 #: themselves are tiny, hence the absolute part.  (Largest seen on this corpus: see the test.)
 FLOAT_TOLERANCE = dict(rtol=1e-11, atol=1e-13)
+#: Rivals whose step is a quotient by a difference of nearly equal values amplify that ulp: Polyak's gap
+#: f(x) - f* (at ||g|| ~ 1e-6 on cosh, f* = 1/4, the gap is ~1e-13 of f: an ulp of f is ~1e-3 of the step;
+#: largest seen 3.8e-5 for polyak, 1.7e-3 for polyak-level) and AdGD's ||g_k - g_{k-1}|| (largest seen
+#: 4.7e-10).  Integers must still agree.
+RIVAL_FLOAT_TOLERANCE = {"polyak": dict(rtol=1e-2, atol=1e-13), "polyak-level": dict(rtol=1e-2, atol=1e-13),
+                         "adgd": dict(rtol=1e-8, atol=1e-13)}
+#: Non-monotone rivals on transcendental objectives: past these budgets the iterates circle the Mexican hat
+#: (AdGD) or oscillate around the minimiser with steps R/sqrt(k+1) smaller than their distance to it
+#: (normalized-gd-decay), and whether a threshold is crossed at iteration k or k + 12 is decided by ulps of
+#: the direction (README, "normalized steps oscillating around a minimiser"; seen: eps hits 4639 against
+#: 4651 on exp-log-sin, 2995 against none on the Mexican hat).  The corpus compares them up to there: AdGD
+#: on the hat is bit-identical to 700 iterations (1e-6 apart at 1000); normalized-gd-decay's iterates
+#: separate by ulps after ~200 iterations and then stay within one step R/sqrt(k+1) of each other
+#: (largest seen 2e-4 relative), its floats are compared at that scale.
+SENSITIVE_BUDGETS = {("mexican-hat", "adgd"): 700, ("exp-log-sin", "normalized-gd-decay"): 3000}
+SENSITIVE_FLOAT_TOLERANCE = {("exp-log-sin", "normalized-gd-decay"): dict(rtol=0.0, atol=1.0 / math.sqrt(3000))}
 
 COUPLED_QUARTIC = "p**4 + q**4 + r**4 + s**4 + t**4 + 3/10*(p*q + q*r + r*s + s*t)**2"
 
@@ -92,16 +109,25 @@ TRANSCENDENTAL = [
 DEFAULTS = dict(eps=np.logspace(-1, -6, 11), max_iter=20_000, trace=True)
 
 
-def _arguments(label, algorithm, extra):
-    kwargs = {**DEFAULTS, **extra}
-    if label == "exp(x^2)" and not ALGORITHMS[algorithm].line_search:
+def required_parameters(algorithm, objective):
+    """The constants a rival needs: f* (the registry's, else 0: a wrong f* is a case too), (L0, L1), R."""
+    known = getattr(objective, "f_star", None)
+    return {"polyak": dict(f_star=float(known) if known is not None and np.isfinite(known) else 0.0),
+            "l0l1-gd": dict(L0=4.0, L1=3.0), "normalized-gd-decay": dict(R=1.0)}.get(algorithm, {})
+
+
+def _arguments(label, algorithm, extra, objective):
+    kwargs = {**DEFAULTS, **extra, **required_parameters(algorithm, objective)}
+    if label == "exp(x^2)" and "eta" in ALGORITHMS[algorithm].defaults:
         kwargs["eta"] = 0.5  # a fixed step far too large: exp(x^2) overflows at the next iterate
+    if (label, algorithm) in SENSITIVE_BUDGETS:
+        kwargs["max_iter"] = SENSITIVE_BUDGETS[label, algorithm]
     return kwargs
 
 
 def _run_both(label, factory, starts, algorithm, extra):
     objective = factory()
-    kwargs = _arguments(label, algorithm, extra)
+    kwargs = _arguments(label, algorithm, extra, objective)
     reference = run_minimize(objective, np.array(starts, dtype=float), algorithm, backend="numpy", **kwargs)
     compiled = run_minimize(objective, np.array(starts, dtype=float), algorithm, backend="compiled", **kwargs)
     assert reference.backend == "numpy" and compiled.backend == "compiled"
@@ -132,12 +158,13 @@ def test_exact_corpus_is_bit_identical(label, factory, starts, extra, algorithm)
 def test_transcendental_corpus_same_integers_close_floats(label, factory, starts, extra, algorithm):
     reference, compiled = _run_both(label, factory, starts, algorithm, extra)
     _assert_integers_equal(reference, compiled, label)
+    tolerance = SENSITIVE_FLOAT_TOLERANCE.get((label, algorithm), RIVAL_FLOAT_TOLERANCE.get(algorithm, FLOAT_TOLERANCE))
     for name in FLOAT_FIELDS:
         np.testing.assert_allclose(getattr(compiled, name), getattr(reference, name), equal_nan=True,
-                                   err_msg=f"{label} {name}", **FLOAT_TOLERANCE)
+                                   err_msg=f"{label} {name}", **tolerance)
     for name in ("f", "grad_norm", "x_norm"):
         np.testing.assert_allclose(getattr(compiled.trace, name), getattr(reference.trace, name), equal_nan=True,
-                                   err_msg=f"{label} trace {name}", **FLOAT_TOLERANCE)
+                                   err_msg=f"{label} trace {name}", **tolerance)
 
 
 def test_corpus_covers_every_status():
@@ -145,7 +172,7 @@ def test_corpus_covers_every_status():
     for label, factory, starts, extra in EXACT + TRANSCENDENTAL:
         for algorithm in ALGORITHMS:
             objective = factory()
-            kwargs = {**_arguments(label, algorithm, extra), "trace": False}
+            kwargs = {**_arguments(label, algorithm, extra, objective), "trace": False}
             result = run_minimize(objective, np.array(starts, dtype=float), algorithm, backend="compiled", **kwargs)
             seen.update(result.status.tolist())
     # step_underflow needs a user floor on the step (a symbolic gradient is never an ascent direction)
@@ -231,7 +258,7 @@ def test_oracle_counts_equal_the_calls_made(algorithm):
     """The compiled counts equal the calls the algorithm makes, counted by a spy around the oracles."""
     objective = functions.from_expression(COUPLED_QUARTIC)
     x0 = np.random.default_rng(3).uniform(-1.5, 1.5, (4, 5))
-    kwargs = dict(eps=[1e-2, 1e-4], max_iter=3000, trace=True)
+    kwargs = dict(eps=[1e-2, 1e-4], max_iter=3000, trace=True, **required_parameters(algorithm, objective))
     compiled = run_minimize(objective, x0, algorithm, backend="compiled", **kwargs)
     for b in range(x0.shape[0]):
         spy = _CallCounter(objective)

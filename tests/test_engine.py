@@ -26,6 +26,10 @@ BATCHED_VS_SINGLE_ULPS = 2
 
 ARMIJO_VARIANTS = ["armijo", "armijo-memory", "armijo-increase", "armijo-dichotomy", "armijo-normalized"]
 BASELINES = ["gd", "clipped-gd", "normalized-gd", "adam"]
+#: The tuning-free rivals (tests/test_rivals.py pins their steps) with the constants they need
+#: (for the quartics below: f* = 0; (L0, L1) = (4, 3) is valid for x^4, Gorbunov et al. 2024).
+RIVALS = ["polyak", "polyak-level", "adgd", "l0l1-gd", "normalized-gd-decay"]
+REQUIRED = {"polyak": dict(f_star=0.0), "l0l1-gd": dict(L0=4.0, L1=3.0), "normalized-gd-decay": dict(R=1.0)}
 
 
 def quartic_f(X):
@@ -230,13 +234,14 @@ def tagged_grad(X):
     return G
 
 
-@pytest.mark.parametrize("algorithm", ARMIJO_VARIANTS + BASELINES)
+@pytest.mark.parametrize("algorithm", ARMIJO_VARIANTS + BASELINES + RIVALS)
 def test_oracle_counts_equal_calls_made(algorithm):
     starts = 7
     rng = np.random.default_rng(3)
     x0 = np.column_stack([rng.uniform(-2, 2, starts), np.arange(starts)])
     log = CallLog(tagged_f, tagged_grad)
-    result = minimize(log.f, log.grad, x0, algorithm, eps=[1e-2, 1e-4], max_iter=3000, trace=True)
+    result = minimize(log.f, log.grad, x0, algorithm, eps=[1e-2, 1e-4], max_iter=3000, trace=True,
+                      **REQUIRED.get(algorithm, {}))
     f_calls = np.zeros(starts, dtype=int)
     grad_calls = np.zeros(starts, dtype=int)
     for kind, X in log.calls:
@@ -265,12 +270,12 @@ def test_eps_hits_match_full_trace():
         assert (np.diff(hits) >= 0).all()
 
 
-@pytest.mark.parametrize("algorithm", ARMIJO_VARIANTS + BASELINES)
+@pytest.mark.parametrize("algorithm", ARMIJO_VARIANTS + BASELINES + RIVALS)
 def test_batched_run_equals_per_start_runs(algorithm):
     rng = np.random.default_rng(11)
     x0 = rng.uniform(-2, 2, size=(6, 2))
     x0[2] = [0.0, 0.0]  # converges at iteration 0
-    kwargs = dict(eps=[1e-2, 1e-4, 1e-6], max_iter=500, trace=True)
+    kwargs = dict(eps=[1e-2, 1e-4, 1e-6], max_iter=500, trace=True, **REQUIRED.get(algorithm, {}))
     batched = minimize(quartic_f, quartic_grad, x0, algorithm, **kwargs)
     for b in range(x0.shape[0]):
         single = minimize(quartic_f, quartic_grad, x0[b], algorithm, **kwargs)
@@ -373,6 +378,21 @@ def test_status_max_iter_and_step_underflow():
     (dict(algorithm="armijo", eps=[1e-6, 1e-3]), r"strictly decreasing"),
     (dict(algorithm="armijo", eps=[0.0]), r"finite and > 0"),
     (dict(algorithm="armijo", max_iter=-1), r"max_iter must be a non-negative integer"),
+    (dict(algorithm="polyak"), r"polyak needs f_star \(no default\): the optimal value"),
+    (dict(algorithm="polyak", f_star=float("inf")), r"f_star must be in \[-1e\+150, 1e\+150\]"),
+    (dict(algorithm="polyak", f_star=1e200), r"f_star must be in"),
+    (dict(algorithm="l0l1-gd", L0=1.0), r"l0l1-gd needs L1 \(no default\)"),
+    (dict(algorithm="l0l1-gd"), r"l0l1-gd needs L0 and L1"),
+    (dict(algorithm="l0l1-gd", L0=-1.0, L1=1.0), r"L0 must be in \[0, 1e\+150\]"),
+    (dict(algorithm="l0l1-gd", L0=0.0, L1=0.0), r"L0 \+ L1 > 0"),
+    (dict(algorithm="l0l1-gd", L0=1.0, L1=2e150), r"L1 must be in"),
+    (dict(algorithm="normalized-gd-decay"), r"normalized-gd-decay needs R \(no default\)"),
+    (dict(algorithm="normalized-gd-decay", R=0.0), r"R must be in \(0, 1e\+150\]"),
+    (dict(algorithm="polyak-level", rho=0.5), r"rho must be in \[1, 10\]"),
+    (dict(algorithm="polyak-level", beta=1.0), r"beta must be in \(0, 1\)"),
+    (dict(algorithm="adgd", eta0=0.0), r"eta0 must be in \(0, inf\)"),
+    (dict(algorithm="adgd", f_star=0.0), r"adgd takes no parameter f_star; it accepts: eta0"),
+    (dict(algorithm="gd", L0=1.0), r"gd takes no parameter L0"),
 ])
 def test_bad_parameters_give_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -391,27 +411,12 @@ def test_bad_starts_and_oracles_give_clear_errors():
 
 
 def test_every_algorithm_is_declared_and_recorded():
-    assert list(armijo.ALGORITHMS) == ARMIJO_VARIANTS + BASELINES
+    assert list(armijo.ALGORITHMS) == ARMIJO_VARIANTS + BASELINES + RIVALS
+    for name in RIVALS:
+        spec = armijo.ALGORITHMS[name]
+        assert spec.first_trial and spec.reference and not spec.line_search, name
+        assert set(spec.required) == set(REQUIRED.get(name, {})), name
     result = minimize(quartic_f, quartic_grad, np.ones(2), "armijo-increase", max_iter=3)
     assert result.params == {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "f2": 1e4}
     assert "f2 * eta_{k-1}" in result.first_trial
     assert sum(result.status_counts().values()) == 1
-
-
-@pytest.mark.parametrize("first_trial, lam", [(4.0, 0.5), (1.0, 1e-4), (1e-3, 0.3)])
-def test_scalar_backtracking_equals_a_batch_of_one(first_trial, lam):
-    """backtrack_single (the scalar search of the stochastic runs) and backtrack on one row."""
-    from armijo.linesearch import backtrack, backtrack_single
-
-    x, g = 1.3, 4 * 1.3**3
-    phi0 = x**4
-
-    def phi_batch(eta, rows):
-        return (x - np.asarray(eta) * g) ** 4
-
-    step, value, outcome, rejections = backtrack(phi_batch, np.array([phi0]), np.array([g * g]), first_trial,
-                                                 lam=lam, f1=2.0, precision_floor=np.array([1e-300]),
-                                                 min_step=lambda rows: np.zeros(len(rows)))
-    single = backtrack_single(lambda eta: (x - eta * g) ** 4, phi0, g * g, first_trial, lam=lam, f1=2.0,
-                              precision_floor=1e-300, min_step=lambda: 0.0)
-    assert (step[0], value[0], int(outcome[0]), int(rejections[0])) == single  # the same operations, exactly

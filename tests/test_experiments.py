@@ -111,7 +111,8 @@ def test_quick_figures_have_text_inside_and_legends_off_the_data(quick_run, monk
                             lambda figure, figures, figure_name: problems.setdefault(
                                 figure_name, experiment.layout_problems(figure)))
         module.plot(pd.read_csv(QUICK / name / "table.csv"), QUICK / "figures")
-    assert set(problems) == set(EXPERIMENTS)
+    assert set(EXPERIMENTS) <= set(problems)  # every study drew its figure; a study may draw more, named after it
+    assert all(name.split("-")[0] in EXPERIMENTS for name in problems)
     assert not any(problems.values()), problems
 
 

@@ -1,69 +1,9 @@
-"""The stochastic Armijo loop of experiments.neural and the checks of experiments.bounds."""
-
-import dataclasses
+"""The checks of experiments.bounds (the stochastic loop that experiments.neural runs: tests/test_stochastic.py)."""
 
 import numpy as np
 import pandas as pd
 
-import functions
-from armijo.linesearch import armijo_test
-from experiments import bounds, neural
-
-EPS = (1e-1, 1e-2)
-PARAMS = {"eta0": 0.1, "lam": 0.5, "f1": 2.0, "growth": 2.0, "eta_max": 1e3}
-
-
-def _network():
-    return functions.get("mlp-tanh", hidden=3, samples=40)
-
-
-def _counting(objective):
-    """The objective with its mini-batch oracle wrapped to count the calls it makes."""
-    calls = {"f": 0, "grad": 0, "batches": []}
-    original = objective.minibatch
-
-    def minibatch(batch_size, seed):
-        oracle = original(batch_size, seed)
-        f, grad = oracle.f, oracle.grad
-
-        def counted_f(X):
-            calls["f"] += 1
-            calls["batches"].append(tuple(oracle.rows))
-            return f(X)
-
-        def counted_grad(X):
-            calls["grad"] += 1
-            return grad(X)
-
-        oracle.f, oracle.grad = counted_f, counted_grad
-        return oracle
-
-    return dataclasses.replace(objective, minibatch=minibatch), calls
-
-
-def test_stochastic_armijo_holds_on_the_batch_and_counts_are_exact():
-    objective, calls = _counting(_network())
-    x0 = objective.sample_starts(np.random.default_rng(0), 1)[0]
-    for algorithm in ("sls-armijo", "sls-increase"):
-        calls.update(f=0, grad=0, batches=[])
-        run = neural.stochastic_run(objective, x0, algorithm, PARAMS, batch_size=8, seed=3, max_iter=60,
-                                    eps=EPS, monitor_every=5)
-        phi0, value, step, slope = run["armijo_checks"].T
-        assert run["armijo_checks"].shape[0] == run["iterations"] > 0
-        assert armijo_test(value, phi0, step, slope, PARAMS["lam"]).all()
-        assert (run["f_evals"], run["grad_evals"]) == (calls["f"], calls["grad"])
-        assert run["grad_evals"] == run["iterations"]  # one batch gradient per iteration
-        assert run["f_evals"] >= 2 * run["iterations"]  # f(x_k) on the batch plus at least one trial
-
-
-def test_sgd_charges_one_gradient_per_iteration_and_no_function_value():
-    objective, calls = _counting(_network())
-    x0 = objective.sample_starts(np.random.default_rng(1), 1)[0]
-    run = neural.stochastic_run(objective, x0, "sgd", {"eta": 0.5}, batch_size=8, seed=0, max_iter=30,
-                                eps=(1e-9,), monitor_every=10)
-    assert (run["f_evals"], run["grad_evals"], run["iterations"]) == (0, 30, 30)
-    assert run["status"] == "max_iter"
-    assert run["monitor"][:, 0].tolist() == [0, 10, 20, 30]
+from experiments import bounds
 
 
 def test_bounds_check_flags_violations_and_censored_rows():

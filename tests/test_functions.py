@@ -57,6 +57,9 @@ DERIVATIVE_CASES = [
     ("mlp-tanh", {"hidden": 3, "samples": 30}, None),
     ("mlp-tanh", {"hidden": 2, "samples": 20, "loss": "squared", "seed": 3}, None),
     ("mlp-relu", {"hidden": 3, "samples": 30}, None),
+    ("mlp-data-tanh", {"dataset": "breast-cancer", "hidden": "3"}, None),
+    ("mlp-data-tanh", {"dataset": "digits", "hidden": "2-2", "l2": 0.1}, None),
+    ("mlp-data-relu", {"dataset": "breast-cancer", "hidden": "2"}, None),
 ]
 CASE_IDS = [f"{name}{parameters}" for name, parameters, _ in DERIVATIVE_CASES]
 

@@ -91,4 +91,4 @@ def test_the_engine_imports_only_numpy_and_optionally_numba():
                     for alias in node.names}
         imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                      if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
-        assert imported <= {"numpy", "numba", "math", "dataclasses", "__future__", "armijo"}, (path.name, imported)
+        assert imported <= {"numpy", "numba", "math", "time", "dataclasses", "__future__", "armijo"}, (path.name, imported)

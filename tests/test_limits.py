@@ -214,3 +214,27 @@ def test_a_flat_region_reached_by_newton_is_reported_at_its_edge_nearest_the_run
     # a start already in the flat region is its own limit: nothing moved, no note
     outside = find_limit(objective, np.array([1.3, 0.2]))
     assert outside.kind == "flat" and outside.distance == 0.0 and outside.reason == ""
+
+
+def test_limits_are_not_located_above_the_dimension_cap():
+    """A network on real data has thousands of parameters: no n x n Hessian is ever asked for."""
+    from theory.limits import MAX_DIMENSION, find_limits
+
+    class Quadratic:
+        def f(self, X):
+            return 0.5 * (np.atleast_2d(X) ** 2).sum(axis=1)
+
+        def grad(self, X):
+            return np.atleast_2d(X).copy()
+
+        def hess(self, X):
+            X = np.atleast_2d(X)
+            if X.shape[1] > MAX_DIMENSION:
+                raise AssertionError("a Hessian was requested")
+            return np.broadcast_to(np.eye(X.shape[1]), (X.shape[0], X.shape[1], X.shape[1])).copy()
+
+    small = find_limits(Quadratic(), np.full((1, 3), 1e-3))
+    assert small[0].kind == "minimum" and np.allclose(small[0].point, 0.0)  # the cap leaves small problems alone
+    limits = find_limits(Quadratic(), np.ones((2, MAX_DIMENSION + 1)))
+    assert [limit.kind for limit in limits] == ["none", "none"]
+    assert all(f"dimension {MAX_DIMENSION + 1} > {MAX_DIMENSION}" in limit.reason for limit in limits)

@@ -50,7 +50,7 @@ from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, l
 from theory.fit import fit_rate, fit_two_regime
 from theory.limits import group_starts, limit_points
 from theory.local_rate import agreement, lojasiewicz_at, predict, steps_settled
-from theory.theorems import theorems_for
+from theory.theorems import check_kind, coverage, theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
 #: Points sampled in the sublevel set to estimate L and (L0, L1).
@@ -138,6 +138,7 @@ class Assessment:
     delta: np.ndarray = field(default=None, repr=False)  # per-start Delta of T1/T2 (nan: none)
     delta_source: tuple = ()                  # per start: where Delta comes from
     unchecked: dict = field(default_factory=dict)  # theorem -> why no count could be checked
+    entry: dict = field(default_factory=dict)      # T3, T3-point -> per-start entry time K (nan: none)
 
 
 # -- hypotheses ----------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     Hypotheses
     """
     rng = np.random.default_rng(seed)
-    f_star, source = _f_star(objective)
+    f_star, source = known_infimum(objective)
     bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
     sampled_on = "not sampled"
@@ -295,8 +296,8 @@ def univariate_polynomial_facts(objective):
     return critical, f_star
 
 
-def _f_star(objective):
-    """``inf f`` where it is known (registry, or a univariate polynomial), else nan."""
+def known_infimum(objective):
+    """``(inf f, where it comes from)``: known (registry, user, or a univariate polynomial), else nan."""
     known = getattr(objective, "f_star", None)
     if known is not None and np.isfinite(known):
         return float(known), "known infimum"
@@ -392,13 +393,14 @@ def _why_unchecked(theorem, result, delta, lojasiewicz, limits, locals_):
 
 
 def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
-    """T3 for one start with the limit point's constants (``theory.local_rate``); inf where not defined.
+    """T3 for one start with the limit point's constants (``theory.local_rate``) and its entry time ``K``.
 
     ``K`` is the first recorded iteration from which the recorded iterates stay in the outer
     sampled ball, with ``f(x_K) - f(x*)`` below the smallest gap on its sphere (minima only).
+    Returns ``(bound, K)``: the bound is inf and ``K`` nan where not defined.
     """
     eps = result.eps
-    nothing = np.full(eps.size, np.inf)
+    nothing = (np.full(eps.size, np.inf), np.nan)
     if (local is None or not limit.verified or not np.isfinite(local.theta) or not np.isfinite(local.C)
             or not local.neighbourhood_gap > 0 or not 0.0 < local.theta < 1.0):
         return nothing
@@ -417,7 +419,21 @@ def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
                                            lam=lam, f1=f1, eta0=eta0, variant=algorithm, f2=f2)
     bound = t3_lojasiewicz.iteration_bound(eps, K=K, gap_K=gap_K, C=local.C, theta=local.theta, lam=lam,
                                            eta_min=eta_min, variant=algorithm)
-    return np.where(result.eps_hits[start] >= K, bound, np.inf)
+    return np.where(result.eps_hits[start] >= K, bound, np.inf), K
+
+
+def _classified_check(theorem, measured, bound, result, entry=None):
+    """The check of ``theorem`` on these counts, each classified (:mod:`theory.evidence`).
+
+    Its kind is what the theorem module says (:func:`theory.theorems.check_kind`); ``N(eps)``
+    cannot exceed the run's iteration budget ``max_iter``, so a bound at or above it is vacuous;
+    T4's evaluations have no budget (the engine does not cap the backtracks).  ``entry``: per
+    start, T3's entry time ``K`` read from the trace; the ratios are then ``(N - K) / (bound - K)``,
+    the part of the count the bound constrains.
+    """
+    return check_bound(measured, bound, theorem=theorem, kind=check_kind(theorem, result.algorithm),
+                       budget=None if theorem == "T4" else result.max_iter,
+                       offset=0.0 if entry is None else np.nan_to_num(entry)[:, None])
 
 
 def run_verdict(groups, checks, predicted):
@@ -532,7 +548,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     hits = result.eps_hits
     limits = limit_points(objective, result, seed=fit_seed)
     delta, delta_source = start_deltas(result, limits, hypotheses)
-    bounds, checks, notes = {}, [], []
+    bounds, checks, notes, entry = {}, [], [], {}
     lam, f1, eta0, f2 = params.get("lam"), params.get("f1"), params.get("eta0"), params.get("f2")
     step_floor = None
     if "T1" in applicable and hypotheses.L:
@@ -563,10 +579,12 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             locals_[group.starts] = lojasiewicz_at(objective, group.limit, seed=fit_seed)
     if t3_applies and result.trace is not None and hypotheses.L:
         rows, point_rows = [], []
+        entry["T3"], entry["T3-point"] = np.full(result.starts, np.nan), np.full(result.starts, np.nan)
         for start, estimate in enumerate(lojasiewicz):
             if estimate is None:
                 rows.append(np.full(eps.size, np.inf))
                 continue
+            entry["T3"][start] = estimate["K"]
             eta_min = t1_lsmooth.min_accepted_step(eps if algorithm == "armijo-normalized" else None,
                                                    L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
                                                    variant=algorithm, f2=f2)
@@ -577,9 +595,10 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             rows.append(np.where(hits[start] >= estimate["K"], bound, np.inf))
         bounds["T3"] = np.vstack(rows)
         for start in range(result.starts):
-            point_rows.append(_t3_point_bound(result, start, limits[start],
-                                              next((local for members, local in locals_.items() if start in members),
-                                                   None), hypotheses, lam, f1, eta0, f2))
+            bound, entry["T3-point"][start] = _t3_point_bound(
+                result, start, limits[start], next((local for members, local in locals_.items() if start in members),
+                                                   None), hypotheses, lam, f1, eta0, f2)
+            point_rows.append(bound)
         bounds["T3-point"] = np.vstack(point_rows)
     measured = {}
     for theorem in ("T1", "T2", "T3", "T3-point"):
@@ -600,7 +619,8 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
             eta_min=eta_min, step_threshold=threshold), dtype=float)
         bounds["T4"] = np.where(hits >= 0, bound, np.nan)  # no count, no bound
         measured["T4"] = result.eps_hit_f_evals
-    checks = [check_bound(measured[theorem], bounds[theorem], theorem=theorem) for theorem in measured]
+    checks = [_classified_check(theorem, measured[theorem], bounds[theorem], result, entry.get(theorem))
+              for theorem in measured]
     unchecked = {check.theorem: _why_unchecked(check.theorem, result, delta, lojasiewicz, limits, locals_)
                  for check in checks if not check.n_checked}
     if hypotheses.sampled_on.startswith("not sampled"):
@@ -624,13 +644,14 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     else:
         predicted = float("nan")
     why_not = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
-               if "not C^1" in smoothness else f"no theorem of the suite covers {algorithm}")
+               if "not C^1" in smoothness else coverage(algorithm))
     diverged = bool((result.status == "diverged").any())
     groups = []
     for group in group_list:
         members = list(group.starts)
         fit = fit_rate(eps, hits[members], two_regime="T2" in bounds, seed=fit_seed)
-        group_checks = tuple(check_bound(measured[theorem][members], bounds[theorem][members], theorem=theorem)
+        group_checks = tuple(_classified_check(theorem, measured[theorem][members], bounds[theorem][members], result,
+                                               None if theorem not in entry else entry[theorem][members])
                              for theorem in measured)
         thetas = [lojasiewicz[start]["theta"] for start in members
                   if lojasiewicz and lojasiewicz[start] is not None]
@@ -651,4 +672,4 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=largest.fit,
                       two_regime=two_regime, lojasiewicz=lojasiewicz, predicted_exponent=predicted,
                       verdict=verdict, notes=tuple(notes), limits=limits, groups=tuple(groups),
-                      delta=delta, delta_source=delta_source, unchecked=unchecked)
+                      delta=delta, delta_source=delta_source, unchecked=unchecked, entry=entry)

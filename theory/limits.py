@@ -97,6 +97,11 @@ SAME_POINT_RTOL = 1e-6
 FLAT_ULPS = 4
 """Probe values within this many ulps of ``f(x*)`` are equal to it (rounding)."""
 
+MAX_DIMENSION = 1100
+"""Above this many variables limits are not located: Newton's refinement needs dense ``n x n``
+Hessians (for a numeric entry, central differences of ``2 n`` gradient calls each), minutes per
+step for the networks on real data (``mlp-data-*``: 2410 parameters for 64-32-10)."""
+
 KINDS = ("minimum", "saddle", "maximum", "degenerate minimum", "degenerate saddle", "degenerate maximum", "flat")
 
 
@@ -284,6 +289,9 @@ def find_limits(objective, X_last, *, seed=0, reasons=None):
     """
     X_last = np.array(X_last, dtype=float, ndmin=2)
     reasons = list(reasons) if reasons is not None else [""] * X_last.shape[0]
+    if X_last.shape[1] > MAX_DIMENSION:
+        reasons = [reason or f"not located: dimension {X_last.shape[1]} > {MAX_DIMENSION} (Newton's refinement "
+                   "needs n x n Hessians)" for reason in reasons]
     finite = np.isfinite(X_last).all(axis=1)
     for row in np.flatnonzero(~finite):
         reasons[row] = reasons[row] or "the last iterate is not finite"

@@ -91,6 +91,24 @@ CONSTANTS = ("delta", "L", "lam", "f1", "eta0", "f2 (armijo-dichotomy only)")
 """Constants the bound needs."""
 
 
+def evidence_kind(variant: str, constants: str = "sampled") -> str:
+    """What a check of this bound is (:mod:`theory.evidence`): always ``"bound"``.
+
+    Its constants (``L`` and ``Delta``) come from the sampled sublevel set and the start's limit
+    point, never from the counts it bounds, so a check is informative wherever the bound lies below
+    the run's iteration budget.
+
+    Parameters
+    ----------
+    variant : str
+        One of :data:`APPLIES_TO`.
+    constants : str
+        Where the constants come from (the signature is shared by every theorem module).
+    """
+    check_variant(variant)
+    return "bound"
+
+
 def step_threshold(*, L: float, lam: float, grad_norm=None, normalized: bool = False):
     """Largest ``etabar`` such that every trial step ``eta <= etabar`` passes the test.
 

@@ -141,6 +141,25 @@ CONSTANTS = {
 }
 """Constants each variant's bound needs."""
 
+
+def evidence_kind(variant: str, constants: str = "sampled") -> str:
+    """What a check of this bound is (:mod:`theory.evidence`): always ``"bound"``.
+
+    Its constants (``(L0, L1)``, ``Delta`` and, for some variants, ``G``: the largest gradient norm
+    sampled or recorded, which only loosens the bound) come from the sampled sublevel set and the
+    start's limit point, never from the counts it bounds, so a check is informative wherever the
+    bound lies below the run's iteration budget.
+
+    Parameters
+    ----------
+    variant : str
+        One of :data:`APPLIES_TO`.
+    constants : str
+        Where the constants come from (the signature is shared by every theorem module).
+    """
+    check_variant(variant)
+    return "bound"
+
 NEEDS_GRAD_NORM_MAX = ("armijo-memory", "armijo-increase", "armijo-dichotomy")
 
 

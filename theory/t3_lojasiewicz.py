@@ -86,6 +86,34 @@ HYPOTHESES = (
 CONSTANTS = ("K", "gap_K", "C", "theta", "lam", "eta_min")
 """Constants the bound needs."""
 
+CONSTANT_SOURCES = ("trace", "limit point")
+"""Where ``C`` and ``theta`` may come from: the tail of the run's own trace, or the limit point."""
+
+
+def evidence_kind(variant: str, constants: str) -> str:
+    """What a check of this bound is (:mod:`theory.evidence`): it depends on where ``C, theta`` come from.
+
+    * ``"trace"``: ``C`` is the largest ``gap^theta / ||g||`` over the tail of the very trace whose
+      counts the bound checks (:func:`theory.estimators.lojasiewicz_theta`), so the inequality holds
+      at those iterates by construction and the derivation can fail only through the minimum step:
+      a ``"restatement"`` of the run.
+    * ``"limit point"``: ``C`` and ``theta`` are estimated at the limit point itself, independently of
+      the run (:mod:`theory.local_rate`): a ``"bound"``, informative where it lies below the budget.
+      (``K`` and ``gap_K`` still come from the trace: the measured/bound ratio of a threshold reached
+      just after ``K`` is close to 1 by construction, ``K / (K + tail)``.)
+
+    Parameters
+    ----------
+    variant : str
+        One of :data:`APPLIES_TO`.
+    constants : str
+        One of :data:`CONSTANT_SOURCES`.
+    """
+    check_variant(variant)
+    if constants not in CONSTANT_SOURCES:
+        raise ValueError(f"constants must be one of {CONSTANT_SOURCES}, got {constants!r}")
+    return "restatement" if constants == "trace" else "bound"
+
 
 def desingularizer(s, *, C: float, theta: float):
     """``phi(s) = C s^(1-theta) / (1-theta)``."""

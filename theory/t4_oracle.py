@@ -83,6 +83,28 @@ CONSTANTS = {
 """Constants each variant's bound needs."""
 
 
+def evidence_kind(variant: str, constants: str = "sampled") -> str:
+    """What a check of this bound is (:mod:`theory.evidence`).
+
+    * ``armijo``: ``"bound"``: at most ``1 + ceil(log_{f1}(eta0/etabar))`` evaluations per iteration,
+      which the count exceeds as soon as one iteration backtracks more (the engine does not cap
+      the backtracks): informative wherever it is checked.
+    * every other variant: ``"identity"``: the count is the telescoped formula by construction, with
+      the last accepted step in place of ``eta_min`` (``armijo-dichotomy``: plus bisection terms that
+      the bound counts in full); it can fail only through that one step falling below ``eta_min``,
+      and its ratio tends to a constant on long runs whatever the function.
+
+    Parameters
+    ----------
+    variant : str
+        One of :data:`APPLIES_TO`.
+    constants : str
+        Where the constants come from (the signature is shared by every theorem module).
+    """
+    check_variant(variant)
+    return "bound" if variant == "armijo" else "identity"
+
+
 def max_backtracks_per_iteration(*, eta0: float, f1: float, step_threshold: float) -> int:
     """``armijo``: ``max(0, ceil(log_{f1}(eta0 / etabar)))`` rejected trials per iteration."""
     check_positive(eta0=eta0, step_threshold=step_threshold)

@@ -5,10 +5,11 @@ One row per (start, eps): the first hitting iteration and the oracle counts ther
 (``iterations = -1`` when the threshold was never reached), the start's final status and the
 backend that ran (``compiled`` or ``numpy``, see :mod:`experiments.machinery.runner`),
 the bound of every applicable theorem at that (start, eps) (empty when it does not
-apply), the start's limit point (``limit_*``) with ``Delta`` from it, the fit and
-verdict of the group of starts with that limit point (``group_*``), and the case-level
-fit and verdict (repeated on the case's rows; columns prefixed ``case_``), which are
-those of the largest group.
+apply) and, for T3 and T3-point, the start's entry time ``K`` into the Lojasiewicz
+neighbourhood (``entry_T3``, ``entry_T3-point``), the start's limit point (``limit_*``)
+with ``Delta`` from it, the fit and verdict of the group of starts with that limit point
+(``group_*``), and the case-level fit and verdict (repeated on the case's rows; columns
+prefixed ``case_``), which are those of the largest group.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ def case_table(case, objective, starts, result, hypotheses, assessment):
     for theorem in THEOREMS:
         bound = assessment.bounds.get(theorem)
         columns[f"bound_{theorem}"] = np.nan if bound is None else np.asarray(bound, dtype=float).ravel()
+    for theorem, entry in assessment.entry.items():  # T3's entry time K per start, read from the trace
+        columns[f"entry_{theorem}"] = np.asarray(entry, dtype=float)[start_index]
     columns.update(_limit_columns(assessment, start_index))
     fit = assessment.fit
     verdict = assessment.verdict

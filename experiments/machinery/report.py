@@ -14,7 +14,8 @@ from experiments.machinery.study import folders
 from experiments.machinery.cases import atomic_write_text, provenance
 
 #: The experiments, in the order of the report (the Makefile lists the same names).
-EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity")
+EXPERIMENTS = ("exponents", "monomials", "l0l1", "variants", "eta0", "neural", "bounds", "basins", "necessity",
+               "tightness", "gorbunov", "vankov", "neuron_protocol", "deep")
 
 TITLES = {
     "exponents": "1. Exponents: analytic functions with bounded iterates against the worst cases",
@@ -26,6 +27,11 @@ TITLES = {
     "bounds": "7. Every run against every applicable bound",
     "basins": "8. Basins: which minimum each algorithm reaches on the single-neuron benchmarks",
     "necessity": "9. Necessity of analyticity: a bounded, L-smooth spiral valley on which armijo needs eps^-p, p > 1",
+    "tightness": "10. Tightness: how close the counts come to each bound and exponent ceiling, and where",
+    "gorbunov": "11. Reproduction: Gorbunov et al. 2024 on x^4, the tuning-free rivals and the Armijo variants",
+    "vankov": "12. Reproduction: Vankov et al. 2024 on (1/p)||x||^p, the (L0, L1) pair, normalized GD's R and Armijo",
+    "neuron_protocol": "13. Reproduction: the author's single-neuron protocol for every algorithm",
+    "deep": "14. Deep learning on real data: smoothness along training, and what a line search saves in tuning",
 }
 
 
@@ -107,6 +113,53 @@ def floor_section(summaries):
             + f"Verdicts of the cases with a floor stop: {verdicts}.", ""]
 
 
+def _number(value, spec=".3g"):
+    return "-" if value is None else format(value, spec)
+
+
+def evidence_section(summaries, counts):
+    """The headline: per theorem how many checks could have failed, their tightness, the closest case found.
+
+    Reads the summaries of ``bounds`` (every experiment's checks, classified by ``theory/evidence.py``)
+    and ``tightness`` (the search for the counts closest to each bound and ceiling).
+    """
+    summaries = dict(summaries)
+    bounds = summaries.get("bounds", {}).get("numbers")
+    if not bounds:
+        return []
+    tight = summaries.get("tightness", {}).get("numbers", {})
+    lines = ["## Headline: which checks could have failed, and how close the counts come", "",
+             "A check `measured <= bound` is informative when the count could have exceeded the bound: the bound "
+             "lies below the run's iteration budget and its constants were not estimated from the counts it bounds "
+             "(`theory/evidence.py`). A bound at or above the budget is vacuous; T3 with tail constants restates the "
+             "run; T4 is the telescoped evaluation count (an identity) except for `armijo`. The tightness is "
+             "measured/bound over the informative checks only (T3: (N - K)/(bound - K) after the entry time K); "
+             "the last column is the closest case the tightness study (section 10) found.", "",
+             "| theorem | kind | checks | informative | vacuous | identity or restatement | violations "
+             "| informative ratio: median | largest | closest case found |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for theorem, n in bounds.items():
+        best = (tight.get("bounds", {}).get(theorem) or {}).get("best")
+        closest = f"{best['ratio']:.3g} ({best['function']} `{best['function_params']}`)" if best else "-"
+        lines.append(f"| {theorem} | {n.get('kind', '-')} | {n['checked']} | {n.get('informative', '-')} "
+                     f"| {n.get('vacuous', '-')} | {n.get('identity', 0) + n.get('restatement', 0)} "
+                     f"| {n['violations']} | {_number(n.get('informative_median_ratio'))} "
+                     f"| {_number(n.get('informative_max_ratio'))} | {closest} |")
+    ceilings = []
+    for target, entry in tight.get("exponents", {}).items():
+        best = entry.get("best")
+        if best:
+            ceilings.append(f"{target}: {best['case_exponent']:.3f} [{best['case_exponent_ci_low']:.3f}, "
+                            f"{best['case_exponent_ci_high']:.3f}] on {best['function']} `{best['function_params']}` "
+                            f"(known {_number(best.get('known_exponent'), '.3f')})")
+    if ceilings:
+        lines += ["", "Closest fitted exponents to the ceilings: " + "; ".join(ceilings) + "."]
+    lines += ["", "Verdicts (every case of every experiment, from informative evidence only: an exponent interval "
+              "that contains both p <= ceiling and p > ceiling supports neither and is inconclusive): "
+              + ", ".join(f"{k or 'none'} {v}" for k, v in sorted(counts.items())) + ".", ""]
+    return lines
+
+
 def bounds_section():
     """The bounds the experiments check, as the theorem modules state them (SymPy forms)."""
     import sympy
@@ -141,16 +194,18 @@ def build(quick=False):
     missing = [name for name in EXPERIMENTS if name not in dict(summaries)]
     if missing:
         lines += [f"Missing experiments (not run yet): {', '.join(missing)}.", ""]
+    table, counts = verdict_table(summaries)
+    lines += evidence_section(summaries, counts)
     for name, summary in summaries:
-        lines += [f"## {TITLES.get(name, name)}", "", f"![{name}]({name}.png)", "",
-                  summary.get("caption", ""), ""]
+        lines += [f"## {TITLES.get(name, name)}", "", f"![{name}]({name}.png)", ""]
+        lines += [line for extra in summary.get("extra_figures", []) for line in (f"![{extra}]({extra}.png)", "")]
+        lines += [summary.get("caption", ""), ""]
         extra = summary.get("table_markdown")
         if extra:
             lines += extra + [""]
     lines += prediction_section(summaries)
     lines += floor_section(summaries)
     lines += bounds_section()
-    table, counts = verdict_table(summaries)
     lines += ["## Verdicts", "",
               "One row per (function, parameters, algorithm) of every experiment, for the largest limit group "
               "(the starts that reach one critical point; the experiments' tables have every group): the rate "
