@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from experiments import bounds
 
@@ -47,3 +48,27 @@ def test_bounds_counts_floor_stops_and_censors_past_them():
     text = "\n".join(floor_section([("bounds", {"floors": floors})]))
     assert "1 start(s) stopped at a floor (0 at precision_floor, 1 at noise_floor" in text
     assert "no verdict rests on a count past a floor" in text
+
+
+def test_thresholds_past_a_floor_enter_no_check_and_no_fit():
+    """The thresholds a floor-stopped start did not reach have no bound-check row of any theorem (they are only
+    counted on its 'floor stop' row) and no fit point: the rate fit of a start cut by a floor equals the fit on
+    the thresholds it reached."""
+    from theory.fit import fit_rate
+
+    eps = np.logspace(-1, -12, 12)
+    reached = 1 + 3 * np.arange(8)                      # linear convergence down to eps = 1e-8
+    hits = np.concatenate([reached, [-1] * 4])          # then a floor: four thresholds censored
+    table = pd.DataFrame({
+        "function": "f", "function_params": "{}", "algorithm": "armijo", "algorithm_params": "{}", "start": 0,
+        "eps": eps, "iterations": hits, "f_evals": np.where(hits < 0, -1, hits + 1), "status": "noise_floor",
+        "total_iterations": 23, "case_verdict": "consistent", "bound_T1": 1e3, "bound_T4": 1e4,
+    })
+    checked = bounds.check_table("demo", table)
+    rows = checked[checked["theorem"].notna()]
+    assert set(rows["eps"]) == set(eps[:8]) and (rows["check"] == "reached").all()
+    assert checked.loc[checked["check"] == "floor stop", "measured"].tolist() == [4]
+    assert bounds.summarize(checked)["theorems"]["T1"]["checked"] == 8
+    cut, alone = fit_rate(eps, hits[None, :]), fit_rate(eps[:8], reached[None, :])
+    assert cut.window_eps == alone.window_eps and cut.n_points == alone.n_points
+    assert cut.model == alone.model and cut.iterations_per_decade == pytest.approx(alone.iterations_per_decade)
