@@ -52,7 +52,8 @@ POLYAK_STEPS = ("polyak", "polyak-level")
 #: variants (their sufficient-decrease test, :mod:`armijo.linesearch`) and the Polyak steps (their gap
 #: ``f(x_k) - target`` within ``2 N(x_k)``: the step would be rounding; the level of ``polyak-level``
 #: holds a computed value too).  The others never evaluate ``f`` along the way (fixed and normalized
-#: steps, clipping, Adam, AdGD, (L0,L1)-GD, normalized GD with decay): no rule applies to them.
+#: steps, clipping, Adam, AdGD, (L0,L1)-GD, normalized GD with decay): no rule applies to them.  The
+#: mini-batch loop (:mod:`armijo.stochastic`) takes no noise model: its objectives (networks) have none.
 NOISE_RULE = tuple(name for name, spec in ALGORITHMS.items() if spec.line_search) + POLYAK_STEPS
 
 _FAILED_SEARCH = {PRECISION_FLOOR: "precision_floor", STEP_UNDERFLOW: "step_underflow",
@@ -236,7 +237,8 @@ def minimize(
         most once, and only where a margin comes near (``noise_gate``; not counted as an oracle
         call), or a float ``r`` for ``N(x) = r |f(x)|``.  An Armijo trial whose margin is within
         ``2 N(x_k)`` (the noise of a difference of two values) stops the start with
-        ``noise_floor`` (:mod:`armijo.linesearch`).  None: no noise rule (the precision floor only).
+        ``noise_floor`` (:mod:`armijo.linesearch`), and so does a Polyak gap ``f(x_k) - target``
+        within ``2 N(x_k)`` (:data:`NOISE_RULE`).  None: no noise rule (the precision floor only).
     noise_gate : float
         For a callable ``noise``: a margin above ``noise_gate`` times the last ``2 N`` evaluated
         for the start is taken as above the noise without evaluating it
