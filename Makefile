@@ -13,7 +13,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: install test test-portable experiments calibration bench battery clean
+.PHONY: install test test-portable experiments calibration bench battery noise-battery clean
 .DELETE_ON_ERROR:
 
 install: $(STAMP)
@@ -99,6 +99,11 @@ calibration: $(FIGURES)/calibration.json
 
 $(FIGURES)/calibration.json: theory/fit.py theory/calibration.py experiments/calibration.py | $(STAMP)
 	$(PY) -m experiments.calibration $(FLAGS) --jobs $(JOBS)
+
+# The noise-floor battery in full (tests/noise_battery.py; `make test` runs its cheap part): the table of
+# the floor before and after the safer rewrites, statuses and verdicts, both backends (a few minutes).
+noise-battery: $(STAMP)
+	cd tests && ../$(PY) noise_battery.py
 
 bench: $(STAMP)
 	$(PY) -m experiments.machinery.bench $(if $(filter 1,$(QUICK)),--quick,)

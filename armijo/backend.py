@@ -8,6 +8,10 @@ to run the optimiser.  It picks the backend:
 * ``"numpy"``: the reference engine :func:`armijo.minimize` with the objective's batched
   oracles, for objectives without kernels and when Numba is absent.
 
+Both backends take the objective's evaluation noise from the same model (the objective's
+``engine_noise()``, :func:`functions.noise.engine_noise`; the compiled kernels carry it): the
+noise-floor rule is the same on both sides.
+
 ``backend="auto"`` chooses as above; ``"compiled"`` insists (a clear ``ValueError`` when it
 cannot run) and ``"numpy"`` forces the reference.  Every result says which backend ran
 (``RunResult.backend``); :func:`backend_choice` tells it beforehand, with the reason.
@@ -119,4 +123,7 @@ def run_minimize(objective, starts, algorithm, *, backend="auto", threads=None, 
         from armijo.compiled import minimize_compiled
 
         return minimize_compiled(choice.kernels, starts, algorithm, threads=threads, **engine_kwargs)
+    if "noise" not in engine_kwargs:  # the objective's own model (the compiled kernels carry the same)
+        noise = getattr(objective, "engine_noise", None)
+        engine_kwargs["noise"] = noise() if callable(noise) else None
     return minimize(objective.f, objective.grad, starts, algorithm, **engine_kwargs)

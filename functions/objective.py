@@ -142,6 +142,14 @@ class Objective:
 
         return objective_kernels(self)
 
+    def engine_noise(self):
+        """The ``noise`` argument of :func:`armijo.minimize` for this entry
+        (:func:`functions.noise.engine_noise`), as :func:`armijo.backend.run_minimize` asks for it:
+        the same model the compiled kernels carry, so both backends apply the same noise rule."""
+        from functions.noise import engine_noise
+
+        return engine_noise(self)
+
 
 def as_batch(X, dimension):
     """Return ``(X2d, was_single)``: ``X`` as a float64 array of shape ``(B, dimension)``.
