@@ -88,7 +88,10 @@ $(FIGURES)/%.png: $(CACHE)/%/table.csv experiments/machinery/study.py
 $(FIGURES)/REPORT.md: $(PLOTS) experiments/machinery/report.py
 	$(PY) -m experiments.machinery.report $(FLAGS)
 
+# The JAX peer is optional: where it cannot be installed the bench runs without its keys (and says so).
 bench: $(STAMP)
+	@$(PY) -c 'import jax' 2>/dev/null || $(PY) -m pip install --quiet --quiet -e '.[peers]' \
+	  || echo "JAX could not be installed: the bench runs without the peer"
 	$(PY) -m experiments.machinery.bench $(if $(filter 1,$(QUICK)),--quick,)
 
 clean:
