@@ -38,8 +38,8 @@ import re
 F_ROW, G2_ROW, GN_ROW, PREVIOUS_ROW, STEP_ROW, NEXT_THRESHOLD_ROW, CAP_ROW = range(7)
 FLOAT_FIELDS = 7
 #: Fields of a lane's integer state: ``integers[field * width + lane]``.
-K_ROW, NEXT_TRACE_ROW, F_EVALS_ROW, GRAD_EVALS_ROW, LANE_ROW = range(5)
-INTEGER_FIELDS = 5
+K_ROW, NEXT_TRACE_ROW, F_EVALS_ROW, GRAD_EVALS_ROW, LANE_ROW, BACKTRACKS_ROW, REACHED_ROW, TRACE_ROW_ROW = range(8)
+INTEGER_FIELDS = 8
 #: Lanes of a block of ``advance`` (the last block of a run is padded with done lanes).
 WIDTH = 256
 #: Lane states (``LANE_ROW``).
