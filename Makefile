@@ -13,7 +13,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: install test test-portable experiments bench clean
+.PHONY: install test test-portable experiments bench noise-battery clean
 .DELETE_ON_ERROR:
 
 install: $(STAMP)
@@ -87,6 +87,11 @@ $(FIGURES)/%.png: $(CACHE)/%/table.csv experiments/machinery/study.py
 
 $(FIGURES)/REPORT.md: $(PLOTS) experiments/machinery/report.py
 	$(PY) -m experiments.machinery.report $(FLAGS)
+
+# The noise-floor battery in full (tests/noise_battery.py; `make test` runs its cheap part): the table of
+# the floor before and after the safer rewrites, statuses and verdicts, both backends (a few minutes).
+noise-battery: $(STAMP)
+	cd tests && ../$(PY) noise_battery.py
 
 # The JAX peer is optional: where it cannot be installed the bench runs without its keys (and says so).
 bench: $(STAMP)

@@ -9,9 +9,10 @@ in the same order, with the same counting, and returns the same :class:`~armijo.
 
 * norms: :func:`squared_norm` reproduces NumPy's pairwise summation of ``(X * X).sum(axis=1)``
   (:func:`armijo.engine.squared_norms`) bit for bit, for every row length;
-* the Armijo test ``phi <= phi0 - lam * eta * slope`` and the precision floor
-  ``eta * slope > precision_floor_ulps * spacing(|f|)``, written once each, as in
-  :mod:`armijo.linesearch`; ``smallest_moving_step``, the first-trial policy with
+* the Armijo test ``phi <= phi0 - lam * eta * slope``, the precision floor
+  ``eta * slope > precision_floor_ulps * spacing(|f|)`` and the noise rule (the first-order
+  margin ``(1 - lam) * eta * slope`` and the computed margin against ``2 N(x_k)``), written once
+  each, as in :mod:`armijo.linesearch`; ``smallest_moving_step``, the first-trial policy with
   ``MAX_FIRST_TRIAL``, the dichotomy's geometric midpoints and ``dichotomy_rounds``;
 * baselines: the same updates (Adam's bias corrections use ``pow`` with a float exponent,
   which is the C library's ``pow`` that Python's ``**`` calls);
@@ -32,7 +33,10 @@ A kernels object has three attributes:
 * ``f``: a Numba dispatcher ``f(x) -> float`` for ``x`` a C-contiguous float64 array of
   shape ``(n,)``;
 * ``grad``: a Numba dispatcher ``grad(x, out) -> None`` writing the gradient into ``out``;
-* ``dimension``: ``n``.
+* ``dimension``: ``n``;
+* optionally the evaluation noise of ``f`` (:mod:`functions.noise`): ``noise``, a Numba
+  dispatcher ``noise(x) -> float`` evaluated once per iteration at ``x_k``, or
+  ``noise_relative``, a float ``r`` for ``N(x) = r |f(x)|``; without either, no noise rule.
 
 The loop takes them as first-class functions (``numba.types.FunctionType``), so it is
 compiled once for every objective and cached on disk (in ``__pycache__`` next to this file,
@@ -57,8 +61,8 @@ import numba
 import numpy as np
 from numba import njit, prange, types
 
-from armijo.engine import MAX_FIRST_TRIAL, trace_iterations, validate_run
-from armijo.linesearch import ACCEPTED, PRECISION_FLOOR, STEP_UNDERFLOW, dichotomy_rounds
+from armijo.engine import MAX_FIRST_TRIAL, NOISE_GATE, as_noise_gate, trace_iterations, validate_run
+from armijo.linesearch import ACCEPTED, NOISE_FLOOR, PRECISION_FLOOR, STEP_UNDERFLOW, dichotomy_rounds
 from armijo.result import STATUSES, RunResult, Trace
 
 #: Algorithm codes of the compiled loop, in the order of :data:`armijo.params.ALGORITHMS`.
@@ -71,15 +75,19 @@ _ARMIJO, _MEMORY, _INCREASE, _DICHOTOMY, _NORMALIZED, _GD, _CLIPPED, _NORMALIZED
 _POLYAK, _POLYAK_LEVEL, _ADGD, _L0L1_GD, _NORMALIZED_GD_DECAY = range(9, 14)
 
 # Status codes: indices into armijo.result.STATUSES.
-_CONVERGED, _MAX_ITER, _STEP_UNDERFLOW, _PRECISION_FLOOR, _NON_FINITE, _DIVERGED = range(6)
-assert STATUSES == ("converged", "max_iter", "step_underflow", "precision_floor", "non_finite", "diverged")
+_CONVERGED, _MAX_ITER, _STEP_UNDERFLOW, _PRECISION_FLOOR, _NON_FINITE, _DIVERGED, _NOISE_FLOOR = range(7)
+assert STATUSES == ("converged", "max_iter", "step_underflow", "precision_floor", "non_finite", "diverged",
+                    "noise_floor")
 
 # Layout of the float parameters of a run (``reals``) and of its integers (``integers``).
 _ETA0, _LAM, _F1, _F2, _ETA, _GAMMA, _BETA1, _BETA2, _ADAM_EPS = range(9)
 _MAX_NORM_SQUARED, _MIN_F, _ETA_MIN, _FLOOR_ULPS, _MAX_FIRST = range(9, 14)
 _F_STAR, _RHO, _BETA, _L0, _L1, _R = range(14, 20)
-_REALS = 20
-_MAX_ITER_INDEX, _ROUNDS = range(2)
+_NOISE_RELATIVE, _NOISE_GATE = range(20, 22)
+_REALS = 22
+_MAX_ITER_INDEX, _ROUNDS, _NOISE_MODE = range(3)
+# How N(x_k) is known: no noise rule, r |f(x_k)|, or the noise kernel at x_k.
+_NO_NOISE, _RELATIVE_NOISE, _KERNEL_NOISE = range(3)
 
 # Rows of the per-start float outputs and of the count outputs.
 _OUT_F, _OUT_GRAD_NORM, _OUT_F_INITIAL, _OUT_GRAD_NORM_INITIAL, _OUT_STEP = range(5)
@@ -213,6 +221,28 @@ def _resolvable(eta, slope, floor):
 
 
 @njit(**_OPTIONS)
+def _first_order_margin(eta, slope, lam):
+    """:func:`armijo.linesearch.first_order_margin`."""
+    return (1.0 - lam) * (eta * slope)
+
+
+@njit(**_OPTIONS)
+def _computed_margin(phi_eta, phi0, eta, slope, lam):
+    """:func:`armijo.linesearch.computed_margin` (nan for a nan ``phi_eta``)."""
+    return abs(phi0 - lam * eta * slope - phi_eta)
+
+
+@njit(**_OPTIONS)
+def _noise_at(noise, x, gate):
+    """The noise kernel at ``x`` as :class:`armijo.linesearch.NoiseGate` reads it: ``2 N(x)`` (a nan
+    bound read as ``inf``) and the new cap ``gate * 2 N`` (``inf`` where ``N`` is not > 0)."""
+    difference_noise = 2.0 * noise(x)
+    if difference_noise != difference_noise:
+        difference_noise = np.inf
+    return difference_noise, (gate * difference_noise if difference_noise > 0 else np.inf)
+
+
+@njit(**_OPTIONS)
 def _smallest_moving_step(x, direction, eta_min):
     """:func:`armijo.engine.smallest_moving_step` for one row."""
     smallest = np.inf
@@ -243,13 +273,16 @@ def _trial_point(x, eta, direction, out):
 
 
 @njit(**_OPTIONS)
-def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
+def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, trace_at,
                status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
     """Run start ``b`` to its stop and write its row of every output (the engine's single loop)."""
     n = starts.shape[1]
     m = thresholds.shape[0]
     trace_points = trace_at.shape[0]
     max_iter = integers[_MAX_ITER_INDEX]
+    noise_mode = integers[_NOISE_MODE]
+    gate = reals[_NOISE_GATE]
+    cap = np.inf  # NoiseGate: gate * 2 N at the last evaluation of the noise kernel
     lam, f1 = reals[_LAM], reals[_F1]
     line_search = code <= _NORMALIZED
     x = starts[b].copy()
@@ -324,6 +357,9 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
             else:
                 slope = g2
             floor = reals[_FLOOR_ULPS] * _spacing(fx)
+            noisy = noise_mode != _NO_NOISE
+            known = noise_mode == _RELATIVE_NOISE  # the kernel's noise is evaluated when a margin comes near
+            difference_noise = 2.0 * (reals[_NOISE_RELATIVE] * abs(fx)) if known else 0.0
             if code == _ARMIJO or k == 0:
                 eta = reals[_ETA0]
             elif code == _MEMORY:
@@ -336,9 +372,28 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
             rejections = 0
             smallest = -1.0
             while _resolvable(eta, slope, floor):
+                # the noise rule; a margin above the cap is above the noise (NoiseGate): a kernel not
+                # known yet is evaluated only when a margin is not (a relative noise is always known).
+                # Written out at its three places: a helper, even inlined, made x^4 20% slower.
+                if noisy:
+                    margin = _first_order_margin(eta, slope, lam)
+                    if not known and not margin > cap:
+                        difference_noise, cap = _noise_at(noise, x, gate)
+                        known = True
+                    if known and not margin > difference_noise:
+                        outcome = NOISE_FLOOR
+                        break
                 _trial_point(x, eta, direction, trial)
                 value = f(trial)
                 f_evals += 1
+                if noisy:
+                    margin = _computed_margin(value, fx, eta, slope, lam)
+                    if not known and not margin > cap:
+                        difference_noise, cap = _noise_at(noise, x, gate)
+                        known = True
+                    if known and margin < difference_noise:
+                        outcome = NOISE_FLOOR
+                        break
                 if _armijo_test(value, fx, eta, slope, lam):
                     outcome = PRECISION_FLOOR if value == fx else ACCEPTED
                     break
@@ -360,6 +415,14 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
                     _trial_point(x, middle, direction, trial)
                     middle_value = f(trial)
                     f_evals += 1
+                    if noisy:
+                        margin = _computed_margin(middle_value, fx, middle, slope, lam)
+                        if not known and not margin > cap:
+                            difference_noise, cap = _noise_at(noise, x, gate)
+                            known = True
+                        if known and margin < difference_noise:
+                            outcome = NOISE_FLOOR
+                            break
                     if _armijo_test(middle_value, fx, middle, slope, lam) and middle_value != fx:
                         low = middle
                         value = middle_value
@@ -369,7 +432,12 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
                 eta = low
             backtracks += rejections
             if outcome != ACCEPTED:
-                outcome_status = _PRECISION_FLOOR if outcome == PRECISION_FLOOR else _STEP_UNDERFLOW
+                if outcome == PRECISION_FLOOR:
+                    outcome_status = _PRECISION_FLOOR
+                elif outcome == NOISE_FLOOR:
+                    outcome_status = _NOISE_FLOOR
+                else:
+                    outcome_status = _STEP_UNDERFLOW
                 break
             for i in range(n):
                 x[i] = x[i] - eta * direction[i]
@@ -377,7 +445,7 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
             step = eta
             previous_step = eta
         elif code == _POLYAK or code == _POLYAK_LEVEL:
-            # armijo.engine._Run._polyak_step
+            # armijo.engine._Run._polyak_step (with the noise rule on the gap: armijo.engine.NOISE_RULE)
             if code == _POLYAK:
                 gap = fx - reals[_F_STAR]
             else:
@@ -386,6 +454,18 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
                     delta = reals[_ETA0] * g2
                 gap = fx - (f_record - delta)
             floor = reals[_FLOOR_ULPS] * _spacing(fx)
+            if noise_mode != _NO_NOISE:
+                # the noise rule first, as in the engine: a gap within 2 N(x_k) has no sign
+                distance = abs(gap)
+                if noise_mode == _RELATIVE_NOISE:
+                    difference_noise = 2.0 * (reals[_NOISE_RELATIVE] * abs(fx))
+                elif not distance > cap:
+                    difference_noise, cap = _noise_at(noise, x, gate)
+                else:
+                    difference_noise = 0.0
+                if not distance > difference_noise:
+                    outcome_status = _NOISE_FLOOR
+                    break
             if gap < -floor:
                 outcome_status = _STEP_UNDERFLOW
                 break
@@ -484,22 +564,22 @@ def _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
     trace_rows[b] = trace_row
 
 
-def _run_serial_py(f, grad, starts, code, reals, integers, thresholds, trace_at,
+def _run_serial_py(f, grad, noise, starts, code, reals, integers, thresholds, trace_at,
                    status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
     for b in range(starts.shape[0]):
-        _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
+        _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, trace_at,
                    status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x)
 
 
-def _run_parallel_py(f, grad, starts, code, reals, integers, thresholds, trace_at,
+def _run_parallel_py(f, grad, noise, starts, code, reals, integers, thresholds, trace_at,
                      status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
     for b in prange(starts.shape[0]):
-        _run_start(f, grad, b, starts, code, reals, integers, thresholds, trace_at,
+        _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, trace_at,
                    status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x)
 
 
 _LOOP_SIGNATURE = types.none(
-    types.FunctionType(F_SIGNATURE), types.FunctionType(GRAD_SIGNATURE),
+    types.FunctionType(F_SIGNATURE), types.FunctionType(GRAD_SIGNATURE), types.FunctionType(F_SIGNATURE),
     types.float64[:, ::1], types.int64, types.float64[::1], types.int64[::1], types.float64[::1],
     types.int64[::1], types.int64[::1], types.int64[:, ::1], types.int64[:, :, ::1],
     types.float64[:, ::1], types.float64[:, ::1], types.float64[:, :, ::1], types.int64[:, ::1],
@@ -527,6 +607,17 @@ def check_kernels(kernels, dimension):
                          f"but the starts have {dimension} coordinates")
 
 
+def _noise_arguments(kernels):
+    """The noise kernel (``kernels.f`` as a placeholder when there is none), its mode and the relative noise."""
+    kernel = getattr(kernels, "noise", None)
+    if kernel is not None:
+        return kernel, _KERNEL_NOISE, 0.0
+    relative = float(getattr(kernels, "noise_relative", 0.0) or 0.0)
+    if not (math.isfinite(relative) and relative >= 0):
+        raise ValueError(f"kernels.noise_relative must be finite and >= 0, got {relative!r}")
+    return kernels.f, (_RELATIVE_NOISE if relative > 0 else _NO_NOISE), relative
+
+
 def minimize_compiled(
     kernels,
     x0,
@@ -540,6 +631,7 @@ def minimize_compiled(
     min_f=-1e100,
     eta_min=0.0,
     precision_floor_ulps=4.0,
+    noise_gate=NOISE_GATE,
     threads=None,
     **params,
 ):
@@ -549,8 +641,9 @@ def minimize_compiled(
     ----------
     kernels : object
         ``kernels.f``, ``kernels.grad`` (Numba dispatchers, see the module docstring) and
-        ``kernels.dimension``.
-    x0, algorithm, eps, max_iter, trace, trace_per_decade, max_norm, min_f, eta_min, precision_floor_ulps, **params
+        ``kernels.dimension``; optionally ``kernels.noise`` or ``kernels.noise_relative``, the
+        evaluation noise of ``f`` (the ``noise`` argument of :func:`armijo.minimize`).
+    x0, algorithm, eps, max_iter, trace, trace_per_decade, max_norm, min_f, eta_min, precision_floor_ulps, noise_gate, **params
         As in :func:`armijo.minimize`, validated by the same code (same errors).
     threads : int, optional
         Numba threads for this call (default: Numba's setting, ``NUMBA_NUM_THREADS``).
@@ -582,8 +675,10 @@ def minimize_compiled(
     reals[_ETA_MIN] = float(eta_min)
     reals[_FLOOR_ULPS] = float(precision_floor_ulps)
     reals[_MAX_FIRST] = MAX_FIRST_TRIAL
-    integers = np.zeros(2, dtype=np.int64)
+    reals[_NOISE_GATE] = as_noise_gate(noise_gate)
+    integers = np.zeros(3, dtype=np.int64)
     integers[_MAX_ITER_INDEX] = max_iter
+    noise_kernel, integers[_NOISE_MODE], reals[_NOISE_RELATIVE] = _noise_arguments(kernels)
     if spec.name == "armijo-dichotomy":
         integers[_ROUNDS] = dichotomy_rounds(resolved["f1"], resolved["f2"])
     trace_at = trace_iterations(max_iter, trace_per_decade) if trace else np.zeros(0, dtype=np.int64)
@@ -600,7 +695,7 @@ def minimize_compiled(
     trace_rows = np.zeros(starts, dtype=np.int64)
     trace_x = np.full((trace_at.size, starts, X.shape[1]), np.nan)
 
-    arguments = (kernels.f, kernels.grad, X, ALGORITHM_CODES[spec.name], reals, integers,
+    arguments = (kernels.f, kernels.grad, noise_kernel, X, ALGORITHM_CODES[spec.name], reals, integers,
                  np.ascontiguousarray(thresholds), trace_at, status, counts, hit_tables, x_out, floats,
                  trace_reals, trace_f_evals, trace_rows, trace_x)
     previous_threads = numba.get_num_threads()

@@ -21,26 +21,43 @@ import numpy as np
 from armijo.adam import adam_step
 from armijo.linesearch import (
     ACCEPTED,
+    NOISE_FLOOR,
     PRECISION_FLOOR,
     STEP_UNDERFLOW,
+    NoiseGate,
+    noise_against,
     backtrack,
     dichotomy_refine,
     dichotomy_rounds,
 )
 from armijo.oracle import CountingOracle
-from armijo.params import get_spec, resolve_params
+from armijo.params import ALGORITHMS, get_spec, resolve_params
 from armijo.result import RunResult, Trace
 
 #: Largest first trial step of the increasing variants: ``f2 * eta_{k-1}`` is
 #: capped here so that repeated growth cannot overflow to ``inf``.
 MAX_FIRST_TRIAL = 1e300
 
+#: Default factor of the noise gate (:class:`armijo.linesearch.NoiseGate`): a noise kernel is
+#: evaluated at ``x_k`` only when a margin comes within this factor of the last noise evaluated.
+NOISE_GATE = 64.0
+
 _INCREASING = ("armijo-increase", "armijo-dichotomy", "armijo-normalized")
 
 #: Algorithms whose step is Polyak's: they evaluate f at every iterate (one f, one grad per iteration).
 POLYAK_STEPS = ("polyak", "polyak-level")
 
-_FAILED_SEARCH = {PRECISION_FLOOR: "precision_floor", STEP_UNDERFLOW: "step_underflow"}
+#: Algorithms the noise rule (``noise=``, status ``noise_floor``) applies to: those that decide on a
+#: difference of computed values of ``f``, which the evaluation noise of ``f`` can decide.  The Armijo
+#: variants (their sufficient-decrease test, :mod:`armijo.linesearch`) and the Polyak steps (their gap
+#: ``f(x_k) - target`` within ``2 N(x_k)``: the step would be rounding; the level of ``polyak-level``
+#: holds a computed value too).  The others never evaluate ``f`` along the way (fixed and normalized
+#: steps, clipping, Adam, AdGD, (L0,L1)-GD, normalized GD with decay): no rule applies to them.  The
+#: mini-batch loop (:mod:`armijo.stochastic`) takes no noise model: its objectives (networks) have none.
+NOISE_RULE = tuple(name for name, spec in ALGORITHMS.items() if spec.line_search) + POLYAK_STEPS
+
+_FAILED_SEARCH = {PRECISION_FLOOR: "precision_floor", STEP_UNDERFLOW: "step_underflow",
+                  NOISE_FLOOR: "noise_floor"}
 
 
 def _as_starts(x0):
@@ -176,6 +193,8 @@ def minimize(
     min_f=-1e100,
     eta_min=0.0,
     precision_floor_ulps=4.0,
+    noise=None,
+    noise_gate=NOISE_GATE,
     **params,
 ):
     """Run ``algorithm`` from every start of ``x0`` until each start stops.
@@ -212,6 +231,18 @@ def minimize(
     precision_floor_ulps : float
         A trial whose first-order decrease ``eta * <g, d>`` is at most this many
         ulps of ``|f(x_k)|`` stops the start with ``precision_floor``.
+    noise : None, float or callable
+        The evaluation noise ``N(x)`` of ``f`` (a bound on ``|computed f(x) - f(x)|``,
+        :mod:`functions.noise`): a callable ``noise(X) -> (B,)``, evaluated at an iterate at
+        most once, and only where a margin comes near (``noise_gate``; not counted as an oracle
+        call), or a float ``r`` for ``N(x) = r |f(x)|``.  An Armijo trial whose margin is within
+        ``2 N(x_k)`` (the noise of a difference of two values) stops the start with
+        ``noise_floor`` (:mod:`armijo.linesearch`), and so does a Polyak gap ``f(x_k) - target``
+        within ``2 N(x_k)`` (:data:`NOISE_RULE`).  None: no noise rule (the precision floor only).
+    noise_gate : float
+        For a callable ``noise``: a margin above ``noise_gate`` times the last ``2 N`` evaluated
+        for the start is taken as above the noise without evaluating it
+        (:class:`armijo.linesearch.NoiseGate`); ``inf`` evaluates it at every iterate.
     **params
         Algorithm parameters (``eta0, lam, f1, f2`` for the Armijo variants,
         ``eta``, ``gamma``, ``beta1``, ``beta2``, ``adam_eps`` for the baselines,
@@ -240,7 +271,8 @@ def minimize(
     spec, resolved, X, thresholds, max_iter = validate_run(
         algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps)
     run = _Run(f, grad, X, spec, resolved, thresholds, max_iter, trace, trace_per_decade,
-               float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps))
+               float(max_norm), float(min_f), float(eta_min), float(precision_floor_ulps), _as_noise(noise),
+               as_noise_gate(noise_gate))
     # Overflow or nan at a trial point is expected and handled (the trial is rejected; a non-finite
     # iterate is the status non_finite): NumPy's floating-point warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -248,6 +280,40 @@ def minimize(
 
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _as_noise(noise):
+    """Validate the ``noise`` argument of :func:`minimize`: None, a callable, or a float >= 0."""
+    if noise is None or callable(noise):
+        return noise
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
+        raise ValueError(f"noise must be None, a callable noise(X) or a float >= 0, got {noise!r}")
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"a relative noise must be finite and >= 0, got {noise!r}")
+    return float(noise) if noise > 0 else None
+
+
+def as_noise_gate(noise_gate):
+    """Validate the noise gate factor (a float >= 1, ``inf`` allowed); shared by both backends."""
+    if isinstance(noise_gate, bool) or not isinstance(noise_gate, (int, float, np.floating, np.integer)) \
+            or not noise_gate >= 1:
+        raise ValueError(f"noise_gate must be a number >= 1 (inf: no gate), got {noise_gate!r}")
+    return float(noise_gate)
+
+
+def noise_of_difference(noise, X, F, cap, gate):
+    """``2 N(x)`` per row, the bound on the noise of ``f(trial) - f(x)`` the line search takes.
+
+    ``noise`` as validated by :func:`minimize`: None (no rule: None), a float ``r`` (``2 r |f|``,
+    an array), or a callable (a :class:`armijo.linesearch.NoiseGate` over ``cap`` that evaluates
+    it at the rows of ``X`` only where a margin comes near).  The noise at the trial point is
+    taken equal to the noise at ``x`` (the rule matters only for trials close to ``x``).
+    """
+    if noise is None:
+        return None
+    if callable(noise):
+        return NoiseGate(lambda rows: 2.0 * np.asarray(noise(X[rows]), dtype=np.float64), cap, gate)
+    return 2.0 * (noise * np.abs(F))
 
 
 def validate_run(algorithm, params, x0, eps, max_iter, max_norm, eta_min, precision_floor_ulps):
@@ -288,7 +354,7 @@ class _Run:
     """State and loop of one call of :func:`minimize` (private)."""
 
     def __init__(self, f, grad, X, spec, params, thresholds, max_iter, trace, trace_per_decade,
-                 max_norm, min_f, eta_min, precision_floor_ulps):
+                 max_norm, min_f, eta_min, precision_floor_ulps, noise, noise_gate):
         self.spec = spec
         self.params = params
         self.thresholds = thresholds
@@ -297,6 +363,8 @@ class _Run:
         self.min_f = min_f
         self.eta_min = eta_min
         self.precision_floor_ulps = precision_floor_ulps
+        self.noise = noise
+        self.noise_gate = noise_gate
         starts, dimension = X.shape
         self.oracle = CountingOracle(f, grad, starts)
         self.recorder = _TraceRecorder(trace_iterations(max_iter, trace_per_decade), starts, dimension) if trace else None
@@ -339,13 +407,14 @@ class _Run:
         if spec.name == "polyak-level":
             self.f_record = np.full(starts, np.nan)  # min_{j<=k} f(x_j), set at k = 0
             self.delta = np.full(starts, np.nan)     # delta_0 = eta0 ||g_0||^2, set at k = 0
+        self.noise_cap = np.full(starts, np.inf)  # NoiseGate, per running start
         self.F = None
         self.f_is_current = True
 
     # -- bookkeeping ---------------------------------------------------------------
 
     def _compact_arrays(self):
-        names = ["ids", "X", "G", "F", "g2", "grad_norm", "hits", "next_threshold", "backtracks", "step"]
+        names = ["ids", "X", "G", "F", "g2", "grad_norm", "hits", "next_threshold", "backtracks", "step", "noise_cap"]
         if self.spec.line_search:
             names.append("previous_step")
         if self.spec.name == "adam":
@@ -487,18 +556,21 @@ class _Run:
             return smallest_moving_step(X[rows], direction[rows], self.eta_min)
 
         floor = self.precision_floor_ulps * np.spacing(np.abs(self.F))
+        noise = noise_of_difference(self.noise, X, self.F, self.noise_cap, self.noise_gate)
         step, value, outcome, rejections = backtrack(
             phi, self.F, slope, first_trial(self.spec.name, k, params, self.previous_step),
-            lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step,
+            lam=params["lam"], f1=params["f1"], precision_floor=floor, min_step=min_step, noise=noise,
         )
         if self.spec.name == "armijo-dichotomy":
             refine = np.flatnonzero((outcome == ACCEPTED) & (rejections > 0))
             if refine.size:
-                rejections += dichotomy_refine(
+                refined, undecided = dichotomy_refine(
                     phi, refine, step, value, self.F, slope,
                     lam=params["lam"], f1=params["f1"],
-                    rounds=dichotomy_rounds(params["f1"], params["f2"]), precision_floor=floor,
+                    rounds=dichotomy_rounds(params["f1"], params["f2"]), precision_floor=floor, noise=noise,
                 )
+                rejections += refined
+                outcome[undecided] = NOISE_FLOOR
         self.backtracks += rejections
 
         for code, status in _FAILED_SEARCH.items():
@@ -576,6 +648,8 @@ class _Run:
         the precision floor (``precision_floor_ulps`` ulps of ``f(x_k)``) stops the start with
         ``precision_floor``: the step would be decided by rounding; a gap below minus the floor
         (``f(x_k)`` under the given ``f_star``: the step would climb) stops it with ``step_underflow``.
+        With a noise model, a gap within ``2 N(x_k)`` (:func:`noise_of_difference`) stops it first, with
+        ``noise_floor``: the sign and size of the gap are rounding there.
         """
         params = self.params
         level_estimate = self.spec.name == "polyak-level"
@@ -587,13 +661,16 @@ class _Run:
         else:
             gap = self.F - params["f_star"]
         floor = self.precision_floor_ulps * np.spacing(np.abs(self.F))
-        climbing = gap < -floor
-        stalled = (gap <= floor) & ~climbing
-        for status, mask in (("step_underflow", climbing), ("precision_floor", stalled)):
+        # the noise rule first: a gap within the noise 2 N(x_k) has no sign (compiled: the same order)
+        noise = noise_of_difference(self.noise, self.X, self.F, self.noise_cap, self.noise_gate)
+        distance = np.abs(gap)
+        loud = np.zeros(gap.shape, dtype=bool) if noise is None else ~(distance > noise_against(noise, None, distance))
+        stop = np.where(loud, 1, np.where(gap < -floor, 2, np.where(gap <= floor, 3, 0)))
+        for code, status in ((1, "noise_floor"), (2, "step_underflow"), (3, "precision_floor")):
+            mask = stop == code
             if mask.any():
                 self.finish(mask, status, k)
-                kept = ~mask
-                gap, climbing, stalled = gap[kept], climbing[kept], stalled[kept]
+                gap, stop = gap[~mask], stop[~mask]
         if not self.ids.size:
             return
         self.step = gap / self.g2

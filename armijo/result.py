@@ -14,7 +14,12 @@ STATUSES = (
     "precision_floor",  # the Armijo test fell below the floating-point resolution of f
     "non_finite",       # f or grad is not finite at the current iterate
     "diverged",         # ||x_k|| above max_norm, or f_k below min_f
+    "noise_floor",      # an Armijo decision within the evaluation noise of f (armijo.linesearch)
 )
+
+#: The statuses of a start stopped at a floor: past it the Armijo test is decided by rounding, so the
+#: thresholds it did not reach are censored (no count), never measured.
+FLOOR_STATUSES = ("precision_floor", "noise_floor")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,12 @@ constants is a restatement of the run, T4 an identity except for ``armijo``); a 
 (``max_iter``; T4's evaluations have none) or the count exceeds it, else ``vacuous`` (also a
 censored row that does not exceed it).  The summary counts the checks of each class per theorem
 and gives the tightness (median and largest measured/bound) over the informative ones.
+
+Floors: a start that stopped at the precision or noise floor (``armijo.result.FLOOR_STATUSES``)
+has no count past its stop: its thresholds not reached are censored, never measured.  Each
+such start is one row with ``check = "floor stop"`` and ``measured`` = its censored thresholds;
+the summary counts them, checks that every count of theirs that enters a bound check was made
+at or before the stop, and gives the verdicts of the cases they belong to.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import pandas as pd
 
 from experiments.machinery.study import folders, main, save_figure
 from experiments.machinery.cases import Case
+from armijo.result import FLOOR_STATUSES
 from experiments.machinery.report import EXPERIMENTS
 from theory.evidence import BOUND_RTOL, CLASSES, classify, exceeds, tightness
 from theory.theorems import check_kind
@@ -55,7 +62,10 @@ SOURCES = [name for name in EXPERIMENTS if name != NAME]
 GRID = {"sources": SOURCES, "theorems": {t: measured for t, (measured, _) in THEOREMS.items()},
         "tolerance": BOUND_RTOL}
 #: Identification columns copied from the source rows (when present).
-IDENTITY = ["function", "function_params", "algorithm", "algorithm_params", "seed", "start", "x0", "eps", "status"]
+IDENTITY = ["function", "function_params", "algorithm", "algorithm_params", "seed", "start", "x0", "eps", "status",
+            "total_iterations", "case_verdict"]
+#: The identity of one start (one row per start and floor).
+START = ["function", "function_params", "algorithm", "algorithm_params", "seed", "start"]
 COLUMNS = ["experiment", *IDENTITY, "theorem", "measured_quantity", "measured", "bound", "ratio", "censored",
            "holds", "check", "kind", "evidence"]
 
@@ -138,9 +148,52 @@ def check_table(source, table, carry=()):
         part["kind"] = kinds
         part["evidence"] = evidence
         pieces.append(part[keep])
-    if not pieces:
+    pieces.append(floor_rows(source, table, carry))
+    if not any(len(piece) for piece in pieces):
         return pd.DataFrame([{"experiment": source, "check": "no bound applies"}], columns=[*COLUMNS, *carry])
-    return pd.concat(pieces, ignore_index=True).reindex(columns=[*COLUMNS, *carry])
+    return pd.concat([piece for piece in pieces if len(piece)], ignore_index=True).reindex(columns=[*COLUMNS, *carry])
+
+
+def floor_rows(source, table, carry=()):
+    """One row per start of ``table`` stopped at a floor: ``measured`` = its censored thresholds (no theorem:
+    not a check, so no evidence class)."""
+    columns = [*COLUMNS, *carry]
+    if "status" not in table.columns:
+        return pd.DataFrame(columns=columns)
+    stopped = table[table["status"].isin(FLOOR_STATUSES)]
+    if stopped.empty:
+        return pd.DataFrame(columns=columns)
+    keys = [column for column in START if column in stopped.columns]
+    grouped = stopped.groupby(keys, sort=False, dropna=False)
+    rows = grouped.first().reset_index()
+    rows["measured"] = grouped["iterations"].apply(lambda iterations: int((iterations < 0).sum())).to_numpy()
+    rows = rows.reindex(columns=[c for c in [*IDENTITY, *carry] if c in rows.columns] + ["measured"])
+    rows["eps"] = np.nan
+    rows.insert(0, "experiment", source)
+    rows["measured_quantity"] = "censored thresholds"
+    rows["censored"] = True
+    rows["check"] = "floor stop"
+    return rows.reindex(columns=columns)
+
+
+def floor_summary(table):
+    """What the floors did: starts stopped at each floor, censored thresholds, and the checked counts of these
+    starts (all made at or before the stop), with the verdicts of their cases."""
+    stops = table[table["check"] == "floor stop"]
+    checked = table[(table["check"] == "reached") & table["status"].isin(FLOOR_STATUSES)
+                    & table["theorem"].isin(["T1", "T2", "T3", "T3-point"])]
+    after = checked["measured"].to_numpy(float) > checked["total_iterations"].to_numpy(float)
+    cases = stops.drop_duplicates(["experiment", "function", "function_params", "algorithm", "algorithm_params"])
+    return {
+        "starts": {status: int((stops["status"] == status).sum()) for status in FLOOR_STATUSES},
+        "starts_per_experiment": {experiment: int(count) for experiment, count in
+                                  stops["experiment"].value_counts().sort_index().items()},
+        "censored_thresholds": int(pd.to_numeric(stops["measured"], errors="coerce").fillna(0).sum()),
+        "checked_counts": int(len(checked)),
+        "checked_counts_after_the_stop": int(after.sum()),
+        "case_verdicts": {str(verdict): int(count) for verdict, count in
+                          cases["case_verdict"].value_counts().sort_index().items()},
+    }
 
 
 def _fmt(value):
@@ -286,6 +339,7 @@ def plot(table, figures):
                        f"{row.algorithm_params} start {int(row.start)} eps {row.eps:.3g} {row.theorem}: "
                        f"{row.measured_quantity} {row.measured:g} > bound {row.bound:g} ({row.check})"
                        for row in violations.itertuples(index=False)]
+    floors = floor_summary(table)
     markdown = []
     if violation_lines:
         grouped = violations.groupby(["experiment", "function", "function_params", "algorithm", "theorem"], sort=False)
@@ -299,7 +353,8 @@ def plot(table, figures):
                 f"| {group['start'].nunique()} | {group['eps'].min():.3g}..{group['eps'].max():.3g} "
                 f"| {group['ratio'].max():.4g} | {group['algorithm_params'].nunique()} distinct |")
     return {"caption": caption(numbers), "numbers": numbers["theorems"], "violations": violation_lines,
-            "missing_tables": numbers["missing"], "verdicts": [], "table_markdown": markdown}
+            "missing_tables": numbers["missing"], "verdicts": [], "table_markdown": markdown,
+            "floors": floors}
 
 
 if __name__ == "__main__":

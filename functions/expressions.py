@@ -388,7 +388,7 @@ def dropped_names(text, expression, parameters=None):
     return sorted(written - {symbol.name for symbol in expression.free_symbols}, key=natural_key)
 
 
-def from_expression(text, name="user", *, parameters=None, variables=None):
+def from_expression(text, name="user", *, parameters=None, variables=None, rewrite=True):
     """Build an :class:`~functions.objective.Objective` from user text, safely.
 
     Parameters
@@ -401,6 +401,9 @@ def from_expression(text, name="user", *, parameters=None, variables=None):
         Parameter names of the text with their values (e.g. ``{"p": 3}`` for ``"x**(2*p)"``).
     variables : sequence of str, optional
         Variable order (default: natural order of the free names).
+    rewrite : bool
+        Compile the numerically safer form (``log1p``, ``expm1``..., :mod:`functions.rewrites`);
+        False compiles the expression as written (to measure what the rewrites change).
 
     Returns
     -------
@@ -439,6 +442,7 @@ def from_expression(text, name="user", *, parameters=None, variables=None):
         default_start=np.full(n, 0.5),
         sample_starts=uniform_box_sampler(np.full(n, -2.0), np.full(n, 2.0)),
         reference="user expression",
+        rewrite=rewrite,
         description=f"user expression {text.strip()}"
         + (f" with {', '.join(f'{k} = {v}' for k, v in values.items())}" if values else ""),
     )

@@ -58,6 +58,8 @@ import scipy.special
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
+from functions.noise import UNIT_ROUNDOFF, running_error_program
+
 #: Bump when the generated code changes meaning (the file's own source is hashed too).
 GENERATOR_VERSION = "1"
 
@@ -200,6 +202,27 @@ def print_components(components, symbols):
     return PrintedComponents(tuple(names.values()), statements, tuple(printer.doprint(value) for value in reduced))
 
 
+class NoisePrinter(KernelPrinter):
+    """:class:`KernelPrinter` for the running error program: ``|v|`` as ``numpy.abs``, which Numba also
+    takes for the 0-d arrays that ``numpy.where`` (``Heaviside``, ``Piecewise``) gives for one point."""
+
+    def _print_Abs(self, expr):
+        return f"numpy.abs({self._print(expr.args[0])})"
+
+
+def print_noise(expression, symbols):
+    """The running error bound of ``expression`` (units of ``u``) as straight-line code.
+
+    :func:`functions.noise.running_error_program` printed with :class:`NoisePrinter`: the
+    temporaries ``t_i`` of ``f`` and their errors ``e_i`` in evaluation order, one result.
+    """
+    names = {symbol: f"a{i}" for i, symbol in enumerate(symbols)}
+    printer = NoisePrinter(names)
+    program, result = running_error_program(expression)
+    statements = tuple(f"{printer.doprint(name)} = {printer.doprint(value)}" for name, value in program)
+    return PrintedComponents(tuple(names.values()), statements, (printer.doprint(result),))
+
+
 def print_condition(condition, symbols):
     """Print a SymPy boolean in ``symbols`` (an active region) with :class:`KernelPrinter`."""
     return KernelPrinter({symbol: f"a{i}" for i, symbol in enumerate(symbols)}).doprint(condition)
@@ -261,6 +284,11 @@ class CompiledKernels:
         The cache key (hash of the expression and of the generator).
     path : pathlib.Path
         The generated module.
+    noise : numba dispatcher or None
+        ``noise(x) -> float``, the running error bound of ``f`` at ``x`` (absolute), where the
+        objective's noise model is a kernel (:mod:`functions.noise`); else None.
+    noise_relative : float
+        ``K u`` where the noise model is relative (``N(x) = K u |f(x)|``); else 0.
     printed : tuple of PrintedComponents or None
         The printed code of ``f`` and of the gradient (variables ``a0 .. a{n-1}``), for loops that
         write the objective inline (:mod:`armijo.lockstep`); None where the kernels have guards
@@ -272,6 +300,8 @@ class CompiledKernels:
     dimension: int
     key: str
     path: Path
+    noise: object = None
+    noise_relative: float = 0.0
     printed: tuple | None = None
 
     #: What generated code may call, bound as in the kernel module (:data:`KERNEL_MODULE_HEADER`).
@@ -315,13 +345,16 @@ def kernel_cache_folder():
 
 
 def _generator_fingerprint():
-    return hashlib.sha256(GENERATOR_VERSION.encode() + Path(__file__).read_bytes()).hexdigest()
+    # the printed code depends on this file, on the rewrites and on the noise analysis
+    here = Path(__file__).resolve().parent
+    sources = b"".join((here / name).read_bytes() for name in ("kernels.py", "rewrites.py", "noise.py"))
+    return hashlib.sha256(GENERATOR_VERSION.encode() + sources).hexdigest()
 
 
 def kernel_key(oracle):
     """The cache key of a :class:`functions.symbolic.SymbolicOracle`: hash of its canonical form."""
     parts = [_generator_fingerprint(), sympy.srepr(oracle.expression), sympy.srepr(oracle.symbols),
-             sympy.srepr(oracle.active_region), repr(oracle.special_points)]
+             sympy.srepr(oracle.active_region), repr(oracle.special_points), f"rewrite={oracle.rewrite}"]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -353,20 +386,29 @@ def _kernel_source(oracle, key):
     n = oracle.dimension
     value, gradient = oracle.printed(0), oracle.printed(1)
     unpack = "".join(f"    a{i} = x[{i}]\n" for i in range(n))
-    guard_f, guard_grad = "", ""
+    guard_f, guard_grad, guard_noise = "", "", ""
     for point, point_value, point_gradient, _ in oracle.special_points:
         test = " and ".join(f"a{i} == {float(c)!r}" for i, c in enumerate(point))
         guard_f += f"    if {test}:\n        return {float(point_value)!r}\n"
+        guard_noise += f"    if {test}:\n        return 0.0\n"
         writes = "".join(f"        out[{i}] = {float(c)!r}\n" for i, c in enumerate(point_gradient))
         guard_grad += f"    if {test}:\n{writes}        return\n"
     if oracle.active_region is not None:
         condition = print_condition(oracle.active_region, oracle.symbols)
         guard_f += f"    if not {condition}:\n        return 0.0\n"
+        guard_noise += f"    if not {condition}:\n        return 0.0\n"
         zeros = "".join(f"        out[{i}] = 0.0\n" for i in range(n))
         guard_grad += f"    if not {condition}:\n{zeros}        return\n"
     f_body = "".join(f"    {line}\n" for line in value.statements)
     grad_body = "".join(f"    {line}\n" for line in gradient.statements)
     grad_writes = "".join(f"    out[{i}] = {result}\n" for i, result in enumerate(gradient.results))
+    noise_kernel = ""
+    if oracle.noise_model.kind == "kernel":
+        # u times the running error bound of f; 0 where f is exact (special points, outside the region)
+        noise = oracle.printed("noise")
+        noise_body = "".join(f"    {line}\n" for line in noise.statements)
+        noise_kernel = (f"\n\n@njit({_NUMBA_OPTIONS})\ndef noise(x):\n{unpack}{guard_noise}{noise_body}"
+                        f"    return {UNIT_ROUNDOFF!r} * ({noise.results[0]})\n")
     return (
         f'"""Numba kernels generated by functions.kernels (version {GENERATOR_VERSION}), key {key}.\n\n'
         f"f = {sympy.sstr(oracle.expression)[:2000]}\nvariables: {', '.join(map(str, oracle.symbols))}\n"
@@ -374,6 +416,7 @@ def _kernel_source(oracle, key):
         f"{KERNEL_MODULE_HEADER}\n\n"
         f"@njit({_NUMBA_OPTIONS})\ndef f(x):\n{unpack}{guard_f}{f_body}    return {value.results[0]}\n\n\n"
         f"@njit({_NUMBA_OPTIONS})\ndef grad(x, out):\n{unpack}{guard_grad}{grad_body}{grad_writes}"
+        f"{noise_kernel}"
     )
 
 
@@ -408,12 +451,17 @@ def compile_kernels(oracle):
         array = types.float64[::1]
         module.f.compile(types.float64(array))
         module.grad.compile(types.none(array, array))
+        noise_kernel = getattr(module, "noise", None)
+        if noise_kernel is not None:
+            noise_kernel.compile(types.float64(array))
     except Exception as error:  # a kernel that does not compile is a fallback, not a crash
         sys.modules.pop(module_name, None)
         raise KernelUnavailable(f"the expression could not be compiled by Numba ({type(error).__name__}: "
                                 f"{str(error).strip().splitlines()[0] if str(error).strip() else ''})") from error
+    model = oracle.noise_model
     plain = not oracle.special_points and oracle.active_region is None
-    kernels = CompiledKernels(module.f, module.grad, oracle.dimension, key, path,
+    kernels = CompiledKernels(module.f, module.grad, oracle.dimension, key, path, noise_kernel,
+                              model.relative * UNIT_ROUNDOFF if model.kind == "relative" else 0.0,
                               (oracle.printed(0), oracle.printed(1)) if plain else None)
     _LOADED[key] = kernels
     return kernels

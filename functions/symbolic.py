@@ -16,8 +16,10 @@ import numpy as np
 import sympy
 
 from functions.analyticity import certify_analytic
-from functions.kernels import numpy_condition, numpy_evaluator, print_components, print_condition
+from functions.kernels import numpy_condition, numpy_evaluator, print_components, print_condition, print_noise
+from functions.noise import UNIT_ROUNDOFF, noise_model
 from functions.objective import Objective, batched
+from functions.rewrites import safe_rewrite
 
 
 def _almost_everywhere(derivative):
@@ -56,10 +58,21 @@ class SymbolicOracle:
     special_points : tuple of (point, value, gradient, hessian)
         Points where the formulas are 0/0 and the exact values are given instead (the origin
         of the Mexican hat); they take precedence over ``active_region``.
+    rewrite : bool
+        Print every component in its numerically safer form (:mod:`functions.rewrites`:
+        ``log1p``, ``expm1``...); False prints the expression as written.
+
+    Attributes
+    ----------
+    noise : callable
+        The batched evaluation noise of ``f``, ``noise(X) -> (B,)``: ``u`` times the running
+        error bound of the printed ``f`` (:mod:`functions.noise`; 0 outside the
+        active region and at special points).  Meaningful where :attr:`noise_model` is a kernel.
     """
 
-    def __init__(self, expression, symbols, active_region=None, special_points=()):
+    def __init__(self, expression, symbols, active_region=None, special_points=(), rewrite=True):
         self.expression = expression
+        self.rewrite = bool(rewrite)
         self.symbols = tuple(symbols)
         self.active_region = active_region
         self.special_points = tuple(
@@ -69,10 +82,12 @@ class SymbolicOracle:
         self._printed = {}
         self._compiled = {}
         self._condition = None
+        self._noise_model = None
         n = len(self.symbols)
         self.f = batched(n)(self._value)
         self.grad = batched(n)(self._gradient)
         self.hess = batched(n)(self._hessian)
+        self.noise = batched(n)(self._noise)
 
     @property
     def dimension(self):
@@ -80,8 +95,15 @@ class SymbolicOracle:
         return len(self.symbols)
 
     def components(self, order):
-        """The SymPy components of the derivative of ``order`` (0, 1 or 2; Hessian: upper triangle)."""
+        """The SymPy components of the derivative of ``order`` (0, 1 or 2; Hessian: upper triangle).
+
+        Derivatives of the expression as written, each rewritten by
+        :func:`functions.rewrites.safe_rewrite` when :attr:`rewrite` is set; ``order =
+        "noise"`` gives the running error bound of the printed ``f`` (units of ``u``).
+        """
         symbols = self.symbols
+        if order == "noise":
+            return [self.noise_model.expression]
         if order == 0:
             components = [self.expression]
         elif order == 1:
@@ -93,12 +115,24 @@ class SymbolicOracle:
                 for i in range(len(symbols))
                 for j in range(i, len(symbols))
             ]
-        return [_almost_everywhere(component) for component in components]
+        components = [_almost_everywhere(component) for component in components]
+        return [safe_rewrite(component) for component in components] if self.rewrite else components
+
+    @property
+    def noise_model(self):
+        """The :class:`functions.noise.NoiseModel` of the printed ``f`` (relative, kernel, or none)."""
+        if self._noise_model is None:
+            self._noise_model = noise_model(self.components(0)[0])
+        return self._noise_model
 
     def printed(self, order):
-        """The printed code of the derivative of ``order`` (:class:`functions.kernels.PrintedComponents`)."""
+        """The printed code of the derivative of ``order`` (:class:`functions.kernels.PrintedComponents`);
+        ``"noise"``: the running error bound of ``f`` in forward mode (:func:`functions.kernels.print_noise`)."""
         if order not in self._printed:
-            self._printed[order] = print_components(self.components(order), self.symbols)
+            if order == "noise":
+                self._printed[order] = print_noise(self.components(0)[0], self.symbols)
+            else:
+                self._printed[order] = print_components(self.components(order), self.symbols)
         return self._printed[order]
 
     def _compile(self, order):
@@ -113,7 +147,7 @@ class SymbolicOracle:
         B = X.shape[0]
         columns = [X[:, i] for i in range(n)]
         values = compiled(*columns)
-        if order == 0:
+        if order in (0, "noise"):
             out = np.empty(B)
             out[:] = values[0]
             return out
@@ -140,19 +174,20 @@ class SymbolicOracle:
         return active
 
     def _restricted(self, X, order):
+        shape = (X.shape[0],) if order == "noise" else (X.shape[0],) + (self.dimension,) * order
         if self.active_region is None:
             with np.errstate(under="ignore"):
                 out = self._evaluate(X, order)
         else:
             active = self._active(X)
-            out = np.zeros((X.shape[0],) + (self.dimension,) * order)
+            out = np.zeros(shape)
             if active.any():
                 with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
                     out[active] = self._evaluate(X[active], order)
         for point, *values in self.special_points:
             at_point = (X == np.asarray(point)).all(axis=1)
             if at_point.any():
-                out[at_point] = values[order]
+                out[at_point] = 0.0 if order == "noise" else values[order]
         return out
 
     def _value(self, X):
@@ -167,9 +202,15 @@ class SymbolicOracle:
         """Hessians, shape (B, n, n)."""
         return self._restricted(X, 2)
 
+    def _noise(self, X):
+        """Evaluation noise of ``f``, shape (B,) (for a kernel model)."""
+        if self.noise_model.kind != "kernel":
+            raise ValueError(f"no noise kernel: {self.noise_model.reason}")
+        return UNIT_ROUNDOFF * self._restricted(X, "noise")
+
 
 def symbolic_objective(name, params, expression, symbols, analytic, compiled_expression=None, active_region=None,
-                       special_points=(), **properties):
+                       special_points=(), rewrite=True, **properties):
     """Build an :class:`~functions.objective.Objective` from a SymPy expression.
 
     Parameters
@@ -191,6 +232,8 @@ def symbolic_objective(name, params, expression, symbols, analytic, compiled_exp
         See :class:`SymbolicOracle`.
     special_points : tuple, optional
         See :class:`SymbolicOracle`.
+    rewrite : bool
+        See :class:`SymbolicOracle` (default: the numerically safer forms).
     **properties
         Remaining :class:`~functions.objective.Objective` fields.
     """
@@ -198,7 +241,7 @@ def symbolic_objective(name, params, expression, symbols, analytic, compiled_exp
     if certified != analytic:
         reason = f"declared analytic={analytic} but the certificate says {certified}: {reason}"
     oracle = SymbolicOracle(expression if compiled_expression is None else compiled_expression, symbols,
-                            active_region, special_points)
+                            active_region, special_points, rewrite)
     return Objective(
         name=name,
         params=dict(params),

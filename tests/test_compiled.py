@@ -1,6 +1,6 @@
 """The compiled backend (armijo/compiled.py, functions/kernels.py) against the NumPy reference.
 
-Validation corpus: every algorithm x 16 functions x 3 starts (plus named extra cases), run by both backends with the
+Validation corpus: every algorithm x 18 functions x 3 starts (plus named extra cases), run by both backends with the
 same arguments (``experiments.machinery.runner.run_minimize(..., backend=...)``); the rivals get the constants
 they need from :func:`required_parameters`.
 
@@ -16,8 +16,8 @@ they need from :func:`required_parameters`.
   integers may legitimately differ (``test_precision_floor_boundary_is_named`` shows such a
   case rather than hiding it).
 
-Every status is covered (converged, max_iter, precision_floor, step_underflow, non_finite,
-diverged).  Skipped cleanly when Numba is absent; ``test_suite_works_without_numba`` runs the
+Every status is covered (converged, max_iter, precision_floor, noise_floor, step_underflow,
+non_finite, diverged).  Skipped cleanly when Numba is absent; ``test_suite_works_without_numba`` runs the
 runner in a subprocess where Numba cannot be imported.
 """
 
@@ -82,9 +82,16 @@ EXACT = [
      [[1.0, -0.5, 0.3, 0.8, -1.2], [0.1, 0.2, -0.3, 0.4, 0.5], [-1.5, 1.5, -1.5, 1.5, 0.0]], {}),
     ("rational", lambda: functions.from_expression("x**2/(1 + y**2) + y**2 + sqrt(1 + x**2)"),
      [[1.0, 2.0], [-0.5, 0.1], [3.0, -1.0]], {}),
-    # f_* = 1 far from 0: precision_floor for the Armijo variants
+    # f_* = 1 far from 0: the floor for the Armijo variants; noise_floor with the relative noise
+    # 4 u |f| of the kernel (functions/noise.py), precision_floor where 64 ulps of f are more
     ("1 + x^4", lambda: functions.from_expression("1 + x**4"), [[0.7], [-1.1], [0.4]],
      dict(eps=np.logspace(-2, -10, 9), max_iter=200_000)),
+    ("1 + x^4, 64-ulp floor", lambda: functions.from_expression("1 + x**4"), [[0.7], [-1.1], [0.4]],
+     dict(eps=np.logspace(-2, -10, 9), max_iter=200_000, precision_floor_ulps=64.0)),
+    # a large constant that cancels: the noise kernel (exact arithmetic) stops the Armijo variants at
+    # noise_floor near ||g|| ~ 1e-5, inside the grid
+    ("(x^2+100)^2 - 199 x^2 - 10^4", lambda: functions.from_expression("(x**2+100)**2-199*x**2-10000"),
+     [[1.5], [-0.5], [0.3]], dict(eps=np.logspace(-1, -8, 15))),
     # unbounded below: diverged (f < min_f or ||x|| > max_norm)
     ("-x^2", lambda: functions.from_expression("-x**2 - y**2"), [[0.3, 0.1], [-1.0, 2.0], [0.0, 1e-3]],
      dict(max_iter=100_000)),
@@ -175,25 +182,27 @@ def test_corpus_covers_every_status():
                              eta0=1.0, eta_min=0.9)
     assert underflow.status.tolist() == reference.status.tolist() == ["step_underflow"]
     seen.update(underflow.status.tolist())
-    assert seen == {"converged", "max_iter", "precision_floor", "step_underflow", "non_finite", "diverged"}
+    assert seen == {"converged", "max_iter", "precision_floor", "noise_floor", "step_underflow", "non_finite",
+                    "diverged"}
 
 
 def test_precision_floor_boundary_is_named():
     """Past the eps range of the corpus, on cosh (f_* = 1/4), decisions are made by rounding.
 
     ``armijo-increase`` from these starts is run to eps = 1e-9: the decrease ``eta ||g||^2``
-    reaches a few ulps of ``f`` and whether a trial passes, or the run stops at the precision
-    floor, depends on the last bit of ``f`` -- where NumPy's ``cosh`` and the C library's differ.
+    reaches a few ulps of ``f``, where the run stops at the noise floor (the relative bound
+    ``4 u |f|`` of ``cosh(2 x)/4``, functions/noise.py) or the precision floor; where exactly
+    depends on the last bit of ``f`` -- where NumPy's ``cosh`` and the C library's differ.
     The test records what happens instead of asserting equality: both backends stop every
-    start with a named status, the same set of statuses up to ``precision_floor`` versus
-    ``converged``, and identical eps hits above 1e-7.
+    start with a named status, the same set of statuses up to a floor versus ``converged``,
+    and identical eps hits above 1e-7.
     """
     objective = functions.get("cosh", s=2.0)
     starts = np.array([[2.1], [-0.4], [1.0], [-2.7]])
     kwargs = dict(eps=np.logspace(-1, -9, 17), max_iter=20_000)
     reference = run_minimize(objective, starts, "armijo-increase", backend="numpy", **kwargs)
     compiled = run_minimize(objective, starts, "armijo-increase", backend="compiled", **kwargs)
-    allowed = {"converged", "precision_floor"}
+    allowed = {"converged", "precision_floor", "noise_floor"}
     assert set(reference.status) <= allowed and set(compiled.status) <= allowed
     coarse = reference.eps >= 1e-7
     assert np.array_equal(reference.eps_hits[:, coarse], compiled.eps_hits[:, coarse])

@@ -8,7 +8,8 @@ informative evidence only:
   lies entirely above the predicted largest exponent (plus :data:`EXPONENT_TOL`);
 * ``inconclusive``: the exponent interval contains both ``p <= ceiling`` and ``p > ceiling``
   (it supports neither), or the fit cannot decide (flags such as ``window_too_short``, jumps
-  in most starts, no exponent), or a run status voids the counts (e.g. ``precision_floor``);
+  in most starts, no exponent), or a run status voids the counts (e.g. ``precision_floor`` or
+  ``noise_floor``: the thresholds past such a stop are censored);
   where moreover counts were checked but none could have failed, the reasons say so;
 * ``consistent`` otherwise: informative evidence and none against the theorems.  Consistent
   needs at least one informative check or an informative exponent interval; since a missing
@@ -35,7 +36,7 @@ INCONCLUSIVE_FLAGS = ("window_too_short", "insufficient_data", "jumps_in_most_st
                       "plateau_in_window")
 """Fit flags that make a verdict inconclusive."""
 
-VOIDING_STATUSES = ("precision_floor", "non_finite", "step_underflow")
+VOIDING_STATUSES = ("precision_floor", "noise_floor", "non_finite", "step_underflow")
 """Run statuses after which the counts are not measurements."""
 
 

@@ -89,6 +89,30 @@ def prediction_section(summaries):
     return lines + [""]
 
 
+def floor_section(summaries):
+    """How many starts stopped at a floor, and that no checked count comes from past one (the bounds summary)."""
+    floors = dict(summaries).get("bounds", {}).get("floors")
+    if not floors:
+        return []
+    starts = sum(floors["starts"].values())
+    per_status = ", ".join(f"{count} at {status}" for status, count in floors["starts"].items())
+    per_experiment = ", ".join(f"{name} {count}" for name, count in floors["starts_per_experiment"].items()) or "none"
+    verdicts = ", ".join(f"{verdict} {count}" for verdict, count in floors["case_verdicts"].items()) or "none"
+    after = floors["checked_counts_after_the_stop"]
+    return ["## Floors: where rounding decides the Armijo test", "",
+            "A start stops at the precision floor (the first-order decrease of a trial within 4 ulps of f) or at the "
+            "noise floor (an Armijo decision within the evaluation noise of f, bounded by a running error analysis "
+            "of the printed kernel: `functions/noise.py`, `armijo/linesearch.py`). Past that point a count would "
+            "measure rounding, not the function, so the thresholds a stopped start did not reach are censored: "
+            "no count, no bound check, no fit point.", "",
+            f"Over every experiment: {starts} start(s) stopped at a floor ({per_status}; by experiment: "
+            f"{per_experiment}), {floors['censored_thresholds']} (start, eps) entries censored there. "
+            f"The {floors['checked_counts']} counts of these starts that enter the T1-T3 checks were all made "
+            + ("at or before the stop: no verdict rests on a count past a floor. " if after == 0 else
+               f"at or before the stop except {after} (listed in bounds.json: a defect to fix). ")
+            + f"Verdicts of the cases with a floor stop: {verdicts}.", ""]
+
+
 def _number(value, spec=".3g"):
     return "-" if value is None else format(value, spec)
 
@@ -180,6 +204,7 @@ def build(quick=False):
         if extra:
             lines += extra + [""]
     lines += prediction_section(summaries)
+    lines += floor_section(summaries)
     lines += bounds_section()
     lines += ["## Verdicts", "",
               "One row per (function, parameters, algorithm) of every experiment, for the largest limit group "

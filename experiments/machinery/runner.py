@@ -9,6 +9,10 @@ the optimiser.  It picks the backend:
 * ``"numpy"``: the reference engine :func:`armijo.minimize` with the objective's batched
   oracles, for numeric entries (no kernel) and when Numba is absent.
 
+Both backends take the objective's evaluation noise from the same model
+(:func:`functions.noise.engine_noise`; the compiled kernels carry it): the noise-floor rule is
+the same on both sides.
+
 ``backend="auto"`` chooses as above; ``"compiled"`` insists (a clear ``ValueError`` when it
 cannot run) and ``"numpy"`` forces the reference.  Every result says which backend ran
 (``RunResult.backend``); :func:`backend_choice` tells it beforehand, with the reason.
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 
 from armijo import minimize
 from functions.kernels import KernelUnavailable, objective_kernels
+from functions.noise import engine_noise
 
 BACKENDS = ("auto", "compiled", "numpy")
 
@@ -98,5 +103,5 @@ def run_minimize(objective, starts, algorithm, *, backend="auto", threads=None, 
         from armijo.compiled import minimize_compiled
 
         return minimize_compiled(choice.kernels, starts, algorithm, threads=threads, **engine_kwargs)
-    return minimize(objective.f, objective.grad, starts, algorithm, **engine_kwargs)
+    return minimize(objective.f, objective.grad, starts, algorithm, noise=engine_noise(objective), **engine_kwargs)
 
