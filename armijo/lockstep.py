@@ -54,13 +54,16 @@ Q_CODE, Q_NOISE_MODE, Q_MAX_ITER, Q_ROUNDS = range(4)
 LOCKSTEP_CODES = (0, 1, 2, 3)
 #: Noise modes (:mod:`armijo.compiled`): none, relative, kernel.
 NO_NOISE, RELATIVE_NOISE, KERNEL_NOISE = range(3)
-#: Longest dimension written out (NumPy's pairwise sum recurses above 128 elements).
-MAX_DIMENSION = 128
+#: Largest dimension run in lanes: the generated code, and its compile time, grow with n (larger
+#: objectives run in the general loop).  :func:`squared_norm_expression` is written for up to 128.
+MAX_DIMENSION = 16
 
 
 def squared_norm_expression(names):
     """NumPy's pairwise sum of squares of ``names`` (at most 128) as one expression (the same bits)."""
     count = len(names)
+    if not 1 <= count <= 128:
+        raise ValueError(f"written for 1 to 128 terms (NumPy recurses above), got {count}")
     square = [f"({name} * {name})" for name in names]
     if count < 8:
         text = "0.0"
@@ -173,7 +176,7 @@ def lockstep_source(printed_f, printed_grad, dimension, header):
     """
     n = dimension
     if not 1 <= n <= MAX_DIMENSION:
-        raise ValueError(f"lockstep lanes are written for 1 <= n <= {MAX_DIMENSION}, got {n}")
+        raise ValueError(f"lanes are written for objectives of dimension 1 to {MAX_DIMENSION}, got {n}")
 
     def wide_read(row, integer=False):
         return f"{'integers' if integer else 'state'}[{row * WIDTH} + j]"
