@@ -79,7 +79,6 @@ import numba
 import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
-from llvmlite import ir
 
 from armijo.engine import MAX_FIRST_TRIAL, NOISE_GATE, as_noise_gate, trace_iterations, validate_run
 from armijo.linesearch import ACCEPTED, NOISE_FLOOR, PRECISION_FLOOR, STEP_UNDERFLOW, dichotomy_rounds
@@ -233,7 +232,7 @@ def squared_norm(v):
 def _bits(typingctx, value):
     """The bits of a float64 as an int64 (a bit cast)."""
     def codegen(context, builder, signature, arguments):
-        return builder.bitcast(arguments[0], ir.IntType(64))
+        return builder.bitcast(arguments[0], context.get_value_type(types.int64))
     return types.int64(types.float64), codegen
 
 
@@ -241,7 +240,7 @@ def _bits(typingctx, value):
 def _from_bits(typingctx, value):
     """The float64 of int64 bits (a bit cast)."""
     def codegen(context, builder, signature, arguments):
-        return builder.bitcast(arguments[0], ir.DoubleType())
+        return builder.bitcast(arguments[0], context.get_value_type(types.float64))
     return types.float64(types.int64), codegen
 
 
@@ -800,15 +799,6 @@ def _lockstep_loop(parallel):
     return _LOCKSTEP_LOOPS[parallel]
 
 
-def _lockstep_fingerprint():
-    import hashlib
-    import inspect
-
-    import armijo.lockstep as lockstep
-
-    return hashlib.sha256(inspect.getsource(lockstep).encode()).hexdigest()[:16]
-
-
 def lockstep_width(kernels, algorithm, starts, lockstep=None):
     """Lanes per block of a compiled run (0: the general loop runs every iteration).
 
@@ -834,8 +824,8 @@ def _advance(kernels, width):
     key = (kernels.path, width)
     if key not in _ADVANCE:
         printed_f, printed_grad = kernels.printed
-        module = kernels.load_module(f"lanes_{_lockstep_fingerprint()}", lockstep_source(
-            printed_f, printed_grad, int(kernels.dimension), kernels.header))
+        module = kernels.load_module("lanes", lockstep_source(printed_f, printed_grad, int(kernels.dimension),
+                                                             kernels.header))
         function = module.advance if width > 1 else module.advance_one
         function.compile(ADVANCE_SIGNATURE)
         _ADVANCE[key] = function

@@ -31,8 +31,6 @@ Squared norms are written out in NumPy's pairwise order for the objective's dime
 
 from __future__ import annotations
 
-import re
-
 #: Fields of a lane's float state after its ``x`` (rows ``0 .. n-1``) and ``g`` (rows ``n .. 2n-1``):
 #: ``state[(2 n + field) * width + lane]``.
 F_ROW, G2_ROW, GN_ROW, PREVIOUS_ROW, STEP_ROW, NEXT_THRESHOLD_ROW, CAP_ROW = range(7)
@@ -82,7 +80,23 @@ def squared_norm_expression(names):
 
 
 def _renamed(lines, prefix):
-    return [re.sub(r"\bt_(\d+)\b", rf"{prefix}\1", line) for line in lines]
+    """``lines`` with the printer's temporaries ``t_<i>`` renamed ``<prefix><i>`` (f's and the gradient's apart)."""
+    renamed = []
+    for line in lines:
+        out, i = [], 0
+        while i < len(line):
+            starts_name = line.startswith("t_", i) and (i == 0 or not (line[i - 1].isalnum() or line[i - 1] == "_"))
+            end = i + 2
+            while starts_name and end < len(line) and line[end].isdigit():
+                end += 1
+            if starts_name and end > i + 2 and not (end < len(line) and (line[end].isalnum() or line[end] == "_")):
+                out.append(prefix + line[i + 2:end])
+                i = end
+            else:
+                out.append(line[i])
+                i += 1
+        renamed.append("".join(out))
+    return renamed
 
 
 def float_rows(dimension):

@@ -307,13 +307,15 @@ class CompiledKernels:
     #: What generated code may call, bound as in the kernel module (:data:`KERNEL_MODULE_HEADER`).
     header = KERNEL_MODULE_HEADER
 
-    def load_module(self, suffix, source):
-        """Write ``source`` next to the kernel module as ``<kernel module>_<suffix>.py`` (once) and import it.
+    def load_module(self, name, source):
+        """Write ``source`` next to the kernel module (once) and import it.
 
         For code generated from :attr:`printed` (our own printer's output, never user text):
-        Numba caches its machine code on disk next to it, as for the kernels.
+        the file is ``<kernel module>_<name>_<hash of source>.py``, so a new generator writes a new
+        file, and Numba caches its machine code on disk next to it, as for the kernels.
         """
-        return _load_generated(self.path.parent, f"{self.path.stem}_{suffix}", lambda: source)
+        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+        return _load_generated(self.path.parent, f"{self.path.stem}_{name}_{digest}", lambda: source)
 
 
 def numba_available():
