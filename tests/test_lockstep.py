@@ -17,7 +17,7 @@ import functions  # noqa: E402
 from armijo.compiled import LANES_FROM, lockstep_width, minimize_compiled  # noqa: E402
 from armijo.engine import squared_norms  # noqa: E402
 from armijo.lockstep import LOCKSTEP_CODES, MAX_DIMENSION, WIDTH, squared_norm_expression  # noqa: E402
-from experiments.machinery.runner import run_minimize  # noqa: E402
+from armijo.backend import run_minimize  # noqa: E402
 from functions.kernels import objective_kernels  # noqa: E402
 
 INTEGER_FIELDS = ("status", "iterations", "f_evals", "grad_evals", "backtracks", "eps_hits",
