@@ -147,7 +147,8 @@ def test_run_verdict_names_the_group_that_violates_or_disagrees():
 
     def group(verdict, x):
         limit = LimitPoint(np.array([x, 0.0]), "minimum", 0.0, 0.0, 0.0)  # arrays inside: no equality needed
-        return GroupAssessment(limit, (0,), fit, 0.5, 1.0, (ok,), Verdict(verdict, (f"{verdict} here",), (ok,), 0.5, 1.0))
+        return GroupAssessment(limit=limit, starts=(0,), fit=fit, theta=0.5, predicted_exponent=1.0, checks=(ok,),
+                               verdict=Verdict(verdict, (f"{verdict} here",), (ok,), 0.5, 1.0))
 
     assert run_verdict([group("consistent", 0), group("consistent", 1)], [ok], 1.0).verdict == "consistent"
     mixed = run_verdict([group("consistent", 0), group("inconsistent", 1)], [ok], 1.0)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from functions.objective import Differentiability
 from theory._common import VARIANTS
 from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, lojasiewicz_theta
 from theory.fit import fit_rate, fit_two_regime
@@ -62,9 +63,13 @@ MAX_ESTIMATION_DIMENSION = 64
 BOX_PADDING = 0.1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hypotheses:
-    """What is known or estimated about the objective, with the set it was estimated on."""
+    """What is known or estimated about the objective, with the set it was estimated on.
+
+    ``sampled_on`` and ``f_star_source`` say it in words (for display); ``sampled`` and
+    ``f_star_known`` are what code tests.
+    """
 
     function: str
     analytic: bool | None
@@ -81,9 +86,11 @@ class Hypotheses:
     lower_estimates: bool = True
     bounded_below: bool | None = None
     bounded_below_reason: str = ""
+    sampled: bool = False
+    f_star_known: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class GroupAssessment:
     """Rate, Lojasiewicz exponent, checks and verdict of the starts that share one limit point.
 
@@ -123,7 +130,7 @@ class GroupAssessment:
     agreement: bool | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Assessment:
     """Bounds, limit points, rates per limit point and verdict for the run of one algorithm."""
 
@@ -231,11 +238,12 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     bounded_below, bounded_below_reason = bounded_below_facts(objective)
     bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
-    sampled_on = "not sampled"
+    sampled_on, sampled = "not sampled", False
     dimension = results[0].x.shape[1]
     if dimension <= MAX_ESTIMATION_DIMENSION and getattr(objective, "hess", None) is not None:
         region = _region_runs(results)
         points, sampled_on = sample_sublevel_set(objective, np.atleast_2d(starts), region, rng, samples)
+        sampled = True
         with np.errstate(all="ignore"):
             hessians = objective.hess(points)
             gradients = objective.grad(points)
@@ -270,6 +278,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
         L=L, L0=L0, L1=L1, l0l1_front=front, grad_norm_max=G,
         f_star=f_star, f_star_source=source, bounded_iterates=bounded, sampled_on=sampled_on,
         lower_estimates=lower, bounded_below=bounded_below, bounded_below_reason=bounded_below_reason,
+        sampled=sampled, f_star_known=bool(np.isfinite(f_star)),
     )
 
 
@@ -513,7 +522,7 @@ def start_deltas(result, limits, hypotheses):
     """Per-start ``Delta`` of T1/T2 and where it comes from (see the module docstring)."""
     deltas = np.full(result.starts, np.nan)
     sources = []
-    known = hypotheses.f_star_source.startswith("known") and np.isfinite(hypotheses.f_star)
+    known = hypotheses.f_star_known and np.isfinite(hypotheses.f_star)
     for start in range(result.starts):
         if result.status[start] == "diverged":
             sources.append("none: the start diverged")
@@ -667,8 +676,9 @@ def assess_group(group, run, checked, *, predicted, two_regime, applicable, why_
                              applicable, why_not, diverged, prediction, agrees)
     if hypotheses.bounded_below is False and group.limit.verified:
         verdict = _with_verdict(verdict, _unbounded_below_reason(group.limit, hypotheses), verdict.verdict)
-    return GroupAssessment(group.limit, group.starts, fit, float(np.median(thetas)) if thetas else None, predicted,
-                           group_checks, verdict, local, prediction, agrees)
+    return GroupAssessment(limit=group.limit, starts=group.starts, fit=fit,
+                           theta=float(np.median(thetas)) if thetas else None, predicted_exponent=predicted,
+                           checks=group_checks, verdict=verdict, local=local, prediction=prediction, agreement=agrees)
 
 
 def _two_regime_fit(result):
@@ -707,8 +717,8 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     """
     algorithm = result.algorithm
     applicable = theorems_for(algorithm)
-    smoothness = str(getattr(objective, "smoothness", "") or "")
-    if "not C^1" in smoothness:
+    has_gradient = getattr(objective, "differentiability", Differentiability.UNKNOWN).has_gradient
+    if not has_gradient:
         # every theorem of the suite assumes a (locally Lipschitz) gradient
         applicable = {}
     limits = limit_points(objective, result, seed=fit_seed)
@@ -730,7 +740,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     unchecked = {check.theorem: _why_unchecked(check.theorem, module_of[check.theorem], run)
                  for check in checks if not check.n_checked}
     notes = []
-    if hypotheses.sampled_on.startswith("not sampled"):
+    if not hypotheses.sampled:
         sampled = ", ".join(dict.fromkeys(theorem for theorem, source in CHECKS.values() if source == "sampled"))
         notes.append(f"{sampled} not checked: constants {hypotheses.sampled_on}")
     unverified = [start for start, source in enumerate(delta_source) if "under-estimate" in source]
@@ -741,7 +751,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     exponents = [theorem.predicted_exponent for theorem in said.values() if theorem.predicted_exponent is not None]
     predicted = float(min(exponents)) if exponents else float("nan")
     why_not = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
-               if "not C^1" in smoothness else coverage(algorithm))
+               if not has_gradient else coverage(algorithm))
     groups = [assess_group(group, run, checked, predicted=predicted, two_regime=two_regime,
                            applicable=bool(applicable), why_not=why_not, fit_seed=fit_seed)
               for group in group_list]
