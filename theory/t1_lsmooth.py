@@ -60,7 +60,8 @@ Descent lemma: ``f(x - eta d) <= f(x) - eta <g, d> + L eta^2 ||d||^2 / 2``.
 References
 ----------
 Armijo (1966); Nocedal & Wright, *Numerical Optimization*, ch. 3;
-B. Bensaid, arXiv:2412.14637 (2024).
+B. Bensaid, arXiv:2412.14637 (2024).  The bound with explicit constants: SCIENCE.md section 4
+(the sources state it without them, so no theorem number is quoted).
 """
 
 from __future__ import annotations

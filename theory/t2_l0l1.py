@@ -98,7 +98,8 @@ for ``f1``) holds unchanged.
 References
 ----------
 Zhang, He, Sra, Jadbabaie, ICLR 2020; Vankov et al., arXiv:2410.10800 (2024);
-B. Bensaid, arXiv:2412.14637 (2024).
+B. Bensaid, arXiv:2412.14637 (2024).  The descent lemma and the bound with explicit constants:
+SCIENCE.md section 4.
 """
 
 from __future__ import annotations

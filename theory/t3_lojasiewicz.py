@@ -55,7 +55,8 @@ checked, correct.  Crossing several critical values adds one such term per value
 References
 ----------
 Lojasiewicz (1963); Absil, Mahony, Andrews, SIAM J. Optim. 16(2) 2005; Attouch & Bolte,
-Math. Prog. 2009; B. Bensaid, arXiv:2412.14637 (2024).
+Math. Prog. 2009; B. Bensaid, arXiv:2412.14637 (2024).  The bound with explicit constants:
+SCIENCE.md section 4; theta at a limit point and where a prediction applies: section 7.
 """
 
 from __future__ import annotations
@@ -163,6 +164,14 @@ def iteration_bound(eps, *, K: int, gap_K: float, C: float, theta: float, lam: f
     -------
     float or ndarray
         The bound, shaped like ``eps``.
+
+    Examples
+    --------
+    ``K`` plus the path length after ``K`` (at most ``phi(gap_K) / lam = 4`` here) over the
+    length of one step, at least ``eta_min eps``: ``10 + 4 / (0.5 * 0.1) = 90``.
+
+    >>> float(iteration_bound(0.1, K=10, gap_K=1.0, C=1.0, theta=0.5, lam=0.5, eta_min=0.5))
+    90.0
     """
     check_variant(variant)
     _check(C=C, theta=theta)

@@ -65,6 +65,13 @@ def coverage(algorithm: str) -> str:
     ------
     KeyError
         For an algorithm neither covered nor listed in :data:`NOT_COVERED`.
+
+    Examples
+    --------
+    >>> coverage("armijo")
+    'T1, T2, T3, T4'
+    >>> coverage("gd")[:40]
+    'no theorem of the suite covers gd: a fix'
     """
     covered = theorems_for(algorithm)
     if covered:
@@ -83,6 +90,9 @@ def check_kind(check: str, algorithm: str) -> str:
 
     ``"bound"``, ``"identity"`` or ``"restatement"``, as the theorem module states it
     (``evidence_kind``); see :mod:`theory.evidence`.
+
+    >>> check_kind("T1", "armijo"), check_kind("T3", "armijo"), check_kind("T4", "armijo-increase")
+    ('bound', 'restatement', 'identity')
     """
     theorem, constants = CHECKS[check]
     return THEOREMS[theorem].evidence_kind(algorithm, constants)
