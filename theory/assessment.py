@@ -518,6 +518,10 @@ def run_verdict(groups, checks, predicted):
     return verdict
 
 
+DELTA_UNDER_ESTIMATE = "f(x0) - lowest value this start reached (an under-estimate: no limit verified)"
+"""Where ``Delta`` comes from for a start without a verified limit and without a known ``inf f``."""
+
+
 def start_deltas(result, limits, hypotheses):
     """Per-start ``Delta`` of T1/T2 and where it comes from (see the module docstring)."""
     deltas = np.full(result.starts, np.nan)
@@ -539,7 +543,7 @@ def start_deltas(result, limits, hypotheses):
                 reached.append(np.nanmin(np.append(result.trace.f[:, start], np.inf)))
             lowest = float(np.nanmin(reached)) if np.isfinite(reached).any() else np.nan
             deltas[start] = result.f_initial[start] - lowest
-            sources.append("f(x0) - lowest value this start reached (an under-estimate: no limit verified)")
+            sources.append(DELTA_UNDER_ESTIMATE)
     deltas = np.where(np.isfinite(deltas) & (deltas > 0), deltas, np.nan)
     return deltas, tuple(sources)
 
@@ -743,7 +747,7 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
     if not hypotheses.sampled:
         sampled = ", ".join(dict.fromkeys(theorem for theorem, source in CHECKS.values() if source == "sampled"))
         notes.append(f"{sampled} not checked: constants {hypotheses.sampled_on}")
-    unverified = [start for start, source in enumerate(delta_source) if "under-estimate" in source]
+    unverified = [start for start, source in enumerate(delta_source) if source == DELTA_UNDER_ESTIMATE]
     if unverified and bounds:
         notes.append(f"{len(unverified)} start(s) without a verified limit point and no known inf f: "
                      "their Delta uses the lowest value they reached (bounds under-estimated)")
