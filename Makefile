@@ -105,7 +105,10 @@ $(FIGURES)/calibration.json: theory/fit.py theory/calibration.py experiments/cal
 noise-battery: $(STAMP)
 	cd tests && ../$(PY) noise_battery.py
 
+# The JAX peer is optional: where it cannot be installed the bench runs without its keys (and says so).
 bench: $(STAMP)
+	@$(PY) -c 'import jax' 2>/dev/null || $(PY) -m pip install --quiet --quiet -e '.[peers]' \
+	  || echo "JAX could not be installed: the bench runs without the peer"
 	$(PY) -m experiments.machinery.bench $(if $(filter 1,$(QUICK)),--quick,)
 
 # The battery of critical points with known theta and rate (tests/test_battery.py runs it too):

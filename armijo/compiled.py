@@ -42,6 +42,24 @@ The loop takes them as first-class functions (``numba.types.FunctionType``), so 
 compiled once for every objective and cached on disk (in ``__pycache__`` next to this file,
 or in ``NUMBA_CACHE_DIR``); an objective costs only the compilation of its kernels.
 
+Lanes
+-----
+Kernels that also carry their printed code (``printed``: the
+:class:`functions.kernels.PrintedComponents` of ``f`` and of the gradient, ``header`` and
+``load_module``, as :class:`functions.kernels.CompiledKernels` do) run the line searches
+``armijo``, ``armijo-memory``, ``armijo-increase`` and ``armijo-dichotomy`` in lanes
+(:mod:`armijo.lockstep`): a function generated once per objective, with ``f`` and the gradient
+written inline, runs the plain iterations (first trial accepted, nothing else happening) of a
+block of starts side by side, vectorised over ``WIDTH`` lanes (from ``LANES_FROM`` starts on)
+or one start with its state in registers; every other iteration of a start (its first one,
+backtracking, a threshold crossed, a trace point, a stop, a floor or the noise rule near) is
+run by the general loop, :func:`_run_start`, resumed from the lane's state for one iteration.
+A plain iteration performs the general loop's operations in the same order, so lanes change
+no bit of a run (``tests/test_lockstep.py``).  Where they gain: the kernels are not called
+through function pointers, the checks of a plain iteration are a few comparisons, and the
+processor predicts the branch of a lane of one (or the compiler vectorises the lanes of a block)
+instead of waiting for the Armijo test.
+
 Threads
 -------
 Starts are independent and each writes only its own rows of the outputs, so results do not
@@ -60,9 +78,17 @@ import math
 import numba
 import numpy as np
 from numba import njit, prange, types
+from numba.extending import intrinsic
 
 from armijo.engine import MAX_FIRST_TRIAL, NOISE_GATE, as_noise_gate, trace_iterations, validate_run
 from armijo.linesearch import ACCEPTED, NOISE_FLOOR, PRECISION_FLOOR, STEP_UNDERFLOW, dichotomy_rounds
+from armijo.lockstep import (
+    BACKTRACKS_ROW, CAP_ROW, DONE, F_EVALS_ROW, F_ROW, FLOAT_FIELDS, FROZEN, G2_ROW, GN_ROW, GRAD_EVALS_ROW,
+    INTEGER_FIELDS, K_ROW, KERNEL_NOISE, LANE_ROW, LOCKSTEP_CODES, MAX_DIMENSION, NEXT_THRESHOLD_ROW, NEXT_TRACE_ROW,
+    NO_NOISE, P_ETA0, P_F2, P_LAM, P_MAX_FIRST, P_MAX_NORM_SQUARED, P_MIN_F, P_NOISE_RELATIVE, P_ULPS, PARAMETERS,
+    PREVIOUS_ROW, Q_CODE, Q_MAX_ITER, Q_NOISE_MODE, Q_ROUNDS, REACHED_ROW, RELATIVE_NOISE, RUNNING, STEP_ROW,
+    TRACE_ROW_ROW, WIDTH, lockstep_source,
+)
 from armijo.result import STATUSES, RunResult, Trace
 
 #: Algorithm codes of the compiled loop, in the order of :data:`armijo.params.ALGORITHMS`.
@@ -88,6 +114,7 @@ _REALS = 22
 _MAX_ITER_INDEX, _ROUNDS, _NOISE_MODE = range(3)
 # How N(x_k) is known: no noise rule, r |f(x_k)|, or the noise kernel at x_k.
 _NO_NOISE, _RELATIVE_NOISE, _KERNEL_NOISE = range(3)
+assert (_NO_NOISE, _RELATIVE_NOISE, _KERNEL_NOISE) == (NO_NOISE, RELATIVE_NOISE, KERNEL_NOISE)  # armijo.lockstep's
 
 # Rows of the per-start float outputs and of the count outputs.
 _OUT_F, _OUT_GRAD_NORM, _OUT_F_INITIAL, _OUT_GRAD_NORM_INITIAL, _OUT_STEP = range(5)
@@ -201,11 +228,32 @@ def squared_norm(v):
     return _pairwise_block(v, 0, count) if count <= 128 else _pairwise_squares(v, 0, count)
 
 
+@intrinsic
+def _bits(typingctx, value):
+    """The bits of a float64 as an int64 (a bit cast)."""
+    def codegen(context, builder, signature, arguments):
+        return builder.bitcast(arguments[0], context.get_value_type(types.int64))
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _from_bits(typingctx, value):
+    """The float64 of int64 bits (a bit cast)."""
+    def codegen(context, builder, signature, arguments):
+        return builder.bitcast(arguments[0], context.get_value_type(types.float64))
+    return types.float64(types.int64), codegen
+
+
 @njit(**_OPTIONS)
 def _spacing(value):
-    """``np.spacing(abs(value))``: inf at the largest float, nan at inf and nan."""
+    """``np.spacing(abs(value))``: inf at the largest float, nan at inf and nan.
+
+    The next float above ``|value|`` is the one whose bits are one more (``np.nextafter`` gives
+    the same for every non-negative float, at the cost of a library call: 8 of the 48 ns of a
+    one-start iteration on x^4); at inf and nan the difference is nan either way.
+    """
     magnitude = abs(value)
-    return np.nextafter(magnitude, np.inf) - magnitude
+    return _from_bits(_bits(magnitude) + 1) - magnitude
 
 
 @njit(**_OPTIONS)
@@ -274,8 +322,16 @@ def _trial_point(x, eta, direction, out):
 
 @njit(**_OPTIONS)
 def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, trace_at,
-               status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
-    """Run start ``b`` to its stop and write its row of every output (the engine's single loop)."""
+               status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x,
+               lane_state, lane_integers, lane, width, budget, scratch):
+    """Run start ``b`` to its stop and write its row of every output (the engine's single loop).
+
+    ``width > 0``: start ``b`` is lane ``lane`` of a block of ``width`` lanes (:mod:`armijo.lockstep`;
+    line searches of :data:`armijo.lockstep.LOCKSTEP_CODES` only): it resumes from the lane's
+    state (unless the lane's ``k`` is -1: not started), and after ``budget`` iterations (-1: no
+    limit) writes its state back there and returns; a stopped start marks its lane done.
+    ``scratch``, shape ``(8, n)``, holds its vectors (the caller allocates it once for many calls).
+    """
     n = starts.shape[1]
     m = thresholds.shape[0]
     trace_points = trace_at.shape[0]
@@ -285,37 +341,84 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
     cap = np.inf  # NoiseGate: gate * 2 N at the last evaluation of the noise kernel
     lam, f1 = reals[_LAM], reals[_F1]
     line_search = code <= _NORMALIZED
-    x = starts[b].copy()
-    trial = np.empty(n)
-    g = np.empty(n)
-    direction = g if code != _NORMALIZED else np.empty(n)
-    first_moment = np.zeros(n if code == _ADAM else 0)
-    second_moment = np.zeros(n if code == _ADAM else 0)
-    previous_iterate = np.empty(n if code == _ADGD else 0)
-    previous_gradient = np.empty(n if code == _ADGD else 0)
+    x = scratch[0]
+    for i in range(n):
+        x[i] = starts[b, i]
+    trial = scratch[1]
+    g = scratch[2]
+    direction = g if code != _NORMALIZED else scratch[3]
+    first_moment = scratch[4]
+    second_moment = scratch[5]
+    if code == _ADAM:
+        first_moment[:] = 0.0
+        second_moment[:] = 0.0
+    previous_iterate = scratch[6]
+    previous_gradient = scratch[7]
     step_ratio = np.inf  # AdGD's theta_0
     f_record = np.nan    # polyak-level: min_j f(x_j) and delta, set at k = 0
     delta = np.nan
 
-    fx = f(x)
-    f_evals = 1
-    grad(x, g)
-    grad_evals = 1
-    g2 = squared_norm(g)
-    grad_norm = math.sqrt(g2)
-    floats[_OUT_F_INITIAL, b] = fx
-    floats[_OUT_GRAD_NORM_INITIAL, b] = grad_norm
-    f_is_current = True
-    step = np.nan
-    previous_step = reals[_ETA0]
-    backtracks = 0
-    reached = 0
-    next_threshold = thresholds[0]
-    trace_row = 0
-    next_trace = trace_at[0] if trace_points > 0 else -1
-    k = 0
+    resume = width > 0 and lane_integers[K_ROW * width + lane] >= 0
+    if resume:
+        for i in range(n):
+            x[i] = lane_state[i * width + lane]
+            g[i] = lane_state[(n + i) * width + lane]
+        fx = lane_state[(2 * n + F_ROW) * width + lane]
+        g2 = lane_state[(2 * n + G2_ROW) * width + lane]
+        grad_norm = lane_state[(2 * n + GN_ROW) * width + lane]
+        step = lane_state[(2 * n + STEP_ROW) * width + lane]
+        previous_step = lane_state[(2 * n + PREVIOUS_ROW) * width + lane]
+        next_threshold = lane_state[(2 * n + NEXT_THRESHOLD_ROW) * width + lane]
+        cap = lane_state[(2 * n + CAP_ROW) * width + lane]
+        k = lane_integers[K_ROW * width + lane]
+        next_trace = lane_integers[NEXT_TRACE_ROW * width + lane]
+        f_evals = lane_integers[F_EVALS_ROW * width + lane]
+        grad_evals = lane_integers[GRAD_EVALS_ROW * width + lane]
+        backtracks = lane_integers[BACKTRACKS_ROW * width + lane]
+        reached = lane_integers[REACHED_ROW * width + lane]
+        trace_row = lane_integers[TRACE_ROW_ROW * width + lane]
+        f_is_current = True
+    else:
+        fx = f(x)
+        f_evals = 1
+        grad(x, g)
+        grad_evals = 1
+        g2 = squared_norm(g)
+        grad_norm = math.sqrt(g2)
+        floats[_OUT_F_INITIAL, b] = fx
+        floats[_OUT_GRAD_NORM_INITIAL, b] = grad_norm
+        f_is_current = True
+        step = np.nan
+        previous_step = reals[_ETA0]
+        backtracks = 0
+        reached = 0
+        next_threshold = thresholds[0]
+        trace_row = 0
+        next_trace = trace_at[0] if trace_points > 0 else -1
+        k = 0
+    left = budget
     outcome_status = _MAX_ITER
     while True:
+        if left == 0:  # the budget is spent: the lane's state, at the top of iteration k
+            for i in range(n):
+                lane_state[i * width + lane] = x[i]
+                lane_state[(n + i) * width + lane] = g[i]
+            lane_state[(2 * n + F_ROW) * width + lane] = fx
+            lane_state[(2 * n + G2_ROW) * width + lane] = g2
+            lane_state[(2 * n + GN_ROW) * width + lane] = grad_norm
+            lane_state[(2 * n + STEP_ROW) * width + lane] = step
+            lane_state[(2 * n + PREVIOUS_ROW) * width + lane] = previous_step
+            lane_state[(2 * n + NEXT_THRESHOLD_ROW) * width + lane] = next_threshold
+            lane_state[(2 * n + CAP_ROW) * width + lane] = cap
+            lane_integers[K_ROW * width + lane] = k
+            lane_integers[NEXT_TRACE_ROW * width + lane] = next_trace
+            lane_integers[F_EVALS_ROW * width + lane] = f_evals
+            lane_integers[GRAD_EVALS_ROW * width + lane] = grad_evals
+            lane_integers[BACKTRACKS_ROW * width + lane] = backtracks
+            lane_integers[REACHED_ROW * width + lane] = reached
+            lane_integers[TRACE_ROW_ROW * width + lane] = trace_row
+            return
+        left -= 1
         if not math.isfinite(g2) or (f_is_current and not math.isfinite(fx)):
             outcome_status = _NON_FINITE
             break
@@ -562,20 +665,28 @@ def _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, tra
     floats[_OUT_GRAD_NORM, b] = grad_norm
     floats[_OUT_STEP, b] = step
     trace_rows[b] = trace_row
+    if width > 0:
+        lane_integers[LANE_ROW * width + lane] = DONE
 
 
 def _run_serial_py(f, grad, noise, starts, code, reals, integers, thresholds, trace_at,
                    status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
+    no_lanes, no_lane_integers = np.zeros(0), np.zeros(0, dtype=np.int64)  # not in lanes
+    scratch = np.empty((8, starts.shape[1]))
     for b in range(starts.shape[0]):
         _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, trace_at,
-                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x)
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x,
+                   no_lanes, no_lane_integers, 0, 0, -1, scratch)
 
 
 def _run_parallel_py(f, grad, noise, starts, code, reals, integers, thresholds, trace_at,
                      status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x):
+    no_lanes, no_lane_integers = np.zeros(0), np.zeros(0, dtype=np.int64)  # not in lanes
     for b in prange(starts.shape[0]):
+        scratch = np.empty((8, starts.shape[1]))
         _run_start(f, grad, noise, b, starts, code, reals, integers, thresholds, trace_at,
-                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x)
+                   status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x,
+                   no_lanes, no_lane_integers, 0, 0, -1, scratch)
 
 
 _LOOP_SIGNATURE = types.none(
@@ -595,6 +706,123 @@ def _loop(parallel):
         python_function = _run_parallel_py if parallel else _run_serial_py
         _LOOPS[parallel] = njit(_LOOP_SIGNATURE, parallel=parallel, **_OPTIONS)(python_function)
     return _LOOPS[parallel]
+
+
+
+# -- lockstep: plain iterations of many starts in lanes (armijo.lockstep) --------------------------
+
+
+@njit(**_OPTIONS)
+def _run_block(advance, f, grad, noise, first, count, width, starts, code, reals, integers, thresholds, trace_at,
+               status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x,
+               parameters, settings):
+    """Starts ``first .. first + count - 1`` in the lanes of one block of ``width`` (1 or ``WIDTH``).
+
+    ``advance`` runs the lanes' plain iterations; every start's first iteration, and every
+    iteration ``advance`` leaves frozen, is run by the general loop (:func:`_run_start` with a
+    budget of one iteration).  When fewer than one lane in 16 is left running, the general loop
+    runs those to their stop.  The general loop is called from one place: called from three, it
+    was compiled into each (47 s instead of 15 s to compile the serial loop on this machine).
+    """
+    n = starts.shape[1]
+    state = np.zeros((2 * n + FLOAT_FIELDS) * width)
+    lanes = np.zeros(INTEGER_FIELDS * width, dtype=np.int64)
+    scratch = np.empty((8, n))
+    for lane in range(width):
+        lanes[LANE_ROW * width + lane] = FROZEN if lane < count else DONE  # frozen: for the general loop
+        lanes[K_ROW * width + lane] = -1  # not started
+    finishing = False
+    while True:
+        running = 0
+        for lane in range(width):
+            if lanes[LANE_ROW * width + lane] == FROZEN or (finishing and lanes[LANE_ROW * width + lane] == RUNNING):
+                lanes[LANE_ROW * width + lane] = RUNNING
+                # the one call of the general loop (one call site: it is compiled in once)
+                _run_start(f, grad, noise, first + lane, starts, code, reals, integers, thresholds, trace_at,
+                           status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows,
+                           trace_x, state, lanes, lane, width, -1 if finishing else 1, scratch)
+            running += lanes[LANE_ROW * width + lane] == RUNNING
+        if running == 0 or finishing:
+            return
+        finishing = width > 1 and running * 16 < width  # too few lanes left to fill the vectors
+        if not finishing:
+            advance(state, lanes, parameters, settings)
+
+
+def _lockstep_serial_py(advance, f, grad, noise, width, starts, code, reals, integers, thresholds, trace_at,
+                        status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x,
+                        parameters, settings):
+    total = starts.shape[0]
+    for block in range((total + width - 1) // width):
+        first = block * width
+        _run_block(advance, f, grad, noise, first, min(width, total - first), width, starts, code, reals, integers,
+                   thresholds, trace_at, status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals,
+                   trace_rows, trace_x, parameters, settings)
+
+
+def _lockstep_parallel_py(advance, f, grad, noise, width, starts, code, reals, integers, thresholds, trace_at,
+                          status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals, trace_rows, trace_x,
+                          parameters, settings):
+    total = starts.shape[0]
+    for block in prange((total + width - 1) // width):
+        first = block * width
+        _run_block(advance, f, grad, noise, first, min(width, total - first), width, starts, code, reals, integers,
+                   thresholds, trace_at, status, counts, hit_tables, x_out, floats, trace_reals, trace_f_evals,
+                   trace_rows, trace_x, parameters, settings)
+
+
+#: Signature of ``advance`` (:func:`armijo.lockstep.lockstep_source`).
+ADVANCE_SIGNATURE = types.int64(types.float64[::1], types.int64[::1], types.float64[::1], types.int64[::1])
+_LOCKSTEP_SIGNATURE = types.none(
+    types.FunctionType(ADVANCE_SIGNATURE), *_LOOP_SIGNATURE.args[:3], types.int64,
+    *_LOOP_SIGNATURE.args[3:], types.float64[::1], types.int64[::1])
+#: Below this many starts, every start runs in a block of one lane (the vectors would be mostly empty).
+LANES_FROM = 64
+#: Rounds of ``advance`` per call: a frozen lane waits at most this many rounds for the general loop.
+_WIDE_ROUNDS = 64
+_LOCKSTEP_LOOPS = {}
+_ADVANCE = {}
+
+
+def _lockstep_loop(parallel):
+    """The lockstep loop over blocks (serial or parallel), compiled or loaded from disk at first use."""
+    if parallel not in _LOCKSTEP_LOOPS:
+        python_function = _lockstep_parallel_py if parallel else _lockstep_serial_py
+        _LOCKSTEP_LOOPS[parallel] = njit(_LOCKSTEP_SIGNATURE, parallel=parallel, **_OPTIONS)(python_function)
+    return _LOCKSTEP_LOOPS[parallel]
+
+
+def lockstep_width(kernels, algorithm, starts, lockstep=None):
+    """Lanes per block of a compiled run (0: the general loop runs every iteration).
+
+    ``lockstep``: None (the default) uses lanes where they apply: a line search of
+    :data:`armijo.lockstep.LOCKSTEP_CODES` on kernels that carry their printed code
+    (``kernels.printed``, ``kernels.load_module``) of dimension at most ``MAX_DIMENSION``, in
+    blocks of ``WIDTH`` lanes from ``LANES_FROM`` starts on, of one lane below; False never;
+    ``"one"`` and ``"wide"`` force blocks of one or of ``WIDTH`` lanes where lanes apply.
+    """
+    if lockstep not in (None, False, "one", "wide"):
+        raise ValueError(f"lockstep must be None, False, 'one' or 'wide', got {lockstep!r}")
+    if (lockstep is False or ALGORITHM_CODES.get(algorithm) not in LOCKSTEP_CODES
+            or getattr(kernels, "printed", None) is None or not hasattr(kernels, "load_module")
+            or not 1 <= int(kernels.dimension) <= MAX_DIMENSION):
+        return 0
+    if lockstep is None:
+        return WIDTH if starts >= LANES_FROM else 1
+    return WIDTH if lockstep == "wide" else 1
+
+
+def _advance(kernels, width):
+    """The compiled ``advance`` of the kernels' objective for blocks of ``width`` (generated once per objective)."""
+    key = (kernels.path, width)
+    if key not in _ADVANCE:
+        printed_f, printed_grad = kernels.printed
+        module = kernels.load_module("lanes", lockstep_source(printed_f, printed_grad, int(kernels.dimension),
+                                                             kernels.header))
+        function = module.advance if width > 1 else module.advance_one
+        function.compile(ADVANCE_SIGNATURE)
+        _ADVANCE[key] = function
+    return _ADVANCE[key]
 
 
 def check_kernels(kernels, dimension):
@@ -633,6 +861,7 @@ def minimize_compiled(
     precision_floor_ulps=4.0,
     noise_gate=NOISE_GATE,
     threads=None,
+    lockstep=None,
     **params,
 ):
     """Run ``algorithm`` from every start of ``x0`` with the compiled loop.
@@ -647,6 +876,9 @@ def minimize_compiled(
         As in :func:`armijo.minimize`, validated by the same code (same errors).
     threads : int, optional
         Numba threads for this call (default: Numba's setting, ``NUMBA_NUM_THREADS``).
+    lockstep : None, False, "one" or "wide"
+        Where plain iterations run in lanes (:func:`lockstep_width`); every choice gives the
+        same result, bit for bit (tests compare them).
 
     Returns
     -------
@@ -698,14 +930,28 @@ def minimize_compiled(
     arguments = (kernels.f, kernels.grad, noise_kernel, X, ALGORITHM_CODES[spec.name], reals, integers,
                  np.ascontiguousarray(thresholds), trace_at, status, counts, hit_tables, x_out, floats,
                  trace_reals, trace_f_evals, trace_rows, trace_x)
+    loop, blocks = _loop, starts
+    width = lockstep_width(kernels, spec.name, starts, lockstep)
+    if width:
+        parameters = np.zeros(PARAMETERS)
+        for index, source in ((P_ETA0, _ETA0), (P_LAM, _LAM), (P_F2, _F2), (P_MAX_FIRST, _MAX_FIRST),
+                              (P_ULPS, _FLOOR_ULPS), (P_MAX_NORM_SQUARED, _MAX_NORM_SQUARED), (P_MIN_F, _MIN_F)):
+            parameters[index] = reals[source]
+        settings = np.zeros(4, dtype=np.int64)
+        settings[Q_CODE], settings[Q_MAX_ITER] = ALGORITHM_CODES[spec.name], max_iter
+        settings[Q_ROUNDS] = _WIDE_ROUNDS if width > 1 else np.iinfo(np.int64).max
+        settings[Q_NOISE_MODE], parameters[P_NOISE_RELATIVE] = integers[_NOISE_MODE], reals[_NOISE_RELATIVE]
+        arguments = (_advance(kernels, width), *arguments[:3], width, *arguments[3:],
+                     parameters, settings)
+        loop, blocks = _lockstep_loop, -(-starts // width)
     previous_threads = numba.get_num_threads()
     workers = previous_threads if threads is None else int(threads)
-    if starts == 1 or workers == 1:
-        _loop(False)(*arguments)
+    if blocks == 1 or workers == 1:
+        loop(False)(*arguments)
     else:
         numba.set_num_threads(workers)
         try:
-            _loop(True)(*arguments)
+            loop(True)(*arguments)
         finally:
             numba.set_num_threads(previous_threads)
 

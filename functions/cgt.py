@@ -41,7 +41,7 @@ import numpy as np
 from scipy.interpolate import CubicHermiteSpline
 from scipy.special import zeta
 
-from functions.objective import Objective, batched, uniform_box_sampler
+from functions.objective import Differentiability, Objective, batched, uniform_box_sampler
 
 INITIAL_NODES = 1024
 MAX_NODES = 2**20
@@ -153,6 +153,7 @@ def cgt(tau):
         analytic=False,
         analytic_reason="piecewise cubic spline: C^1 only, the second derivative jumps at the nodes",
         smoothness="C^1 (piecewise cubic, f'' jumps at nodes)",
+        differentiability=Differentiability.C1,
         l_smooth=True,
         l0l1_smooth=True,
         bounded_iterates=False,

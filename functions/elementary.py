@@ -4,7 +4,7 @@
 import numpy as np
 import sympy
 
-from functions.objective import CriticalPoint, uniform_box_sampler
+from functions.objective import CriticalPoint, Differentiability, uniform_box_sampler
 from functions.symbolic import symbolic_objective
 
 X_SYMBOL = sympy.Symbol("x", real=True)
@@ -41,6 +41,7 @@ def monomial(p):
         (x,),
         analytic=True,
         smoothness="C-infinity (analytic)",
+        differentiability=Differentiability.ANALYTIC,
         l_smooth=p == 1,
         l0l1_smooth=True,
         bounded_iterates=True,
@@ -89,6 +90,7 @@ def power_norm(p, n):
         tuple(variables),
         analytic=True,
         smoothness="C-infinity (analytic)",
+        differentiability=Differentiability.ANALYTIC,
         l_smooth=p == 2,
         l0l1_smooth=True,
         bounded_iterates=True,
@@ -121,6 +123,7 @@ def rosenbrock():
         (x, y),
         analytic=True,
         smoothness="C-infinity (analytic)",
+        differentiability=Differentiability.ANALYTIC,
         l_smooth=False,
         l0l1_smooth=False,
         bounded_iterates=True,
@@ -157,6 +160,7 @@ def cosh_family(s):
         (x,),
         analytic=True,
         smoothness="C-infinity (analytic)",
+        differentiability=Differentiability.ANALYTIC,
         l_smooth=False,
         l0l1_smooth=True,
         bounded_iterates=True,
@@ -194,6 +198,7 @@ def escape(a):
         (x,),
         analytic=True,
         smoothness="C-infinity (analytic)",
+        differentiability=Differentiability.ANALYTIC,
         l_smooth=True,
         l0l1_smooth=True,
         bounded_iterates=False,
@@ -230,6 +235,7 @@ def flat_exp():
         compiled_expression=smooth_branch,
         active_region=x**2 * exact_number(FLAT_CUTOFF) > 1,
         smoothness="C-infinity, not analytic at 0",
+        differentiability=Differentiability.SMOOTH,
         l_smooth=True,
         l0l1_smooth=True,
         bounded_iterates=True,
@@ -299,6 +305,7 @@ def mexican_hat():
         # the compiled formulas give 0/0 at the exact origin (q**(-1/2) times 0): exact values there
         special_points=((np.zeros(2), value_at_origin, np.zeros(2), -2.0 * value_at_origin * np.eye(2)),),
         smoothness="C-infinity away from the origin (C^3 there), not analytic on the unit circle",
+        differentiability=Differentiability.C1,
         l_smooth=True,
         l0l1_smooth=True,
         bounded_iterates=True,

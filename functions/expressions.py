@@ -34,7 +34,7 @@ import numpy as np
 import sympy
 
 from functions.analyticity import certify_analytic  # re-exported: part of this module's interface
-from functions.objective import uniform_box_sampler
+from functions.objective import Differentiability, uniform_box_sampler
 from functions.symbolic import symbolic_objective
 
 MAX_LENGTH = 1000
@@ -439,6 +439,7 @@ def from_expression(text, name="user", *, parameters=None, variables=None, rewri
         symbols,
         analytic=analytic,
         smoothness="C-infinity (analytic)" if analytic else "unknown",
+        differentiability=Differentiability.ANALYTIC if analytic else Differentiability.UNKNOWN,
         default_start=np.full(n, 0.5),
         sample_starts=uniform_box_sampler(np.full(n, -2.0), np.full(n, 2.0)),
         reference="user expression",

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import expit
 
 from functions.finite_sum import MinibatchOracle
-from functions.objective import Objective, batched, uniform_box_sampler
+from functions.objective import Differentiability, Objective, batched, uniform_box_sampler
 
 
 def logistic_data(samples, features, seed):
@@ -72,6 +72,7 @@ def logistic(samples, features, seed, l2):
         analytic=True,
         analytic_reason="finite sum of log(1 + exp(linear)) plus a quadratic: real analytic on R^n",
         smoothness="C-infinity (analytic)",
+        differentiability=Differentiability.ANALYTIC,
         l_smooth=True,
         l0l1_smooth=True,
         bounded_iterates=True if l2 > 0 else None,

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import expit
 
 from functions.finite_sum import MinibatchOracle
-from functions.objective import Objective, batched, finite_difference_hessian
+from functions.objective import Differentiability, Objective, batched, finite_difference_hessian
 
 ACTIVATIONS = {
     "tanh": (np.tanh, lambda z, a: 1.0 - a**2),
@@ -131,10 +131,11 @@ def activation_class(activation, tanh_reason):
     ``tanh_reason``; ReLU not C^1 (so neither L-smooth nor (L0,L1)-smooth); the other classes unknown for tanh."""
     if activation == "tanh":
         return {"analytic": True, "analytic_reason": tanh_reason, "smoothness": "C-infinity (analytic)",
-                "l_smooth": None, "l0l1_smooth": None}
+                "differentiability": Differentiability.ANALYTIC, "l_smooth": None, "l0l1_smooth": None}
     return {"analytic": False,
             "analytic_reason": "ReLU = max(0, z): not differentiable where a pre-activation vanishes (not even C^1)",
             "smoothness": "continuous, piecewise smooth, not C^1; grad is the almost-everywhere derivative (0 at kinks)",
+            "differentiability": Differentiability.NOT_C1,
             "l_smooth": False, "l0l1_smooth": False}
 
 

@@ -7,10 +7,33 @@ take a batch ``X`` of shape ``(B, n)`` and return float64 arrays of shapes ``(B,
 A single point of shape ``(n,)`` is accepted too and gives a scalar, ``(n,)``, ``(n, n)``.
 """
 
+import enum
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+
+class Differentiability(enum.Enum):
+    """The differentiability class of an objective, as a typed tag (the free text of
+    :attr:`Objective.smoothness` says the same for a reader, with details).
+
+    Code tests the tag, never the text:
+
+    >>> Differentiability.NOT_C1.has_gradient, Differentiability.C1.has_gradient
+    (False, True)
+    """
+
+    ANALYTIC = "real analytic"
+    SMOOTH = "C-infinity, not analytic everywhere"
+    C1 = "C^1 at least (a continuous gradient), not C-infinity everywhere"
+    NOT_C1 = "not C^1 (the gradient jumps, or is only defined almost everywhere)"
+    UNKNOWN = "unknown"
+
+    @property
+    def has_gradient(self) -> bool:
+        """Whether the gradient may be continuous: every class but :attr:`NOT_C1` (unknown included)."""
+        return self is not Differentiability.NOT_C1
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +92,9 @@ class Objective:
     analytic_reason : str
         Why (certified from the expression tree for symbolic entries).
     smoothness : str
-        The differentiability class, e.g. ``"C-infinity (analytic)"``, ``"C^1"``.
+        The differentiability class in words, for display, e.g. ``"C-infinity (analytic)"``, ``"C^1"``.
+    differentiability : Differentiability
+        The same class as a typed tag: what code tests.
     l_smooth : bool or None
         Globally Lipschitz gradient (None: unknown).
     l0l1_smooth : bool or None
@@ -111,6 +136,7 @@ class Objective:
     analytic: bool
     analytic_reason: str
     smoothness: str = ""
+    differentiability: Differentiability = Differentiability.UNKNOWN
     l_smooth: bool | None = None
     l0l1_smooth: bool | None = None
     bounded_iterates: bool | None = None

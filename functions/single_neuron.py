@@ -30,7 +30,7 @@ polyFour ``z^4 - 2z^2 + 3``, polyFive ``z^5 - 4z^4 + 2z^3 + 8z^2 - 11z - 12``, p
 import numpy as np
 import sympy
 
-from functions.objective import CriticalPoint, uniform_box_sampler
+from functions.objective import CriticalPoint, Differentiability, uniform_box_sampler
 from functions.symbolic import symbolic_objective
 
 Z_SYMBOL = sympy.Symbol("z", real=True)
@@ -133,6 +133,7 @@ def single_neuron(name):
         (w, b),
         analytic=True,
         smoothness="C-infinity (analytic, polynomial)",
+        differentiability=Differentiability.ANALYTIC,
         l_smooth=False,
         l0l1_smooth=True,
         bounded_iterates=True,

@@ -71,7 +71,7 @@ import numpy as np
 import sympy
 
 from functions.elementary import exact_number
-from functions.objective import CriticalPoint
+from functions.objective import CriticalPoint, Differentiability
 from functions.symbolic import symbolic_objective
 
 X_SYMBOL = sympy.Symbol("x", real=True)
@@ -495,6 +495,7 @@ def spiral(beta):
             "not analytic at the circle" if beta == 0.0 else
             f"C^{order} on the plane, not C^{order + 1} at the unit circle "
             f"(C^k exactly for k < 1/beta); analytic inside the open disc"),
+        differentiability=Differentiability.SMOOTH if beta == 0.0 else Differentiability.C1,
         l_smooth=True,
         l0l1_smooth=True,
         bounded_iterates=True,

@@ -143,18 +143,21 @@ def test_run_verdict_names_the_group_that_violates_or_disagrees():
 
     eps = np.logspace(-2, -8, 25)
     fit = fit_rate(eps, np.ceil(5.0 * eps**-0.5))
-    ok = BoundCheck("T1", 10, 0, 0.5, 0)
+    ok = BoundCheck(theorem="T1", n_checked=10, n_violations=0, max_ratio=0.5, worst=0)
 
     def group(verdict, x):
-        limit = LimitPoint(np.array([x, 0.0]), "minimum", 0.0, 0.0, 0.0)  # arrays inside: no equality needed
-        return GroupAssessment(limit, (0,), fit, 0.5, 1.0, (ok,), Verdict(verdict, (f"{verdict} here",), (ok,), 0.5, 1.0))
+        # arrays inside: no equality needed
+        limit = LimitPoint(point=np.array([x, 0.0]), kind="minimum", value=0.0, grad_norm=0.0, distance=0.0)
+        return GroupAssessment(limit=limit, starts=(0,), fit=fit, theta=0.5, predicted_exponent=1.0, checks=(ok,),
+                               verdict=Verdict(verdict, (f"{verdict} here",), (ok,), 0.5, 1.0))
 
     assert run_verdict([group("consistent", 0), group("consistent", 1)], [ok], 1.0).verdict == "consistent"
     mixed = run_verdict([group("consistent", 0), group("inconsistent", 1)], [ok], 1.0)
     assert mixed.verdict == "inconsistent" and mixed.reasons == ("limit group 2: inconsistent here",)
     worst = run_verdict([group("inconsistent", 0), group("violated", 1), group("inconsistent", 2)], [ok], 1.0)
     assert worst.verdict == "violated" and worst.reasons == ("limit group 2: violated here",)
-    above = run_verdict([group("consistent", 0)], [BoundCheck("T1", 10, 2, 1.5, 3)], 1.0)
+    above = run_verdict([group("consistent", 0)],
+                        [BoundCheck(theorem="T1", n_checked=10, n_violations=2, max_ratio=1.5, worst=3)], 1.0)
     assert above.verdict == "violated"
 
 

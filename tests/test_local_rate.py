@@ -187,7 +187,7 @@ def test_a_labelled_disagreement_is_not_inconsistent():
     assert fit.model == "power" and "pre_asymptotic" in fit.labels and fit.contains(0.5)
     wrong = predict(type("L", (), {"theta": 0.9, "theta_low": 0.9, "theta_high": 0.9})(), settled=True)
     assert agreement(wrong, fit) is False
-    ok = BoundCheck("T1", 6, 0, 0.5, 0)
+    ok = BoundCheck(theorem="T1", n_checked=6, n_violations=0, max_ratio=0.5, worst=0)
     verdict = _group_verdict((ok,), fit, 2.0, (), True, "", False, wrong, False)
     assert verdict.verdict == "inconclusive" and "not a confident basis" in verdict.reasons[0]
     # the other direction: the same group, the same disagreement, the fit without its labels is a

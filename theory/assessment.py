@@ -45,12 +45,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory import t1_lsmooth, t2_l0l1, t3_lojasiewicz, t4_oracle
+from functions.objective import Differentiability
+from theory._common import VARIANTS
 from theory.estimators import estimate_L, iterates_bounded, l0l1_pareto_front, lojasiewicz_theta
 from theory.fit import fit_rate, fit_two_regime
 from theory.limits import group_starts, is_minimum, limit_points
 from theory.local_rate import agreement, lojasiewicz_at, predict, sphere_samples, steps_settled
-from theory.theorems import check_kind, coverage, theorems_for
+from theory.hook import RunFacts
+from theory.theorems import CHECKS, check_kind, coverage, theorems_for
 from theory.verdict import Verdict, check_bound, decide
 
 #: Points sampled in the sublevel set to estimate L and (L0, L1).
@@ -61,9 +63,13 @@ MAX_ESTIMATION_DIMENSION = 64
 BOX_PADDING = 0.1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hypotheses:
-    """What is known or estimated about the objective, with the set it was estimated on."""
+    """What is known or estimated about the objective, with the set it was estimated on.
+
+    ``sampled_on`` and ``f_star_source`` say it in words (for display); ``sampled`` and
+    ``f_star_known`` are what code tests.
+    """
 
     function: str
     analytic: bool | None
@@ -80,9 +86,11 @@ class Hypotheses:
     lower_estimates: bool = True
     bounded_below: bool | None = None
     bounded_below_reason: str = ""
+    sampled: bool = False
+    f_star_known: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class GroupAssessment:
     """Rate, Lojasiewicz exponent, checks and verdict of the starts that share one limit point.
 
@@ -122,7 +130,7 @@ class GroupAssessment:
     agreement: bool | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Assessment:
     """Bounds, limit points, rates per limit point and verdict for the run of one algorithm."""
 
@@ -197,7 +205,7 @@ def _usable_starts(result):
 def _region_runs(results):
     """The runs that define the sampled region: the Armijo variants (monotone, so their iterates
     stay in the sublevel set of their start) when there are any, else every run."""
-    line_search = [r for r in results if r.algorithm in t1_lsmooth.APPLIES_TO]
+    line_search = [r for r in results if r.algorithm in VARIANTS]
     return line_search or list(results)
 
 
@@ -230,11 +238,12 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
     bounded_below, bounded_below_reason = bounded_below_facts(objective)
     bounded = _bounded(_region_runs(results), getattr(objective, "bounded_iterates", None))
     L = L0 = L1 = G = front = None
-    sampled_on = "not sampled"
+    sampled_on, sampled = "not sampled", False
     dimension = results[0].x.shape[1]
     if dimension <= MAX_ESTIMATION_DIMENSION and getattr(objective, "hess", None) is not None:
         region = _region_runs(results)
         points, sampled_on = sample_sublevel_set(objective, np.atleast_2d(starts), region, rng, samples)
+        sampled = True
         with np.errstate(all="ignore"):
             hessians = objective.hess(points)
             gradients = objective.grad(points)
@@ -269,6 +278,7 @@ def estimate_hypotheses(objective, starts, results, *, seed=0, samples=ESTIMATIO
         L=L, L0=L0, L1=L1, l0l1_front=front, grad_norm_max=G,
         f_star=f_star, f_star_source=source, bounded_iterates=bounded, sampled_on=sampled_on,
         lower_estimates=lower, bounded_below=bounded_below, bounded_below_reason=bounded_below_reason,
+        sampled=sampled, f_star_known=bool(np.isfinite(f_star)),
     )
 
 
@@ -473,76 +483,18 @@ def _group_iterates(result, starts, limit):
     return (points, values), (float(np.max(gaps[reached])) if reached.any() else None)
 
 
-def _why_unchecked(theorem, result, delta, lojasiewicz, limits, locals_):
-    """Why a theorem that applies could check no count: the statuses, the window or the hypothesis."""
-    reached = result.eps_hits >= 0
-    statuses = ", ".join(f"{name} {count}" for name, count in result.status_counts().items() if count)
-    if not reached.any():
-        return f"no threshold was reached (statuses: {statuses})"
-    if theorem in ("T1", "T2") and not np.isfinite(delta).any():
-        return "Delta is unknown for every start (diverged, or no limit and no known inf f)"
-    if theorem == "T3":
-        if not any(estimate is not None for estimate in lojasiewicz):
-            return ("no start has a Lojasiewicz estimate on the tail of its trace (it needs a converged or "
-                    f"max_iter start with 8 recorded points or more; statuses: {statuses})")
-        return "every threshold was reached before the tail window of the estimate began (K)"
-    if theorem == "T3-point":
-        kinds = sorted({limit.kind for limit in limits})
-        if not any(limit.verified for limit in limits):
-            return "no start has a verified limit point"
-        if not any(is_minimum(kind) for kind in kinds):
-            return (f"the limit points are {', '.join(kinds)}: their neighbourhood is not a sublevel set "
-                    "(T3 with limit-point constants covers minima)")
-        if all(kind.startswith("non-isolated") for kind in kinds if kind != "none"):
-            return (f"the limit points lie on non-isolated critical sets ({', '.join(kinds)}): every sphere "
-                    "around them crosses the set, so no ball around them is a sublevel set")
-        if not any(np.isfinite(local.theta) for local in locals_.values()):
-            return "no Lojasiewicz exponent could be read at the limit points"
-        return "the runs entered the sampled neighbourhood of their limit only after the last threshold"
-    return "no count where the bound is defined"
+def _classified_check(checked, result, starts=None):
+    """The check of a :class:`theory.hook.CheckedBound` on these counts, each classified (:mod:`theory.evidence`).
 
-
-def _t3_point_bound(result, start, limit, local, hypotheses, lam, f1, eta0, f2):
-    """T3 for one start with the limit point's constants (``theory.local_rate``) and its entry time ``K``.
-
-    ``K`` is the first recorded iteration from which the recorded iterates stay in the outer
-    sampled ball, with ``f(x_K) - f(x*)`` below the smallest gap on its sphere (minima only).
-    Returns ``(bound, K)``: the bound is inf and ``K`` nan where not defined.
+    Its kind is what the theorem module says (:func:`theory.theorems.check_kind`); a bound at or
+    above the counts' budget (``max_iter`` for ``N(eps)``) is vacuous.  With an entry time ``K``
+    per start, the ratios are ``(N - K) / (bound - K)``, the part of the count the bound constrains.
+    ``starts``: the rows to check (all by default).
     """
-    eps = result.eps
-    nothing = (np.full(eps.size, np.inf), np.nan)
-    if (local is None or not limit.verified or not np.isfinite(local.theta) or not np.isfinite(local.C)
-            or not local.neighbourhood_gap > 0 or not 0.0 < local.theta < 1.0):
-        return nothing
-    gaps = result.trace.f[:, start] - limit.value
-    recorded = np.isfinite(gaps)
-    in_ball = np.linalg.norm(result.trace.x[:, start] - limit.point, axis=1) <= local.radius
-    # from K on: every recorded iterate in the ball, and the gap below the sphere's smallest
-    stays = np.flatnonzero(np.logical_and.accumulate((in_ball | ~recorded)[::-1])[::-1]
-                           & recorded & (gaps < local.neighbourhood_gap))
-    if not stays.size:
-        return nothing
-    K = int(result.trace.iteration[stays[0]])
-    gap_K = max(float(gaps[stays[0]]), 0.0)
-    algorithm = result.algorithm
-    eta_min = t1_lsmooth.min_accepted_step(eps if algorithm == "armijo-normalized" else None, L=hypotheses.L,
-                                           lam=lam, f1=f1, eta0=eta0, variant=algorithm, f2=f2)
-    bound = t3_lojasiewicz.iteration_bound(eps, K=K, gap_K=gap_K, C=local.C, theta=local.theta, lam=lam,
-                                           eta_min=eta_min, variant=algorithm)
-    return np.where(result.eps_hits[start] >= K, bound, np.inf), K
-
-
-def _classified_check(theorem, measured, bound, result, entry=None):
-    """The check of ``theorem`` on these counts, each classified (:mod:`theory.evidence`).
-
-    Its kind is what the theorem module says (:func:`theory.theorems.check_kind`); ``N(eps)``
-    cannot exceed the run's iteration budget ``max_iter``, so a bound at or above it is vacuous;
-    T4's evaluations have no budget (the engine does not cap the backtracks).  ``entry``: per
-    start, T3's entry time ``K`` read from the trace; the ratios are then ``(N - K) / (bound - K)``,
-    the part of the count the bound constrains.
-    """
-    return check_bound(measured, bound, theorem=theorem, kind=check_kind(theorem, result.algorithm),
-                       budget=None if theorem == "T4" else result.max_iter,
+    rows = slice(None) if starts is None else list(starts)
+    entry = None if checked.entry is None else checked.entry[rows]
+    return check_bound(checked.measured[rows], checked.bound[rows], theorem=checked.check,
+                       kind=check_kind(checked.check, result.algorithm), budget=checked.budget,
                        offset=0.0 if entry is None else np.nan_to_num(entry)[:, None])
 
 
@@ -566,11 +518,15 @@ def run_verdict(groups, checks, predicted):
     return verdict
 
 
+DELTA_UNDER_ESTIMATE = "f(x0) - lowest value this start reached (an under-estimate: no limit verified)"
+"""Where ``Delta`` comes from for a start without a verified limit and without a known ``inf f``."""
+
+
 def start_deltas(result, limits, hypotheses):
     """Per-start ``Delta`` of T1/T2 and where it comes from (see the module docstring)."""
     deltas = np.full(result.starts, np.nan)
     sources = []
-    known = hypotheses.f_star_source.startswith("known") and np.isfinite(hypotheses.f_star)
+    known = hypotheses.f_star_known and np.isfinite(hypotheses.f_star)
     for start in range(result.starts):
         if result.status[start] == "diverged":
             sources.append("none: the start diverged")
@@ -587,7 +543,7 @@ def start_deltas(result, limits, hypotheses):
                 reached.append(np.nanmin(np.append(result.trace.f[:, start], np.inf)))
             lowest = float(np.nanmin(reached)) if np.isfinite(reached).any() else np.nan
             deltas[start] = result.f_initial[start] - lowest
-            sources.append("f(x0) - lowest value this start reached (an under-estimate: no limit verified)")
+            sources.append(DELTA_UNDER_ESTIMATE)
     deltas = np.where(np.isfinite(deltas) & (deltas > 0), deltas, np.nan)
     return deltas, tuple(sources)
 
@@ -661,8 +617,90 @@ def _short_statuses(result, fit, starts):
     return tuple(result.status[list(starts)][short].tolist())
 
 
+def _why_unchecked(check, module, run):
+    """Why a check that applies could check no count: no threshold reached, else the theorem's reason."""
+    result = run.result
+    if not (result.eps_hits >= 0).any():
+        statuses = ", ".join(f"{name} {count}" for name, count in result.status_counts().items() if count)
+        return f"no threshold was reached (statuses: {statuses})"
+    return module.why_unchecked(check, run) or "no count where the bound is defined"
+
+
+def _local_estimates(objective, result, group_list, fit_seed):
+    """The Lojasiewicz exponent and constant at the verified limit point of every group (starts -> estimate)."""
+    local = {}
+    for group in group_list:
+        if group.limit.verified:
+            iterates, top_level = _group_iterates(result, group.starts, group.limit)
+            local[group.starts] = lojasiewicz_at(objective, group.limit, seed=fit_seed, iterates=iterates,
+                                                 top_level=top_level)
+    return local
+
+
+def assess_group(group, run, checked, *, predicted, two_regime, applicable, why_not, fit_seed=0):
+    """Rate, checks and verdict of the starts of one limit group.
+
+    Parameters
+    ----------
+    group : theory.limits.LimitGroup
+        The starts that share one limit point.
+    run : theory.hook.RunFacts
+        The run and what was computed on it once.
+    checked : sequence of theory.hook.CheckedBound
+        Every bound evaluated on the run (all starts).
+    predicted : float
+        Largest exponent the applicable theorems allow on the run.
+    two_regime : bool
+        Whether some bound has two regimes (the fit also tries that model).
+    applicable : bool
+        Whether some theorem covers the run.
+    why_not : str
+        Why none does (quoted in the verdict when ``applicable`` is False).
+    fit_seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    GroupAssessment
+    """
+    result, hypotheses = run.result, run.hypotheses
+    members = list(group.starts)
+    fit = fit_rate(result.eps, result.eps_hits[members], two_regime=two_regime, seed=fit_seed)
+    group_checks = tuple(_classified_check(bound, result, members) for bound in checked)
+    thetas = [run.lojasiewicz[start]["theta"] for start in members
+              if run.lojasiewicz and run.lojasiewicz[start] is not None]
+    local = run.local.get(group.starts)
+    prediction = agrees = None
+    if local is not None:
+        settled = result.trace is not None and all(steps_settled(result.trace.step[:, start]) for start in members)
+        prediction = predict(local, settled, window=_prediction_window(fit))
+        agrees = agreement(prediction, fit)
+    diverged = bool((result.status == "diverged").any())
+    verdict = _group_verdict(group_checks, fit, predicted, _short_statuses(result, fit, members),
+                             applicable, why_not, diverged, prediction, agrees)
+    if hypotheses.bounded_below is False and group.limit.verified:
+        verdict = _with_verdict(verdict, _unbounded_below_reason(group.limit, hypotheses), verdict.verdict)
+    return GroupAssessment(limit=group.limit, starts=group.starts, fit=fit,
+                           theta=float(np.median(thetas)) if thetas else None, predicted_exponent=predicted,
+                           checks=group_checks, verdict=verdict, local=local, prediction=prediction, agreement=agrees)
+
+
+def _two_regime_fit(result):
+    """The two-regime fit of the median ``N(eps)`` over the starts (None with fewer than 3 usable thresholds)."""
+    eps, hits = result.eps, result.eps_hits
+    median = np.array([np.median(col[col >= 0]) if (col >= 0).any() else np.nan for col in hits.T])
+    with np.errstate(over="ignore"):
+        usable = np.isfinite(median) & (median > 0) & np.isfinite(eps**-2.0)
+    if usable.sum() >= 3:
+        return fit_two_regime(eps[usable], median[usable])
+    return None
+
+
 def assess_run(objective, result, hypotheses, *, fit_seed=0):
     """Name every start's limit point, check every applicable bound, fit per limit point, decide.
+
+    Every theorem of :data:`theory.theorems.THEOREMS` that covers the algorithm evaluates its
+    bounds through its ``checks`` hook (:mod:`theory.hook`); none is named here.
 
     Parameters
     ----------
@@ -681,143 +719,48 @@ def assess_run(objective, result, hypotheses, *, fit_seed=0):
         ``groups`` largest first; ``fit`` and ``verdict`` of the whole run are those of the
         largest group, except that a violation in any group makes the run ``violated``.
     """
-    params = result.params
     algorithm = result.algorithm
     applicable = theorems_for(algorithm)
-    smoothness = str(getattr(objective, "smoothness", "") or "")
-    if "not C^1" in smoothness:
+    has_gradient = getattr(objective, "differentiability", Differentiability.UNKNOWN).has_gradient
+    if not has_gradient:
         # every theorem of the suite assumes a (locally Lipschitz) gradient
         applicable = {}
-    eps = result.eps
-    hits = result.eps_hits
     limits = limit_points(objective, result, seed=fit_seed)
     delta, delta_source = start_deltas(result, limits, hypotheses)
-    bounds, checks, notes, entry = {}, [], [], {}
-    lam, f1, eta0, f2 = params.get("lam"), params.get("f1"), params.get("eta0"), params.get("f2")
-    step_floor = None
-    if "T1" in applicable and hypotheses.L:
-        bounds["T1"] = np.vstack([
-            t1_lsmooth.iteration_bound(eps, delta=d, L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
-                                       variant=algorithm, f2=f2) if np.isfinite(d) else np.full(eps.size, np.inf)
-            for d in delta])
-        if algorithm != "armijo-normalized":
-            step_floor = float(t1_lsmooth.min_accepted_step(L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
-                                                            variant=algorithm, f2=f2))
-    if ("T2" in applicable and hypotheses.L0 is not None and hypotheses.L1 is not None
-            and hypotheses.L0 + hypotheses.L1 > 0):
-        bounds["T2"] = np.vstack([
-            t2_l0l1.iteration_bound(eps, delta=d, L0=hypotheses.L0, L1=hypotheses.L1, lam=lam, f1=f1,
-                                    eta0=eta0, variant=algorithm, grad_norm_max=hypotheses.grad_norm_max,
-                                    f2=f2) if np.isfinite(d) else np.full(eps.size, np.inf)
-            for d in delta])
     lojasiewicz = ()
-    # boundedness of this run's iterates (a diverging baseline says nothing about armijo's)
-    bounded_here = _bounded([result], getattr(objective, "bounded_iterates", None))
-    t3_applies = "T3" in applicable and hypotheses.analytic and bounded_here
     if result.trace is not None and result.trace.iteration.size:
         lojasiewicz = tuple(_lojasiewicz_per_start(result, limits))
     group_list = group_starts(limits)
-    locals_ = {}
-    for group in group_list:
-        if group.limit.verified:
-            iterates, top_level = _group_iterates(result, group.starts, group.limit)
-            locals_[group.starts] = lojasiewicz_at(objective, group.limit, seed=fit_seed, iterates=iterates,
-                                                   top_level=top_level)
-    if t3_applies and result.trace is not None and hypotheses.L:
-        rows, point_rows = [], []
-        entry["T3"], entry["T3-point"] = np.full(result.starts, np.nan), np.full(result.starts, np.nan)
-        for start, estimate in enumerate(lojasiewicz):
-            if estimate is None:
-                rows.append(np.full(eps.size, np.inf))
-                continue
-            entry["T3"][start] = estimate["K"]
-            eta_min = t1_lsmooth.min_accepted_step(eps if algorithm == "armijo-normalized" else None,
-                                                   L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
-                                                   variant=algorithm, f2=f2)
-            bound = t3_lojasiewicz.iteration_bound(eps, K=estimate["K"], gap_K=estimate["gap_K"],
-                                                   C=estimate["C"], theta=estimate["theta"], lam=lam,
-                                                   eta_min=eta_min, variant=algorithm)
-            # the bound speaks of thresholds reached after entering the neighbourhood
-            rows.append(np.where(hits[start] >= estimate["K"], bound, np.inf))
-        bounds["T3"] = np.vstack(rows)
-        for start in range(result.starts):
-            bound, entry["T3-point"][start] = _t3_point_bound(
-                result, start, limits[start], next((local for members, local in locals_.items() if start in members),
-                                                   None), hypotheses, lam, f1, eta0, f2)
-            point_rows.append(bound)
-        bounds["T3-point"] = np.vstack(point_rows)
-    measured = {}
-    for theorem in ("T1", "T2", "T3", "T3-point"):
-        if theorem in bounds:
-            measured[theorem] = hits
-    if "T4" in applicable and hypotheses.L:
-        threshold = float(t1_lsmooth.step_threshold(L=hypotheses.L, lam=lam))
-        if algorithm == "armijo-normalized":
-            # normalized steps are bounded below in terms of ||g||: while ||g_k|| > eps_j,
-            # eta_k >= min(eta0, 2 (1 - lam) eps_j / (f1 L)), one floor per threshold
-            eta_min = np.asarray(t1_lsmooth.min_accepted_step(eps, L=hypotheses.L, lam=lam, f1=f1, eta0=eta0,
-                                                              variant=algorithm, f2=f2), dtype=float)
-        else:
-            eta_min = step_floor
-        measured_iterations = np.where(hits >= 0, hits, 0)
-        bound = np.asarray(t4_oracle.f_evals_bound(
-            measured_iterations, variant=algorithm, eta0=eta0, f1=f1, f2=f2,
-            eta_min=eta_min, step_threshold=threshold), dtype=float)
-        bounds["T4"] = np.where(hits >= 0, bound, np.nan)  # no count, no bound
-        measured["T4"] = result.eps_hit_f_evals
-    checks = [_classified_check(theorem, measured[theorem], bounds[theorem], result, entry.get(theorem))
-              for theorem in measured]
-    unchecked = {check.theorem: _why_unchecked(check.theorem, result, delta, lojasiewicz, limits, locals_)
+    run = RunFacts(result=result, hypotheses=hypotheses, limits=limits, delta=delta, lojasiewicz=lojasiewicz,
+                   local=_local_estimates(objective, result, group_list, fit_seed),
+                   # boundedness of this run's iterates (a diverging baseline says nothing about armijo's)
+                   bounded=_bounded([result], getattr(objective, "bounded_iterates", None)))
+    said = {label: module.checks(run) for label, module in applicable.items()}
+    checked = [bound for theorem in said.values() for bound in theorem.bounds]
+    module_of = {bound.check: applicable[label] for label, theorem in said.items() for bound in theorem.bounds}
+    bounds = {bound.check: bound.bound for bound in checked}
+    entry = {bound.check: bound.entry for bound in checked if bound.entry is not None}
+    checks = [_classified_check(bound, result) for bound in checked]
+    unchecked = {check.theorem: _why_unchecked(check.theorem, module_of[check.theorem], run)
                  for check in checks if not check.n_checked}
-    if hypotheses.sampled_on.startswith("not sampled"):
-        notes.append(f"T1, T2, T4 not checked: constants {hypotheses.sampled_on}")
-    unverified = [start for start, source in enumerate(delta_source) if "under-estimate" in source]
+    notes = []
+    if not hypotheses.sampled:
+        sampled = ", ".join(dict.fromkeys(theorem for theorem, source in CHECKS.values() if source == "sampled"))
+        notes.append(f"{sampled} not checked: constants {hypotheses.sampled_on}")
+    unverified = [start for start, source in enumerate(delta_source) if source == DELTA_UNDER_ESTIMATE]
     if unverified and bounds:
         notes.append(f"{len(unverified)} start(s) without a verified limit point and no known inf f: "
                      "their Delta uses the lowest value they reached (bounds under-estimated)")
-
-    two_regime = None
-    if "T2" in bounds:
-        median = np.array([np.median(col[col >= 0]) if (col >= 0).any() else np.nan for col in hits.T])
-        with np.errstate(over="ignore"):
-            usable = np.isfinite(median) & (median > 0) & np.isfinite(eps**-2.0)
-        if usable.sum() >= 3:
-            two_regime = fit_two_regime(eps[usable], median[usable])
-    if t3_applies:
-        predicted = 1.0
-    elif bounds.get("T1") is not None or bounds.get("T2") is not None:
-        predicted = 2.0
-    else:
-        predicted = float("nan")
+    two_regime = any(theorem.two_regime for theorem in said.values())
+    exponents = [theorem.predicted_exponent for theorem in said.values() if theorem.predicted_exponent is not None]
+    predicted = float(min(exponents)) if exponents else float("nan")
     why_not = (f"{getattr(objective, 'name', 'f')} is not C^1: no theorem of the suite applies"
-               if "not C^1" in smoothness else coverage(algorithm))
-    diverged = bool((result.status == "diverged").any())
-    groups = []
-    for group in group_list:
-        members = list(group.starts)
-        fit = fit_rate(eps, hits[members], two_regime="T2" in bounds, seed=fit_seed)
-        group_checks = tuple(_classified_check(theorem, measured[theorem][members], bounds[theorem][members], result,
-                                               None if theorem not in entry else entry[theorem][members])
-                             for theorem in measured)
-        thetas = [lojasiewicz[start]["theta"] for start in members
-                  if lojasiewicz and lojasiewicz[start] is not None]
-        local = locals_.get(group.starts)
-        prediction = agrees = None
-        if local is not None:
-            settled = result.trace is not None and all(steps_settled(result.trace.step[:, start])
-                                                       for start in members)
-            prediction = predict(local, settled, window=_prediction_window(fit))
-            agrees = agreement(prediction, fit)
-        verdict = _group_verdict(group_checks, fit, predicted, _short_statuses(result, fit, members),
-                                 bool(applicable), why_not, diverged, prediction, agrees)
-        if hypotheses.bounded_below is False and group.limit.verified:
-            verdict = _with_verdict(verdict, _unbounded_below_reason(group.limit, hypotheses), verdict.verdict)
-        groups.append(GroupAssessment(group.limit, group.starts, fit,
-                                      float(np.median(thetas)) if thetas else None, predicted,
-                                      group_checks, verdict, local, prediction, agrees))
-    largest = groups[0]
+               if not has_gradient else coverage(algorithm))
+    groups = [assess_group(group, run, checked, predicted=predicted, two_regime=two_regime,
+                           applicable=bool(applicable), why_not=why_not, fit_seed=fit_seed)
+              for group in group_list]
     verdict = run_verdict(groups, checks, predicted)
-    return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=largest.fit,
-                      two_regime=two_regime, lojasiewicz=lojasiewicz, predicted_exponent=predicted,
-                      verdict=verdict, notes=tuple(notes), limits=limits, groups=tuple(groups),
-                      delta=delta, delta_source=delta_source, unchecked=unchecked, entry=entry)
+    return Assessment(algorithm=algorithm, bounds=bounds, checks=tuple(checks), fit=groups[0].fit,
+                      two_regime=_two_regime_fit(result) if two_regime else None, lojasiewicz=lojasiewicz,
+                      predicted_exponent=predicted, verdict=verdict, notes=tuple(notes), limits=limits,
+                      groups=tuple(groups), delta=delta, delta_source=delta_source, unchecked=unchecked, entry=entry)

@@ -792,6 +792,16 @@ def fit_rate(eps, iterations_per_start, *, two_regime: bool = False,
     Returns
     -------
     RateFit
+
+    Examples
+    --------
+    Counts of an exact power law ``N = ceil(5 eps^-1/2)`` over six decades: the model is a power,
+    the exponent 1/2, inside the interval (and 0.6 outside), with no warning label.
+
+    >>> eps = np.logspace(-2, -8, 25)
+    >>> fit = fit_rate(eps, np.ceil(5.0 * eps**-0.5))
+    >>> fit.model, round(fit.exponent, 3), fit.contains(0.5), fit.contains(0.6), fit.labels
+    ('power', 0.5, True, False, ())
     """
     eps_array, hits = _as_grid(eps, iterations_per_start)
     n_starts = hits.shape[0]

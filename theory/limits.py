@@ -167,7 +167,7 @@ step for the networks on real data (``mlp-data-*``: 2410 parameters for 64-32-10
 KINDS = ("minimum", "saddle", "maximum", "degenerate minimum", "degenerate saddle", "degenerate maximum", "flat")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LimitPoint:
     """The critical point a start approaches, or ``none``.
 
@@ -632,7 +632,8 @@ def find_limits(objective, X_last, *, seed=0, reasons=None, radii=None):
     for row in np.flatnonzero(~finite):
         reasons[row] = reasons[row] or "the last iterate is not finite"
     todo = np.flatnonzero([not reason for reason in reasons])
-    limits = [LimitPoint(None, NONE_KIND, np.nan, np.nan, np.nan, reason) for reason in reasons]
+    limits = [LimitPoint(point=None, kind=NONE_KIND, value=np.nan, grad_norm=np.nan, distance=np.nan, reason=reason)
+              for reason in reasons]
     if not todo.size:
         return tuple(limits)
     radius = (RADIUS * (1.0 + _row_norms(X_last[todo])) if radii is None
@@ -649,19 +650,19 @@ def find_limits(objective, X_last, *, seed=0, reasons=None, radii=None):
         distance = _norm(point - X_last[row])
         exact = _known_point(known, point)
         if exact is not None:  # the registry knows this critical point exactly: Newton found it
-            limits[row] = LimitPoint(exact[0], exact[1], exact[2], g_norm, _norm(exact[0] - X_last[row]),
-                                     dimension=0, radius=float(radius[k]))
+            limits[row] = LimitPoint(point=exact[0], kind=exact[1], value=exact[2], grad_norm=g_norm,
+                                     distance=_norm(exact[0] - X_last[row]), dimension=0, radius=float(radius[k]))
             continue
         if not (g_norm == 0.0 or g_norm <= VERIFY_RATIO * start_norm):
             edge = (f"; it reached the edge of the neighbourhood the run's own steps justify (radius "
                     f"{radius[k]:.3g})" if refined.at_edge[k] else "")
-            limits[row] = LimitPoint(None, NONE_KIND, np.nan, g_norm, distance,
-                                     f"Newton's method did not find a critical point near the last iterate "
+            limits[row] = LimitPoint(point=None, kind=NONE_KIND, value=np.nan, grad_norm=g_norm, distance=distance,
+                                     reason=f"Newton's method did not find a critical point near the last iterate "
                                      f"(||grad f|| {start_norm:.3g} -> {g_norm:.3g}{edge})", radius=float(radius[k]))
             continue
         if g_norm > 0.0 and remaining[k] > CONVERGED_RTOL * (1.0 + _norm(point)):
-            limits[row] = LimitPoint(None, NONE_KIND, np.nan, g_norm, distance,
-                                     f"Newton's method was still crawling ({remaining[k]:.3g} to go at its last "
+            limits[row] = LimitPoint(point=None, kind=NONE_KIND, value=np.nan, grad_norm=g_norm, distance=distance,
+                                     reason=f"Newton's method was still crawling ({remaining[k]:.3g} to go at its last "
                                      "step ratio): f is too flat near the last iterate to locate a critical point",
                                      radius=float(radius[k]))
             continue
@@ -681,8 +682,9 @@ def find_limits(objective, X_last, *, seed=0, reasons=None, radii=None):
             reason = (f"Newton's steps shrank geometrically (ratio {refined.ratio[k]:.3g}, a degenerate point) until "
                       f"rounding took over; their limit extrapolated, within {refined.uncertainty[k]:.2g}")
         dimension = 0 if kind in ("minimum", "maximum", "saddle") else None
-        limits[row] = LimitPoint(point, kind, float(values[k]), g_norm, distance, reason, dimension,
-                                 float(refined.uncertainty[k]), float(radius[k]))
+        limits[row] = LimitPoint(point=point, kind=kind, value=float(values[k]), grad_norm=g_norm, distance=distance,
+                                 reason=reason, dimension=dimension, uncertainty=float(refined.uncertainty[k]),
+                                 radius=float(radius[k]))
         if kind.startswith("degenerate"):
             degenerate.append(row)
     if degenerate:

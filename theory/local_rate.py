@@ -791,7 +791,11 @@ def _fit_profile(profile):
 
 
 def predicted_exponent(theta):
-    """``2 - 1/theta`` (0 at and below 1/2: linear convergence)."""
+    """``2 - 1/theta`` (0 at and below 1/2: linear convergence); SCIENCE.md section 4.
+
+    >>> predicted_exponent(0.75), predicted_exponent(0.5), predicted_exponent(0.3)
+    (0.6666666666666667, 0.0, 0.0)
+    """
     return 2.0 - 1.0 / max(float(theta), 0.5)
 
 

@@ -60,7 +60,8 @@ Descent lemma: ``f(x - eta d) <= f(x) - eta <g, d> + L eta^2 ||d||^2 / 2``.
 References
 ----------
 Armijo (1966); Nocedal & Wright, *Numerical Optimization*, ch. 3;
-B. Bensaid, arXiv:2412.14637 (2024).
+B. Bensaid, arXiv:2412.14637 (2024).  The bound with explicit constants: SCIENCE.md section 4
+(the sources state it without them, so no theorem number is quoted).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ from theory._common import (
     check_variant,
     shaped,
 )
+from theory.hook import CheckedBound, RunFacts, TheoremChecks, no_delta_reason
 
 APPLIES_TO = VARIANTS
 """Algorithm names the bound covers."""
@@ -207,6 +209,30 @@ def iteration_bound(eps, *, delta: float, L: float, lam: float, f1: float, eta0:
     if variant == "armijo-normalized":
         return shaped(delta / (lam * eta_min * eps_array), eps)
     return shaped(delta / (lam * eta_min * eps_array**2), eps)
+
+
+def checks(run: RunFacts) -> TheoremChecks:
+    """The bound on ``N(eps)`` of every start of ``run`` (:mod:`theory.hook`), where ``L`` is known.
+
+    Each start's bound uses its own ``Delta`` (``inf`` for a start without one); the theorem
+    allows exponent 2 wherever it is evaluated.
+    """
+    hypotheses, result = run.hypotheses, run.result
+    if not hypotheses.L:
+        return TheoremChecks()
+    eps, search = result.eps, run.line_search
+    bound = np.vstack([
+        iteration_bound(eps, delta=d, L=hypotheses.L, variant=run.algorithm, **search)
+        if np.isfinite(d) else np.full(eps.size, np.inf)
+        for d in run.delta])
+    return TheoremChecks(bounds=(CheckedBound(check="T1", measured=result.eps_hits, bound=bound,
+                                              budget=result.max_iter),),
+                         predicted_exponent=2.0)
+
+
+def why_unchecked(check: str, run: RunFacts) -> str | None:
+    """Why the bound checked no count: no start has a ``Delta`` (None: no reason of its own)."""
+    return no_delta_reason(run)
 
 
 def sympy_form(variant: str = "armijo") -> sp.Expr:

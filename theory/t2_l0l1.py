@@ -98,7 +98,8 @@ for ``f1``) holds unchanged.
 References
 ----------
 Zhang, He, Sra, Jadbabaie, ICLR 2020; Vankov et al., arXiv:2410.10800 (2024);
-B. Bensaid, arXiv:2412.14637 (2024).
+B. Bensaid, arXiv:2412.14637 (2024).  The descent lemma and the bound with explicit constants:
+SCIENCE.md section 4.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ from theory._common import (
     check_variant,
     shaped,
 )
+from theory.hook import CheckedBound, RunFacts, TheoremChecks, no_delta_reason
 
 E_MINUS_2 = math.e - 2.0
 """Constant of the (L0, L1) descent lemma for ``L1 ||y - x|| <= 1``."""
@@ -328,6 +330,33 @@ def two_regime_coefficients(*, delta: float, L0: float, L1: float, lam: float, f
     a = delta / lam * max(1.0 / eta0, f1 * E_MINUS_2 * L0 / (1.0 - lam))
     b = delta / lam * f1 * L1 * max(E_MINUS_2 / (1.0 - lam), 1.0)
     return a, b
+
+
+def checks(run: RunFacts) -> TheoremChecks:
+    """The bound on ``N(eps)`` of every start of ``run`` (:mod:`theory.hook`), where ``(L0, L1)`` is known.
+
+    Each start's bound uses its own ``Delta`` (``inf`` for a start without one) and the largest
+    gradient norm ``G`` of the hypotheses; the theorem allows exponent 2 and its bound has two
+    regimes (the fit also tries that model).
+    """
+    hypotheses, result = run.hypotheses, run.result
+    L0, L1 = hypotheses.L0, hypotheses.L1
+    if L0 is None or L1 is None or not L0 + L1 > 0:
+        return TheoremChecks()
+    eps, search = result.eps, run.line_search
+    bound = np.vstack([
+        iteration_bound(eps, delta=d, L0=L0, L1=L1, variant=run.algorithm,
+                        grad_norm_max=hypotheses.grad_norm_max, **search)
+        if np.isfinite(d) else np.full(eps.size, np.inf)
+        for d in run.delta])
+    return TheoremChecks(bounds=(CheckedBound(check="T2", measured=result.eps_hits, bound=bound,
+                                              budget=result.max_iter),),
+                         predicted_exponent=2.0, two_regime=True)
+
+
+def why_unchecked(check: str, run: RunFacts) -> str | None:
+    """Why the bound checked no count: no start has a ``Delta`` (None: no reason of its own)."""
+    return no_delta_reason(run)
 
 
 def sympy_form(variant: str = "armijo") -> sp.Expr:

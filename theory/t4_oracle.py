@@ -45,7 +45,8 @@ the bisection, whose gain ``s_k = log_{f1}(eta_k / (f2 eta_{k-1} f1^-b_k))`` lie
 
 References
 ----------
-Armijo (1966); Nocedal & Wright, ch. 3; B. Bensaid, arXiv:2412.14637 (2024).
+Armijo (1966); Nocedal & Wright, ch. 3; B. Bensaid, arXiv:2412.14637 (2024).  The
+telescoped count with explicit constants: SCIENCE.md section 4.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ from theory._common import (
     check_variant,
     shaped,
 )
+from theory import t1_lsmooth
+from theory.hook import CheckedBound, RunFacts, TheoremChecks
 
 APPLIES_TO = VARIANTS
 """Algorithm names the bound covers."""
@@ -154,6 +157,14 @@ def f_evals_bound(n_iterations, *, variant: str, eta0: float, f1: float,
     -------
     float or ndarray
         Shaped like ``n_iterations``.
+
+    Examples
+    --------
+    ``armijo`` with ``eta0 = 1``, ``f1 = 2`` and ``etabar = 0.3``: at most ``ceil(log2(1/0.3)) = 2``
+    backtracks per iteration, so 10 iterations cost at most ``1 + 10 * 3`` evaluations.
+
+    >>> float(f_evals_bound(10, variant="armijo", eta0=1.0, f1=2.0, step_threshold=0.3))
+    31.0
     """
     check_variant(variant)
     check_positive(eta0=eta0, f1_minus_1=f1 - 1.0)
@@ -176,6 +187,37 @@ def f_evals_bound(n_iterations, *, variant: str, eta0: float, f1: float,
         extra = n * (1.0 + bisection_rounds(f1, f2))
         return shaped(1.0 + n + np.floor(telescoped + extra), n_iterations)
     return shaped(1.0 + n + np.floor(telescoped), n_iterations)
+
+
+def checks(run: RunFacts) -> TheoremChecks:
+    """The bound on the evaluations spent to reach each threshold (:mod:`theory.hook`), where ``L`` is known.
+
+    The minimal accepted step and ``etabar`` are T1's (:func:`theory.t1_lsmooth.min_accepted_step`);
+    the bound is evaluated at the measured ``N(eps)`` of each start (nan where a threshold was not
+    reached: no count, no bound).  It says nothing about the exponent of ``N(eps)``.
+    """
+    hypotheses, result = run.hypotheses, run.result
+    if not hypotheses.L:
+        return TheoremChecks()
+    algorithm, search, hits = run.algorithm, run.line_search, result.eps_hits
+    threshold = float(t1_lsmooth.step_threshold(L=hypotheses.L, lam=search["lam"]))
+    if algorithm == "armijo-normalized":
+        # normalized steps are bounded below in terms of ||g||: while ||g_k|| > eps_j,
+        # eta_k >= min(eta0, 2 (1 - lam) eps_j / (f1 L)), one floor per threshold
+        eta_min = np.asarray(t1_lsmooth.min_accepted_step(result.eps, L=hypotheses.L, variant=algorithm, **search),
+                             dtype=float)
+    else:
+        eta_min = float(t1_lsmooth.min_accepted_step(L=hypotheses.L, variant=algorithm, **search))
+    bound = np.asarray(f_evals_bound(np.where(hits >= 0, hits, 0), variant=algorithm, eta0=search["eta0"],
+                                     f1=search["f1"], f2=search["f2"], eta_min=eta_min, step_threshold=threshold),
+                       dtype=float)
+    return TheoremChecks(bounds=(CheckedBound(check="T4", measured=result.eps_hit_f_evals,
+                                              bound=np.where(hits >= 0, bound, np.nan), budget=None),))
+
+
+def why_unchecked(check: str, run: RunFacts) -> str | None:
+    """No reason of its own beyond the assessment's (None)."""
+    return None
 
 
 def sympy_form(variant: str = "armijo-increase") -> sp.Expr:

@@ -1,8 +1,11 @@
 """Registry of the theorem modules: code loops over :data:`THEOREMS`, never over names.
 
 Each module exposes ``APPLIES_TO`` (algorithm names), ``HYPOTHESES`` (text), a bound
-function (``iteration_bound`` or ``f_evals_bound``), ``sympy_form`` and
-``evidence_kind(variant, constants)``: what a check of its bound is (:mod:`theory.evidence`).
+function (``iteration_bound`` or ``f_evals_bound``), ``sympy_form``,
+``evidence_kind(variant, constants)``: what a check of its bound is (:mod:`theory.evidence`), and
+the hook of :mod:`theory.hook`: ``checks(run) -> TheoremChecks`` (its bounds on one run, the
+exponent it allows) and ``why_unchecked(check, run)``.  A new theorem is a module with these and
+one line in :data:`THEOREMS` (and its check labels in :data:`CHECKS`).
 
 Every algorithm of the engine is either covered by some theorem (its name is in a module's
 ``APPLIES_TO``) or listed in :data:`NOT_COVERED` with the reason: the assessment runs every
@@ -62,6 +65,13 @@ def coverage(algorithm: str) -> str:
     ------
     KeyError
         For an algorithm neither covered nor listed in :data:`NOT_COVERED`.
+
+    Examples
+    --------
+    >>> coverage("armijo")
+    'T1, T2, T3, T4'
+    >>> coverage("gd")[:40]
+    'no theorem of the suite covers gd: a fix'
     """
     covered = theorems_for(algorithm)
     if covered:
@@ -80,6 +90,9 @@ def check_kind(check: str, algorithm: str) -> str:
 
     ``"bound"``, ``"identity"`` or ``"restatement"``, as the theorem module states it
     (``evidence_kind``); see :mod:`theory.evidence`.
+
+    >>> check_kind("T1", "armijo"), check_kind("T3", "armijo"), check_kind("T4", "armijo-increase")
+    ('bound', 'restatement', 'identity')
     """
     theorem, constants = CHECKS[check]
     return THEOREMS[theorem].evidence_kind(algorithm, constants)

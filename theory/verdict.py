@@ -40,7 +40,7 @@ VOIDING_STATUSES = ("precision_floor", "noise_floor", "non_finite", "step_underf
 """Run statuses after which the counts are not measurements."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BoundCheck:
     """``measured <= bound`` over all (start, eps) entries with a measurement, classified.
 
@@ -112,7 +112,7 @@ def check_bound(measured, bound, *, theorem: str = "", never=-1, kind: str = "bo
     bound_array = np.broadcast_to(np.asarray(bound, dtype=float), measured_array.shape)
     checked = (measured_array != never) & np.isfinite(bound_array)
     if not checked.any():
-        return BoundCheck(theorem, 0, 0, np.nan, -1, kind=kind)
+        return BoundCheck(theorem=theorem, n_checked=0, n_violations=0, max_ratio=np.nan, worst=-1, kind=kind)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(checked, (measured_array - offset) / (bound_array - offset), -np.inf).ravel()
     violations = checked & exceeds(measured_array, bound_array)
@@ -120,7 +120,8 @@ def check_bound(measured, bound, *, theorem: str = "", never=-1, kind: str = "bo
     classes = classify(measured_array, bound_array, kind=kind, budget=budget).ravel()
     informative = checked.ravel() & (classes == "informative")
     median, largest = tightness(ratio[informative])
-    return BoundCheck(theorem, int(checked.sum()), int(violations.sum()), float(ratio[worst]), worst, kind=kind,
+    return BoundCheck(theorem=theorem, n_checked=int(checked.sum()), n_violations=int(violations.sum()),
+                      max_ratio=float(ratio[worst]), worst=worst, kind=kind,
                       n_informative=int(informative.sum()),
                       n_vacuous=int((checked.ravel() & (classes == "vacuous")).sum()),
                       informative_median_ratio=median, informative_max_ratio=largest)
