@@ -251,7 +251,7 @@ def caption(numbers):
             "(2 - 1/theta, or 0 for theta = 1/2), where the accepted steps settle to a constant; grey "
             "bars mark the largest exponent the applicable theorems allow, red dashed bars the known exponent. "
             f"armijo: {text}. "
-            f"Models: {numbers['models']}; "
+            "Models: " + ", ".join(f"{model} {count}" for model, count in numbers['models'].items()) + "; "
             f"{numbers['multi_limit_cases']} of {numbers['cases']} cases reach more than one limit point. "
             "eps ranges per function are chosen so that the tail window lies in the asymptotic regime "
             "(GRID in experiments/exponents.py).")

@@ -167,7 +167,7 @@ def test_neuron_protocol_summary_on_a_small_table():
     entry = numbers["rows"]["poly-two"]["armijo"]
     assert entry["share"][0] == 0.5 and entry["mean_iterations"][0] == 150.0
     assert entry["f_evals_per_iteration"][0] == pytest.approx(3.0)  # (f_evals - f(x0)) / iterations
-    assert entry["non_convergence"] == 0.25 and entry["divergence"] == 0.25 and entry["precision_floor"] == 0.25
+    assert entry["non_convergence"] == 0.25 and entry["divergence"] == 0.25 and entry["floor"] == 0.25
     assert entry["share"][1:] == [0.0] * (len(minima) - 1) and entry["mean_iterations"][1] is None
     assert numbers["symmetry"]["poly-two"]["armijo"]["gap"] == 0.5
     assert neuron_protocol.table_lines(numbers)[0].startswith("z^2 - 1")
