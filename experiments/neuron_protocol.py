@@ -259,7 +259,7 @@ def failure_segments(rows, methods):
     return [(OUTCOMES[FAR], FAILURE_COLOURS["far"], [rows[m]["far"] for m in methods]),
             ("non-convergence: budget", FAILURE_COLOURS["non_convergence"],
              [rows[m]["non_convergence"] - f for m, f in zip(methods, floor)]),
-            ("non-convergence: precision or noise floor", FAILURE_COLOURS["floor"], floor),
+            ("non-convergence: at a floor", FAILURE_COLOURS["floor"], floor),
             (OUTCOMES[DIVERGENCE], FAILURE_COLOURS["divergence"], [rows[m]["divergence"] for m in methods])]
 
 
